@@ -1,0 +1,99 @@
+"""Tribune: a brand's customer community forum with gamification built in."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+import config as config_module
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the application. No side effects beyond reading configuration."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("TRIBUNE_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    _load_config(app, config or os.environ.get("TRIBUNE_CONFIG", "development"), overrides)
+    _register_extensions(app)
+    _register_packages(app)
+    return app
+
+
+def _load_config(app: Flask, name: str, overrides: dict[str, Any] | None) -> None:
+    if name not in config_module.CONFIGS:
+        raise RuntimeError(f"TRIBUNE_CONFIG must be one of {sorted(config_module.CONFIGS)}")
+    app.config.from_object(config_module.CONFIGS[name])
+    app.config.from_pyfile("tribune.cfg", silent=True)
+    app.config.update(config_module.env_overrides())
+    app.config.update(overrides or {})
+
+    if not app.config.get("DATABASE_URL"):
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = f"sqlite:///{Path(app.instance_path) / 'tribune.db'}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if app.config["DATABASE_URL"].startswith("postgresql"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"].setdefault("pool_pre_ping", True)
+
+    if app.config.get("REDIS_URL") and app.config["RATELIMIT_STORAGE_URI"] == "memory://":
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
+
+    if not app.config.get("SECRET_KEY"):
+        if name == "production":
+            raise RuntimeError("TRIBUNE_SECRET_KEY is required in production.")
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """A development secret generated once and kept in the instance folder."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
+    """WAL lets readers and one writer work together; the busy timeout makes writers wait."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    # Batch mode: SQLite alters tables by copying them, and Alembic does that for us.
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    from app.core.i18n import init_app as init_i18n
+
+    init_i18n(app, babel)
+
+
+def _register_packages(app: Flask) -> None:
+    from app import accounts, core, forum
+
+    core.init_app(app)
+    accounts.init_app(app)
+    forum.init_app(app)

@@ -1,0 +1,63 @@
+"""Members and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.core import permissions
+from app.core.clock import now_utc
+from app.core.permissions import CapabilityGrant
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(32))
+    # Lower-cased username: "Alice" and "alice" are the same member.
+    username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None for members brought in by an import, until they claim their account.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="member", index=True)
+    bio: Mapped[str] = mapped_column(Text, default="")
+    locale: Mapped[str | None] = mapped_column(String(8))
+    registration_ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped when the password changes: invalidates sessions and remember-me cookies.
+    session_version: Mapped[int] = mapped_column(default=1)
+    # Members can deactivate; Flask-Login refuses inactive accounts.
+    active: Mapped[bool] = mapped_column(default=True)
+
+    grants: Mapped[list[CapabilityGrant]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    # Filled by the user loader in the same statement that loads the member.
+    unread_notifications: int = 0
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login
+        return self.active
+
+    def get_id(self) -> str:
+        # The session version makes a password change log out every other session.
+        return f"{self.id}:{self.session_version}"
+
+    def can(self, capability: str) -> bool:
+        """Whether this member holds ``capability`` now, by role or by a grant."""
+        return permissions.can(self.role, self.grants, capability)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"

@@ -1,0 +1,158 @@
+"""Register, log in and out, change password, profiles."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+
+from app.accounts import services
+from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from app.accounts.profile import sections_for
+from app.accounts.services import AccountError
+from app.core.events import commit
+from app.extensions import db, limiter
+
+blueprint = Blueprint("accounts", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+        return target
+    return default
+
+
+def _field_error(form: FlaskForm, error: AccountError) -> None:
+    field = getattr(form, error.field or "", None)
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        flash(str(error.message), "error")
+
+
+def _login_account_key() -> str:
+    return "login-account:" + (request.form.get("login") or "").strip().lower()
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
+def register() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("forum.home"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data or "",
+                form.email.data or "",
+                form.password.data or "",
+                locale=session.get("locale"),
+                registration_ip=request.remote_addr,
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            commit()
+            login_user(user)
+            flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
+            return redirect(_safe_next(url_for("forum.home")))
+    return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_login_account_key,
+    methods=["POST"],
+)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("forum.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login.data or "", form.password.data or "")
+        except AccountError as error:
+            _field_error(form, error)
+        else:
+            login_user(user, remember=bool(form.remember.data))
+            services.touch_last_seen(user)
+            commit()
+            return redirect(_safe_next(url_for("forum.home")))
+    return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.post("/logout")
+@login_required
+def logout() -> Any:
+    logout_user()
+    flash(_("You are logged out."), "success")
+    return redirect(url_for("forum.home"))
+
+
+@blueprint.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> Any:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user, form.current_password.data or "", form.password.data or ""
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            commit()
+            # The session version changed: log in again in this browser only.
+            login_user(current_user._get_current_object())
+            flash(_("Your password is changed. Other sessions are logged out."), "success")
+            return redirect(url_for("accounts.profile", username=current_user.username))
+    return render_template("accounts/password.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def edit_profile() -> Any:
+    form = ProfileForm(obj=current_user)
+    if request.method == "GET":
+        form.locale.data = current_user.locale or ""
+    if form.validate_on_submit():
+        try:
+            services.update_profile(
+                current_user, bio=form.bio.data or "", locale=form.locale.data or None
+            )
+        except AccountError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            commit()
+            flash(_("Your profile is saved."), "success")
+            return redirect(url_for("accounts.profile", username=current_user.username))
+    return render_template("accounts/edit_profile.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.get("/u/<username>")
+def profile(username: str) -> Any:
+    user = services.get_by_username(username)
+    if user is None:
+        abort(404)
+    return render_template("accounts/profile.html", member=user, sections=sections_for(user))

@@ -1,0 +1,16 @@
+"""The `tribune` command: Flask's CLI with Tribune's application factory."""
+
+from __future__ import annotations
+
+from flask.cli import FlaskGroup
+
+from app import create_app
+
+main = FlaskGroup(
+    name="tribune",
+    create_app=lambda: create_app(),
+    help="Tribune: the brand community forum. Configure with TRIBUNE_* variables.",
+)
+
+if __name__ == "__main__":
+    main()

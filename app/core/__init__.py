@@ -1,0 +1,13 @@
+"""What every package may use, and that uses no package."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.core import errors, notifications, templating
+
+    errors.init_app(app)
+    templating.init_app(app)
+    app.register_blueprint(notifications.blueprint)

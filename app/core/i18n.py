@@ -1,0 +1,51 @@
+"""Languages: the member's preference, then the browser's, then the default."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
+from flask_babel import Babel
+from flask_login import current_user
+
+from app.core.events import commit
+
+blueprint = Blueprint("i18n", __name__)
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    if session.get("locale") in languages:
+        return session["locale"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
+
+
+@blueprint.post("/language")
+def set_language() -> Any:
+    """Switch language from the footer; kept on the account for members."""
+    locale = request.form.get("locale", "")
+    if locale in current_app.config["LANGUAGES"]:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            commit()
+    target = request.form.get("next", "/")
+    # Only same-site paths: never an open redirect.
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(app.root_path + "/translations"),
+    )
+    app.register_blueprint(blueprint)

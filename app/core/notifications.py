@@ -1,0 +1,123 @@
+"""In-app notifications any package can send: the bell, the list, mark read.
+
+A package registers each kind it sends with a function that renders the message from
+the stored data, so the text is translated for the reader when they read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.clock import now_utc
+from app.core.events import commit
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(48))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    url: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    @property
+    def message(self) -> str:
+        render = _KINDS.get(self.kind)
+        return render(self.data) if render else self.kind
+
+
+_KINDS: dict[str, Callable[[dict[str, Any]], str]] = {}
+
+
+def register_kind(kind: str, render: Callable[[dict[str, Any]], str]) -> None:
+    """Declare a notification kind and how to word it (called from a package's init_app)."""
+    _KINDS[kind] = render
+
+
+def notify(user_ids: Iterable[int], kind: str, url: str, **data: Any) -> int:
+    """Queue one notification per member in the session; the caller commits."""
+    if kind not in _KINDS:
+        raise ValueError(f"unregistered notification kind {kind!r}")
+    at = now_utc()
+    rows = [
+        {"user_id": uid, "kind": kind, "url": url, "data": data, "created_at": at}
+        for uid in dict.fromkeys(user_ids)
+    ]
+    if rows:
+        db.session.execute(db.insert(Notification), rows)
+    return len(rows)
+
+
+def unread_count_query(user_id_column: Any) -> Any:
+    """A scalar subquery counting a member's unread notifications (for the user loader)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id_column, Notification.read_at.is_(None))
+        .scalar_subquery()
+    )
+
+
+def mark_read(user_id: int, notification_ids: Iterable[int] | None = None) -> int:
+    """Mark some (or all) of a member's unread notifications read; returns how many."""
+    query = update(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        query = query.where(Notification.id.in_(list(notification_ids)))
+    return db.session.execute(query.values(read_at=now_utc())).rowcount
+
+
+blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
+
+
+@blueprint.get("/")
+@login_required
+def index() -> str:
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    items = db.session.scalars(
+        select(Notification)
+        .where(Notification.user_id == current_user.id)
+        .order_by(Notification.id.desc())
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
+    return render_template(
+        "core/notifications.html",
+        notifications=items[:per_page],
+        page=page,
+        has_next=len(items) > per_page,
+    )
+
+
+@blueprint.get("/<int:notification_id>")
+@login_required
+def open_one(notification_id: int) -> Any:
+    """Follow a notification's link, marking it read on the way."""
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    mark_read(current_user.id, [item.id])
+    commit()
+    return redirect(item.url)
+
+
+@blueprint.post("/read")
+@login_required
+def read_all() -> Any:
+    mark_read(current_user.id)
+    commit()
+    return redirect(url_for("notifications.index"))

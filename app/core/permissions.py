@@ -1,0 +1,141 @@
+"""Capabilities: what a member may do, from their role and from per-user grants.
+
+A capability is a name such as ``topic.lock``. Roles grant sets of capabilities; a
+package can also grant a single member a capability for a reason (``source``, for
+example "ambassador") until an optional expiry, without the forum knowing why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.clock import now_utc
+from app.core.types import UTCDateTime
+from app.extensions import db
+
+CAPABILITIES: dict[str, object] = {
+    "topic.create": _l("Start topics"),
+    "post.create": _l("Answer and reply"),
+    "post.vote": _l("Vote posts helpful"),
+    "post.flag": _l("Flag posts"),
+    "answer.accept_any": _l("Mark the solution of any question"),
+    "post.edit_any": _l("Edit anyone's posts"),
+    "post.delete_any": _l("Delete anyone's posts"),
+    "post.hide": _l("Hide posts"),
+    "post.view_deleted": _l("See deleted and hidden posts"),
+    "topic.move": _l("Move topics between categories"),
+    "topic.retag": _l("Change the tags of any topic"),
+    "topic.lock": _l("Lock and unlock topics"),
+    "topic.pin": _l("Pin and unpin topics"),
+    "flag.review": _l("Review flags"),
+    "user.suspend": _l("Suspend members"),
+    "user.roles": _l("Change members' roles"),
+    "category.lounge": _l("Enter the ambassadors' lounge"),
+    "category.manage": _l("Create and edit categories"),
+    "campaign.send": _l("Send campaigns and invitations"),
+    "manage.access": _l("Open the managers' console"),
+}
+
+ROLES = ("member", "moderator", "staff", "admin")
+
+_MEMBER = {"topic.create", "post.create", "post.vote", "post.flag"}
+_MODERATOR = _MEMBER | {
+    "answer.accept_any",
+    "post.edit_any",
+    "post.delete_any",
+    "post.hide",
+    "post.view_deleted",
+    "topic.move",
+    "topic.retag",
+    "topic.lock",
+    "topic.pin",
+    "flag.review",
+    "user.suspend",
+    "category.lounge",
+    "manage.access",
+}
+_STAFF = _MEMBER | {"campaign.send", "category.lounge", "manage.access"}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    "member": frozenset(_MEMBER),
+    "moderator": frozenset(_MODERATOR),
+    "staff": frozenset(_STAFF),
+    "admin": frozenset(CAPABILITIES),
+}
+
+
+class UnknownCapability(ValueError):
+    """A capability name that is not in CAPABILITIES: a programming error."""
+
+
+class CapabilityGrant(db.Model):
+    """One capability given to one member, for a reason, maybe until a date."""
+
+    __tablename__ = "capability_grants"
+    __table_args__ = (Index("ix_capability_grants_user_capability", "user_id", "capability"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    capability: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def is_active(self, at: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > at
+
+
+def _check(capability: str) -> None:
+    if capability not in CAPABILITIES:
+        raise UnknownCapability(capability)
+
+
+def role_can(role: str, capability: str) -> bool:
+    _check(capability)
+    return capability in ROLE_CAPABILITIES.get(role, frozenset())
+
+
+def can(role: str, grants: Iterable[CapabilityGrant], capability: str) -> bool:
+    """Whether a member with this role and these grants holds ``capability`` now."""
+    if role_can(role, capability):
+        return True
+    at = now_utc()
+    return any(g.capability == capability and g.is_active(at) for g in grants)
+
+
+def grant(
+    user_id: int, capability: str, source: str, expires_at: datetime | None = None
+) -> CapabilityGrant:
+    """Give a member a capability for ``source``; an existing grant from that source is renewed."""
+    _check(capability)
+    existing = db.session.scalar(
+        select(CapabilityGrant).where(
+            CapabilityGrant.user_id == user_id,
+            CapabilityGrant.capability == capability,
+            CapabilityGrant.source == source,
+        )
+    )
+    if existing is not None:
+        existing.expires_at = expires_at
+        return existing
+    new = CapabilityGrant(
+        user_id=user_id, capability=capability, source=source, expires_at=expires_at
+    )
+    db.session.add(new)
+    return new
+
+
+def revoke(user_id: int, source: str, capability: str | None = None) -> int:
+    """Remove the grants a source gave a member (one capability, or all); returns how many."""
+    query = db.delete(CapabilityGrant).where(
+        CapabilityGrant.user_id == user_id, CapabilityGrant.source == source
+    )
+    if capability is not None:
+        _check(capability)
+        query = query.where(CapabilityGrant.capability == capability)
+    return db.session.execute(query).rowcount

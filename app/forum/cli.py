@@ -1,0 +1,99 @@
+"""`tribune seed-demo` and `tribune categories ...`"""
+
+from __future__ import annotations
+
+import time
+from contextlib import AbstractContextManager
+from typing import Any
+
+import click
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from app.core.events import commit
+from app.extensions import db
+from app.forum import demo, services
+from app.forum.models import Category
+from app.forum.services import ForumError
+
+
+def _progressbar(label: str, length: int) -> AbstractContextManager[Any]:
+    return click.progressbar(length=length, label=label)
+
+
+@click.command("seed-demo")
+@click.option(
+    "--users",
+    type=click.IntRange(min=10),
+    default=300,
+    show_default=True,
+    help="Members to create; about 5 posts and 1 topic per member.",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Random seed.")
+@with_appcontext
+def seed_demo(users: int, seed: int) -> None:
+    """Fill an empty forum with a demo community for Caféo, a coffee-machine brand."""
+    started = time.perf_counter()
+    summary = demo.seed_demo(users, seed, progress=_progressbar)
+    if summary is None:
+        click.echo("The database already has data; nothing seeded.")
+        return
+    elapsed = time.perf_counter() - started
+    click.echo(f"Seeded in {elapsed:.1f} s:")
+    click.echo(f"  members          {summary.members}")
+    click.echo(f"  categories       {summary.categories}")
+    click.echo(f"  topics           {summary.topics}")
+    click.echo(f"  posts            {summary.posts}")
+    click.echo(f"  helpful votes    {summary.votes}")
+    click.echo(f"  accepted answers {summary.accepted}")
+    click.echo(
+        f"  top 1% ({summary.top_members} members) wrote {summary.top_share:.1%} of the posts"
+    )
+    if summary.logins:
+        click.echo(f"Demo logins (password: {demo.PASSWORD}):")
+        for username, role in summary.logins:
+            click.echo(f"  {username:<16} {role}")
+
+
+@click.group(help="List and create forum categories.")
+def categories() -> None:
+    pass
+
+
+@categories.command("list")
+@with_appcontext
+def list_categories() -> None:
+    """Print every category: slug, name, restriction and topic count."""
+    rows = db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
+    if not rows:
+        click.echo("No categories yet.")
+        return
+    width = max(len(c.slug) for c in rows)
+    for category in rows:
+        restriction = category.required_capability or "public"
+        click.echo(
+            f"{category.slug:<{width}}  {category.name:<30}  {restriction:<16}  "
+            f"{category.topic_count} topics"
+        )
+
+
+@categories.command("create")
+@click.argument("name")
+@click.option("--slug", required=True, help="The category's address, e.g. depannage.")
+@click.option("--description", default="", help="Shown under the name.")
+@click.option("--position", type=int, default=0, show_default=True, help="Sort order.")
+@click.option("--capability", default=None, help="Only members holding it see the category.")
+@with_appcontext
+def create_category(
+    name: str, slug: str, description: str, position: int, capability: str | None
+) -> None:
+    """Create a category."""
+    try:
+        category = services.create_category(
+            name, slug, description=description, position=position, required_capability=capability
+        )
+    except ForumError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field or 'error'}: {error.message}") from error
+    commit()
+    click.echo(f"Created category {category.slug} ({category.name}).")

@@ -1,0 +1,38 @@
+"""Forum forms. Length limits are checked by the services, so the form keeps what was typed."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Optional
+
+
+class TopicForm(FlaskForm):
+    category = SelectField(_l("Category"), coerce=int)
+    kind = RadioField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("question", _l("Question")),
+            SelectChoice("discussion", _l("Discussion")),
+        ],
+        default="question",
+    )
+    title = StringField(_l("Title"))
+    body = TextAreaField(_l("Details"), render_kw={"rows": 10})
+    tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField(_l("Your answer"), render_kw={"rows": 8})
+
+
+class EditForm(FlaskForm):
+    title = StringField(_l("Title"))
+    body = TextAreaField(_l("Text"), render_kw={"rows": 12})
+    reason = StringField(_l("Reason for the edit"), validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """A bare form: a button that posts with its CSRF token."""

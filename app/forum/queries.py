@@ -1,0 +1,211 @@
+"""Read models for forum pages: one statement per page section, no N+1."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from app.accounts.models import User
+from app.core.permissions import CAPABILITIES
+from app.extensions import db
+from app.forum.models import Category, Post, PostVote, Topic, TopicFollow
+
+TOPIC_FILTERS = ("latest", "unanswered", "solved", "unsolved")
+ANSWER_ORDERS = ("helpful", "date")
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    has_next: bool
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def make_page(items: list[Any], page: int, per_page: int) -> Page:
+    return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
+
+
+def visible_category_clause(user: User | None) -> Any:
+    """SQL condition: categories this member may see (unrestricted, or a capability held)."""
+    if user is None or not user.is_authenticated:
+        return Category.required_capability.is_(None)
+    held = [c for c in CAPABILITIES if user.can(c)]
+    return or_(Category.required_capability.is_(None), Category.required_capability.in_(held))
+
+
+def categories(user: User | None) -> list[Category]:
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(visible_category_clause(user))
+            .order_by(Category.position, Category.name)
+        )
+    )
+
+
+def _topic_list_query(user: User | None) -> Any:
+    return (
+        select(Topic)
+        .join(Category, Category.id == Topic.category_id)
+        .where(Topic.deleted_at.is_(None), visible_category_clause(user))
+        .options(
+            joinedload(Topic.author),
+            joinedload(Topic.last_poster),
+            joinedload(Topic.category),
+            selectinload(Topic.tags),
+        )
+    )
+
+
+def latest_topics(user: User | None, limit: int = 20) -> list[Topic]:
+    query = _topic_list_query(user).order_by(Topic.last_posted_at.desc()).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def category_topics(
+    user: User | None, category: Category, *, filter_: str, page: int, per_page: int
+) -> Page:
+    query = _topic_list_query(user).where(Topic.category_id == category.id)
+    if filter_ == "unanswered":
+        query = query.where(Topic.reply_count == 0)
+    elif filter_ == "solved":
+        query = query.where(Topic.accepted_post_id.is_not(None))
+    elif filter_ == "unsolved":
+        query = query.where(Topic.kind == "question", Topic.accepted_post_id.is_(None))
+    query = query.order_by(Topic.pinned.desc(), Topic.last_posted_at.desc(), Topic.id.desc())
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    return make_page(rows, page, per_page)
+
+
+@dataclass
+class TopicView:
+    topic: Topic
+    opening_post: Post
+    answers: Page
+    my_votes: set[int]
+    following: bool
+
+
+def topic_with_opening_post(topic_id: int) -> tuple[Topic, Post] | None:
+    row = db.session.execute(
+        select(Topic, Post)
+        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
+        .where(Topic.id == topic_id)
+        .options(
+            joinedload(Topic.category),
+            joinedload(Topic.author),
+            joinedload(Post.author),
+            selectinload(Topic.tags),
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def topic_answers(
+    topic: Topic, *, order: str, page: int, per_page: int, include_deleted: bool
+) -> Page:
+    query = (
+        select(Post)
+        .where(Post.topic_id == topic.id, Post.position > 0)
+        .options(joinedload(Post.author))
+    )
+    if not include_deleted:
+        query = query.where(Post.deleted_at.is_(None))
+    accepted_first = case((Post.id == topic.accepted_post_id, 0), else_=1)
+    if order == "helpful" and topic.is_question:
+        query = query.order_by(accepted_first, Post.vote_count.desc(), Post.position)
+    elif topic.is_question:
+        query = query.order_by(accepted_first, Post.position)
+    else:
+        query = query.order_by(Post.position)
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    return make_page(rows, page, per_page)
+
+
+def my_votes(user: User, post_ids: list[int]) -> set[int]:
+    if not post_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(PostVote.post_id).where(
+                PostVote.user_id == user.id, PostVote.post_id.in_(post_ids)
+            )
+        )
+    )
+
+
+def is_following(user: User, topic_id: int) -> bool:
+    return bool(
+        db.session.scalar(
+            select(TopicFollow.following).where(
+                TopicFollow.topic_id == topic_id, TopicFollow.user_id == user.id
+            )
+        )
+    )
+
+
+def follower_ids(topic_id: int, exclude: int) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(TopicFollow.user_id).where(
+                TopicFollow.topic_id == topic_id,
+                TopicFollow.following.is_(True),
+                TopicFollow.user_id != exclude,
+            )
+        )
+    )
+
+
+@dataclass
+class MemberForumStats:
+    topics: int
+    answers: int
+    accepted: int
+    helpful_votes: int
+
+
+def member_stats(user_id: int) -> MemberForumStats:
+    """The profile's forum counts, in one statement of indexed subqueries."""
+    live_posts = and_(Post.author_id == user_id, Post.deleted_at.is_(None))
+    row = db.session.execute(
+        select(
+            select(func.count(Topic.id))
+            .where(Topic.author_id == user_id, Topic.deleted_at.is_(None))
+            .scalar_subquery(),
+            select(func.count(Post.id)).where(live_posts, Post.position > 0).scalar_subquery(),
+            select(func.count(Topic.id))
+            .join(Post, Post.id == Topic.accepted_post_id)
+            .where(Post.author_id == user_id, Topic.deleted_at.is_(None))
+            .scalar_subquery(),
+            select(func.coalesce(func.sum(Post.vote_count), 0)).where(live_posts).scalar_subquery(),
+        )
+    ).one()
+    return MemberForumStats(*row)
+
+
+def recent_posts(user: User | None, author_id: int, limit: int = 10) -> list[tuple[Post, Topic]]:
+    rows = db.session.execute(
+        select(Post, Topic)
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Category, Category.id == Topic.category_id)
+        .where(
+            Post.author_id == author_id,
+            Post.deleted_at.is_(None),
+            Topic.deleted_at.is_(None),
+            visible_category_clause(user),
+        )
+        .order_by(Post.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(p, t) for p, t in rows]

@@ -1,0 +1,551 @@
+"""Every forum state change. Callers commit with app.core.events.commit()."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from flask import current_app, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.core import events
+from app.core.clock import now_utc
+from app.core.permissions import CAPABILITIES
+from app.core.text import cook, find_mentions, search_normal_form
+from app.extensions import db
+from app.forum.models import (
+    TOPIC_KINDS,
+    Category,
+    Post,
+    PostRevision,
+    PostVote,
+    Tag,
+    Topic,
+    TopicFollow,
+)
+
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.-]{0,31}$")
+MAX_TAGS = 5
+
+
+class ForumError(Exception):
+    """A user-caused forum error; ``field`` names the form field, ``status`` the HTTP answer."""
+
+    def __init__(self, message: object, field: str | None = None, status: int = 400) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+        self.status = status
+
+
+class NotFound(ForumError):
+    def __init__(self) -> None:
+        super().__init__(_l("Not found."), status=404)
+
+
+class Forbidden(ForumError):
+    def __init__(self, message: object = None) -> None:
+        super().__init__(message or _l("You may not do that."), status=403)
+
+
+def can_see_category(user: User | None, category: Category) -> bool:
+    if category.required_capability is None:
+        return True
+    return user is not None and user.can(category.required_capability)
+
+
+def _require(user: User, capability: str) -> None:
+    if not user.can(capability):
+        raise Forbidden()
+
+
+def _check_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise ForumError(_l("Give your topic a title."), field="title")
+    limit = current_app.config["TITLE_MAX_LENGTH"]
+    if len(title) > limit:
+        raise ForumError(_l("At most %(n)d characters.", n=limit), field="title")
+    return title
+
+
+def _check_body(body: str) -> str:
+    if not body.strip():
+        raise ForumError(_l("Write something first."), field="body")
+    limit = current_app.config["POST_MAX_LENGTH"]
+    if len(body) > limit:
+        raise ForumError(
+            _l("At most %(n)d characters (this has %(m)d).", n=limit, m=len(body)),
+            field="body",
+        )
+    return body
+
+
+def parse_tags(raw: str | Iterable[str]) -> list[str]:
+    """Tag names from "a, b c" or a list: lower case, unique, checked."""
+    parts = re.split(r"[\s,]+", raw) if isinstance(raw, str) else list(raw)
+    names = list(dict.fromkeys(p.strip().lower().lstrip("#") for p in parts if p.strip()))
+    if len(names) > MAX_TAGS:
+        raise ForumError(_l("At most %(n)d tags.", n=MAX_TAGS), field="tags")
+    for name in names:
+        if not TAG_RE.match(name):
+            raise ForumError(
+                _l("Tags are up to 32 letters, digits, '+', '#', '.' or '-': %(t)s", t=name),
+                field="tags",
+            )
+    return names
+
+
+def _tags_by_name(names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    for name in names:
+        if name not in existing:
+            # A concurrent writer may create the same tag: a savepoint keeps our work safe.
+            try:
+                with db.session.begin_nested():
+                    tag = Tag(name=name)
+                    db.session.add(tag)
+                existing[name] = tag
+            except IntegrityError:
+                existing[name] = db.session.scalars(select(Tag).where(Tag.name == name)).one()
+    return [existing[name] for name in names]
+
+
+def _mention_links(names: Iterable[str]) -> dict[str, str]:
+    names = list(names)
+    if not names:
+        return {}
+    found = db.session.execute(
+        select(User.username_key, User.username).where(
+            User.username_key.in_([n.lower() for n in names])
+        )
+    ).all()
+    by_key = dict(found)
+    return {
+        name: url_for("accounts.profile", username=by_key[name.lower()])
+        for name in names
+        if name.lower() in by_key
+    }
+
+
+def mentioned_user_ids(source: str) -> list[int]:
+    keys = [n.lower() for n in find_mentions(source)]
+    if not keys:
+        return []
+    return list(db.session.scalars(select(User.id).where(User.username_key.in_(keys))))
+
+
+def _cook_into(post: Post, body: str, title: str | None) -> None:
+    post.body_source = body
+    post.body_html = cook(body, _mention_links)
+    post.search_text = search_normal_form(f"{title or ''} {body}")
+
+
+def _follow(topic_id: int, user_id: int) -> None:
+    """Follow a topic unless the member already chose (follow or unfollow)."""
+    exists = db.session.get(TopicFollow, (topic_id, user_id))
+    if exists is None:
+        db.session.add(TopicFollow(topic_id=topic_id, user_id=user_id, following=True))
+
+
+def create_topic(
+    author: User,
+    category: Category,
+    *,
+    title: str,
+    body: str,
+    kind: str = "question",
+    tags: str | Iterable[str] = "",
+) -> Topic:
+    _require(author, "topic.create")
+    if not can_see_category(author, category):
+        raise NotFound()
+    if kind not in TOPIC_KINDS:
+        raise ForumError(_l("Choose question or discussion."), field="kind")
+    title = _check_title(title)
+    body = _check_body(body)
+    tag_names = parse_tags(tags)
+    at = now_utc()
+    topic = Topic(
+        category_id=category.id,
+        author_id=author.id,
+        kind=kind,
+        title=title,
+        created_at=at,
+        last_posted_at=at,
+        last_poster_id=author.id,
+    )
+    topic.tags = _tags_by_name(tag_names)
+    db.session.add(topic)
+    db.session.flush()
+    post = Post(topic_id=topic.id, author_id=author.id, position=0, created_at=at)
+    _cook_into(post, body, title)
+    db.session.add(post)
+    db.session.execute(
+        update(Category)
+        .where(Category.id == category.id)
+        .values(
+            topic_count=Category.topic_count + 1,
+            post_count=Category.post_count + 1,
+            last_posted_at=at,
+        )
+    )
+    db.session.flush()
+    _follow(topic.id, author.id)
+    events.queue(
+        events.topic_created,
+        "forum",
+        topic_id=topic.id,
+        post_id=post.id,
+        author_id=author.id,
+        category_id=category.id,
+        kind=kind,
+        mentioned_user_ids=mentioned_user_ids(body),
+        created_at=at,
+    )
+    return topic
+
+
+def _check_can_write_in(user: User, topic: Topic) -> None:
+    if topic.deleted_at is not None:
+        raise NotFound()
+    if topic.locked and not user.can("topic.lock"):
+        raise ForumError(_l("This topic is locked: no new posts."), status=403)
+
+
+def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None) -> Post:
+    """Answer a question or reply in a discussion."""
+    _require(author, "post.create")
+    category = db.session.get(Category, topic.category_id)
+    if category is None or not can_see_category(author, category):
+        raise NotFound()
+    _check_can_write_in(author, topic)
+    body = _check_body(body)
+    if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at):
+        raise ForumError(_l("That post is not in this topic."))
+    at = now_utc()
+    # Updating the topic row first serialises concurrent replies to one topic,
+    # so the next position below cannot be taken twice.
+    db.session.execute(
+        update(Topic)
+        .where(Topic.id == topic.id)
+        .values(reply_count=Topic.reply_count + 1, last_posted_at=at, last_poster_id=author.id)
+    )
+    position = db.session.scalar(
+        select(func.coalesce(func.max(Post.position), 0) + 1).where(Post.topic_id == topic.id)
+    )
+    post = Post(
+        topic_id=topic.id,
+        author_id=author.id,
+        position=position,
+        reply_to_post_id=reply_to.id if reply_to else None,
+        created_at=at,
+    )
+    _cook_into(post, body, None)
+    db.session.add(post)
+    db.session.execute(
+        update(Category)
+        .where(Category.id == topic.category_id)
+        .values(post_count=Category.post_count + 1, last_posted_at=at)
+    )
+    db.session.flush()
+    _follow(topic.id, author.id)
+    events.queue(
+        events.post_created,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        author_id=author.id,
+        topic_author_id=topic.author_id,
+        topic_kind=topic.kind,
+        category_id=topic.category_id,
+        reply_to_post_id=post.reply_to_post_id,
+        mentioned_user_ids=mentioned_user_ids(body),
+        created_at=at,
+    )
+    return post
+
+
+def can_edit(user: User, post: Post) -> bool:
+    if post.deleted_at is not None:
+        return user.can("post.edit_any") and user.can("post.view_deleted")
+    return post.author_id == user.id or user.can("post.edit_any")
+
+
+def edit_post(
+    editor: User, post: Post, *, body: str, title: str | None = None, reason: str = ""
+) -> Post:
+    """Change a post (and, for the opening post, its topic's title), keeping a revision."""
+    if not can_edit(editor, post):
+        raise Forbidden()
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    if topic.locked and not editor.can("topic.lock"):
+        raise ForumError(_l("This topic is locked: posts can no longer be edited."), status=403)
+    body = _check_body(body)
+    new_title = _check_title(title) if post.is_opening_post and title is not None else None
+    reason = reason.strip()[:300]
+    if body == post.body_source and (new_title is None or new_title == topic.title):
+        return post
+    number = post.edit_count + 1
+    db.session.add(
+        PostRevision(
+            post_id=post.id,
+            number=number,
+            title=topic.title if post.is_opening_post else None,
+            body_source=post.body_source,
+            editor_id=editor.id,
+            reason=reason,
+            created_at=now_utc(),
+        )
+    )
+    if new_title is not None:
+        topic.title = new_title
+    _cook_into(post, body, topic.title if post.is_opening_post else None)
+    post.edit_count = number
+    post.edited_at = now_utc()
+    db.session.flush()
+    events.queue(
+        events.post_edited,
+        "forum",
+        post_id=post.id,
+        topic_id=post.topic_id,
+        author_id=post.author_id,
+        editor_id=editor.id,
+        revision_number=number,
+        reason=reason,
+        edited_at=post.edited_at,
+    )
+    return post
+
+
+def _unaccept(topic: Topic, actor: User) -> None:
+    if topic.accepted_post_id is None:
+        return
+    previous = db.session.get(Post, topic.accepted_post_id)
+    topic.accepted_post_id = None
+    if previous is not None:
+        events.queue(
+            events.answer_unaccepted,
+            "forum",
+            topic_id=topic.id,
+            post_id=previous.id,
+            answer_author_id=previous.author_id,
+            unaccepted_by_id=actor.id,
+            unaccepted_at=now_utc(),
+        )
+
+
+def delete_post(actor: User, post: Post) -> None:
+    """Soft-delete a post; deleting the opening post deletes the topic."""
+    if post.deleted_at is not None:
+        return
+    if post.author_id != actor.id and not actor.can("post.delete_any"):
+        raise Forbidden()
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    at = now_utc()
+    post.deleted_at = at
+    post.deleted_by_id = actor.id
+    if post.is_opening_post:
+        topic.deleted_at = at
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(
+                topic_count=Category.topic_count - 1,
+                post_count=Category.post_count - 1 - topic.reply_count,
+            )
+        )
+    else:
+        topic.reply_count -= 1
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(post_count=Category.post_count - 1)
+        )
+    if topic.accepted_post_id == post.id:
+        _unaccept(topic, actor)
+    db.session.flush()
+    events.queue(
+        events.post_deleted,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        author_id=post.author_id,
+        deleted_by_id=actor.id,
+        is_opening_post=post.is_opening_post,
+        deleted_at=at,
+    )
+
+
+def restore_post(actor: User, post: Post) -> None:
+    if post.deleted_at is None:
+        return
+    _require(actor, "post.delete_any")
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    post.deleted_at = None
+    post.deleted_by_id = None
+    if post.is_opening_post:
+        topic.deleted_at = None
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(
+                topic_count=Category.topic_count + 1,
+                post_count=Category.post_count + 1 + topic.reply_count,
+            )
+        )
+    else:
+        topic.reply_count += 1
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(post_count=Category.post_count + 1)
+        )
+    db.session.flush()
+    events.queue(
+        events.post_restored,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        author_id=post.author_id,
+        restored_by_id=actor.id,
+    )
+
+
+def _votable(voter: User, post: Post) -> Topic:
+    _require(voter, "post.vote")
+    topic = db.session.get(Topic, post.topic_id)
+    if topic is None or post.deleted_at is not None or topic.deleted_at is not None:
+        raise NotFound()
+    if post.author_id == voter.id:
+        raise ForumError(_l("You cannot vote for your own post."), status=403)
+    return topic
+
+
+def vote(voter: User, post: Post) -> bool:
+    """Mark a post helpful; returns False if this member had already voted for it."""
+    topic = _votable(voter, post)
+    at = now_utc()
+    try:
+        with db.session.begin_nested():
+            db.session.add(PostVote(post_id=post.id, user_id=voter.id, created_at=at))
+    except IntegrityError:
+        return False
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + 1)
+    )
+    events.queue(
+        events.vote_cast,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        voter_id=voter.id,
+        author_id=post.author_id,
+        is_opening_post=post.is_opening_post,
+        topic_kind=topic.kind,
+        created_at=at,
+    )
+    return True
+
+
+def retract_vote(voter: User, post: Post) -> bool:
+    """Withdraw a helpful vote; returns False if there was none."""
+    topic = _votable(voter, post)
+    removed = db.session.execute(
+        delete(PostVote).where(PostVote.post_id == post.id, PostVote.user_id == voter.id)
+    ).rowcount
+    if not removed:
+        return False
+    db.session.execute(
+        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count - 1)
+    )
+    events.queue(
+        events.vote_retracted,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        voter_id=voter.id,
+        author_id=post.author_id,
+        is_opening_post=post.is_opening_post,
+        topic_kind=topic.kind,
+        retracted_at=now_utc(),
+    )
+    return True
+
+
+def _check_can_accept(actor: User, topic: Topic) -> None:
+    if not topic.is_question:
+        raise ForumError(_l("Only questions have a solution."))
+    if topic.deleted_at is not None:
+        raise NotFound()
+    if actor.id != topic.author_id and not actor.can("answer.accept_any"):
+        raise Forbidden(_l("Only the member who asked can choose the solution."))
+
+
+def accept_answer(actor: User, topic: Topic, post: Post) -> None:
+    """Mark ``post`` as the solution of ``topic``, replacing any earlier one."""
+    _check_can_accept(actor, topic)
+    if post.topic_id != topic.id or post.is_opening_post or post.deleted_at is not None:
+        raise ForumError(_l("That answer is not part of this question."))
+    if topic.accepted_post_id == post.id:
+        return
+    previous_id = topic.accepted_post_id
+    _unaccept(topic, actor)
+    topic.accepted_post_id = post.id
+    db.session.flush()
+    events.queue(
+        events.answer_accepted,
+        "forum",
+        topic_id=topic.id,
+        post_id=post.id,
+        answer_author_id=post.author_id,
+        accepted_by_id=actor.id,
+        question_author_id=topic.author_id,
+        previous_post_id=previous_id,
+        accepted_at=now_utc(),
+    )
+
+
+def unaccept_answer(actor: User, topic: Topic) -> None:
+    _check_can_accept(actor, topic)
+    _unaccept(topic, actor)
+    db.session.flush()
+
+
+def set_following(user: User, topic: Topic, following: bool) -> None:
+    row = db.session.get(TopicFollow, (topic.id, user.id))
+    if row is None:
+        db.session.add(TopicFollow(topic_id=topic.id, user_id=user.id, following=following))
+    else:
+        row.following = following
+
+
+def create_category(
+    name: str,
+    slug: str,
+    description: str = "",
+    position: int = 0,
+    required_capability: str | None = None,
+) -> Category:
+    if required_capability is not None and required_capability not in CAPABILITIES:
+        raise ForumError(_l("Unknown capability."), field="required_capability")
+    if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise ForumError(_l("This slug is taken."), field="slug")
+    category = Category(
+        name=name,
+        slug=slug,
+        description=description,
+        position=position,
+        required_capability=required_capability,
+    )
+    db.session.add(category)
+    db.session.flush()
+    return category

@@ -1,0 +1,362 @@
+"""Forum pages: parse the request, call one service, render or redirect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from wtforms.fields.choices import SelectChoice
+
+from app.core.events import commit
+from app.core.templating import slugify
+from app.extensions import db, limiter
+from app.forum import queries, services
+from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
+from app.forum.models import Post, PostRevision, Topic
+from app.forum.search import search_posts
+from app.forum.services import ForumError
+from app.forum.view_counter import views as view_counter
+
+blueprint = Blueprint("forum", __name__)
+
+
+def _viewer() -> Any:
+    return current_user if current_user.is_authenticated else None
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    if page < 1 or page > 10_000:
+        abort(404)
+    return page
+
+
+def _post_limit() -> str:
+    return current_app.config["POST_LIMIT_PER_USER"]
+
+
+def _user_key() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+def _fail(error: ForumError, form: FlaskForm | None = None) -> bool:
+    """Roll back and show a domain error: on the form field if there is one, else abort."""
+    db.session.rollback()
+    field = getattr(form, error.field or "", None) if form is not None else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+        return True
+    if error.status in (403, 404):
+        abort(error.status)
+    flash(str(error.message), "error")
+    return False
+
+
+def _visible_topic(topic_id: int) -> tuple[Topic, Post]:
+    found = queries.topic_with_opening_post(topic_id)
+    if found is None:
+        abort(404)
+    topic, opening = found
+    viewer = _viewer()
+    if not services.can_see_category(viewer, topic.category):
+        abort(404)
+    if topic.deleted_at is not None and not (viewer and viewer.can("post.view_deleted")):
+        abort(404)
+    return topic, opening
+
+
+def _topic_url(topic: Topic, **kwargs: Any) -> str:
+    return url_for("forum.topic", topic_id=topic.id, slug=slugify(topic.title), **kwargs)
+
+
+@blueprint.get("/")
+def home() -> str:
+    viewer = _viewer()
+    return render_template(
+        "forum/home.html",
+        categories=queries.categories(viewer),
+        latest=queries.latest_topics(viewer),
+    )
+
+
+@blueprint.get("/c/<slug>")
+def category(slug: str) -> str:
+    found = queries.category_by_slug(slug)
+    if found is None or not services.can_see_category(_viewer(), found):
+        abort(404)
+    filter_ = request.args.get("filter", "latest")
+    if filter_ not in queries.TOPIC_FILTERS:
+        filter_ = "latest"
+    page = queries.category_topics(
+        _viewer(),
+        found,
+        filter_=filter_,
+        page=_page_arg(),
+        per_page=current_app.config["TOPICS_PER_PAGE"],
+    )
+    return render_template("forum/category.html", category=found, topics=page, filter=filter_)
+
+
+@blueprint.route("/new", methods=["GET", "POST"])
+@login_required
+@limiter.limit(_post_limit, key_func=_user_key, methods=["POST"])
+def new_topic() -> Any:
+    if not current_user.can("topic.create"):
+        abort(403)
+    choices = queries.categories(current_user)
+    form = TopicForm()
+    form.category.choices = [SelectChoice(c.id, c.name) for c in choices]
+    if request.method == "GET" and request.args.get("category"):
+        form.category.data = next(
+            (c.id for c in choices if c.slug == request.args["category"]), None
+        )
+    if form.validate_on_submit():
+        chosen = next((c for c in choices if c.id == form.category.data), None)
+        if chosen is None:
+            form.category.errors = [_("Choose a category.")]
+        else:
+            try:
+                topic = services.create_topic(
+                    current_user,
+                    chosen,
+                    title=form.title.data or "",
+                    body=form.body.data or "",
+                    kind=form.kind.data or "question",
+                    tags=form.tags.data or "",
+                )
+            except ForumError as error:
+                _fail(error, form)
+            else:
+                commit()
+                return redirect(_topic_url(topic))
+    status = 422 if form.errors else 200
+    return render_template("forum/new_topic.html", form=form), status
+
+
+@blueprint.get("/t/<int:topic_id>")
+@blueprint.get("/t/<int:topic_id>/<slug>")
+def topic(topic_id: int, slug: str | None = None) -> Any:
+    found, opening = _visible_topic(topic_id)
+    viewer = _viewer()
+    order = request.args.get("order", "helpful")
+    if order not in queries.ANSWER_ORDERS:
+        order = "helpful"
+    answers = queries.topic_answers(
+        found,
+        order=order,
+        page=_page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
+        include_deleted=bool(viewer and viewer.can("post.view_deleted")),
+    )
+    my_votes: set[int] = set()
+    following = False
+    if viewer is not None:
+        my_votes = queries.my_votes(viewer, [opening.id, *(p.id for p in answers.items)])
+        following = queries.is_following(viewer, found.id)
+    view_counter.record(found.id)
+    return render_template(
+        "forum/topic.html",
+        topic=found,
+        opening=opening,
+        answers=answers,
+        order=order,
+        my_votes=my_votes,
+        following=following,
+        reply_form=ReplyForm(),
+        action_form=ActionForm(),
+    )
+
+
+@blueprint.post("/t/<int:topic_id>/reply")
+@login_required
+@limiter.limit(_post_limit, key_func=_user_key)
+def reply(topic_id: int) -> Any:
+    found, _opening = _visible_topic(topic_id)
+    form = ReplyForm()
+    if form.validate_on_submit():
+        try:
+            post = services.reply(current_user, found, body=form.body.data or "")
+        except ForumError as error:
+            if not _fail(error, form):
+                return redirect(_topic_url(found))
+        else:
+            commit()
+            return redirect(url_for("forum.post", post_id=post.id))
+    # Show the form again with what was typed and the error: nothing is lost.
+    return render_template("forum/reply.html", topic=found, form=form), 422
+
+
+@blueprint.get("/p/<int:post_id>")
+def post(post_id: int) -> Any:
+    """The topic page that holds this post, scrolled to it."""
+    found = db.session.get(Post, post_id)
+    if found is None:
+        abort(404)
+    topic, _opening = _visible_topic(found.topic_id)
+    page = 1
+    if not found.is_opening_post and found.id != topic.accepted_post_id:
+        # By date, the page a post sits on follows from how many answers come before it.
+        before = db.session.scalar(
+            select(func.count(Post.id)).where(
+                Post.topic_id == topic.id,
+                Post.position > 0,
+                Post.position < found.position,
+                Post.deleted_at.is_(None),
+            )
+        )
+        page = (before or 0) // current_app.config["POSTS_PER_PAGE"] + 1
+        return redirect(_topic_url(topic, order="date", page=page, _anchor=f"post-{post_id}"))
+    return redirect(_topic_url(topic, _anchor=f"post-{post_id}"))
+
+
+def _editable_post(post_id: int) -> tuple[Post, Topic]:
+    found = db.session.get(Post, post_id)
+    if found is None:
+        abort(404)
+    topic, _opening = _visible_topic(found.topic_id)
+    if found.deleted_at is not None and not current_user.can("post.view_deleted"):
+        abort(404)
+    return found, topic
+
+
+@blueprint.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(post_id: int) -> Any:
+    found, topic = _editable_post(post_id)
+    if not services.can_edit(current_user, found):
+        abort(403)
+    form = EditForm()
+    if request.method == "GET":
+        form.body.data = found.body_source
+        form.title.data = topic.title
+    if form.validate_on_submit():
+        try:
+            services.edit_post(
+                current_user,
+                found,
+                body=form.body.data or "",
+                title=form.title.data if found.is_opening_post else None,
+                reason=form.reason.data or "",
+            )
+        except ForumError as error:
+            _fail(error, form)
+        else:
+            commit()
+            return redirect(url_for("forum.post", post_id=found.id))
+    status = 422 if form.errors else 200
+    return render_template("forum/edit.html", form=form, post=found, topic=topic), status
+
+
+@blueprint.get("/p/<int:post_id>/history")
+def history(post_id: int) -> str:
+    found = db.session.get(Post, post_id)
+    if found is None:
+        abort(404)
+    topic, _opening = _visible_topic(found.topic_id)
+    if found.deleted_at is not None and not (_viewer() and current_user.can("post.view_deleted")):
+        abort(404)
+    revisions = db.session.scalars(
+        select(PostRevision)
+        .where(PostRevision.post_id == found.id)
+        .options(joinedload(PostRevision.editor))
+        .order_by(PostRevision.number.desc())
+    ).all()
+    return render_template("forum/history.html", post=found, topic=topic, revisions=revisions)
+
+
+def _post_action(post_id: int, action: Any, message: str | None = None) -> Any:
+    """Run a one-button action on a post and go back to it."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    found, topic = _editable_post(post_id)
+    try:
+        action(found, topic)
+    except ForumError as error:
+        _fail(error)
+    else:
+        commit()
+        if message:
+            flash(message, "success")
+    if found.is_opening_post and found.deleted_at is not None:
+        return redirect(url_for("forum.category", slug=topic.category.slug))
+    return redirect(_topic_url(topic, _anchor=f"post-{found.id}"))
+
+
+@blueprint.post("/p/<int:post_id>/vote")
+@login_required
+def vote(post_id: int) -> Any:
+    return _post_action(post_id, lambda p, t: services.vote(current_user, p))
+
+
+@blueprint.post("/p/<int:post_id>/unvote")
+@login_required
+def unvote(post_id: int) -> Any:
+    return _post_action(post_id, lambda p, t: services.retract_vote(current_user, p))
+
+
+@blueprint.post("/p/<int:post_id>/accept")
+@login_required
+def accept(post_id: int) -> Any:
+    return _post_action(
+        post_id,
+        lambda p, t: services.accept_answer(current_user, t, p),
+        _("Marked as the solution."),
+    )
+
+
+@blueprint.post("/p/<int:post_id>/unaccept")
+@login_required
+def unaccept(post_id: int) -> Any:
+    return _post_action(post_id, lambda p, t: services.unaccept_answer(current_user, t))
+
+
+@blueprint.post("/p/<int:post_id>/delete")
+@login_required
+def delete(post_id: int) -> Any:
+    return _post_action(post_id, lambda p, t: services.delete_post(current_user, p), _("Deleted."))
+
+
+@blueprint.post("/p/<int:post_id>/restore")
+@login_required
+def restore(post_id: int) -> Any:
+    return _post_action(
+        post_id, lambda p, t: services.restore_post(current_user, p), _("Restored.")
+    )
+
+
+@blueprint.post("/t/<int:topic_id>/follow")
+@login_required
+def follow(topic_id: int) -> Any:
+    return _set_following(topic_id, True)
+
+
+@blueprint.post("/t/<int:topic_id>/unfollow")
+@login_required
+def unfollow(topic_id: int) -> Any:
+    return _set_following(topic_id, False)
+
+
+def _set_following(topic_id: int, following: bool) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    found, _opening = _visible_topic(topic_id)
+    services.set_following(current_user, found, following)
+    commit()
+    return redirect(_topic_url(found))
+
+
+@blueprint.get("/search")
+def search() -> str:
+    query = request.args.get("q", "").strip()[:200]
+    results = search_posts(
+        _viewer(),
+        query,
+        page=_page_arg(),
+        per_page=current_app.config["SEARCH_RESULTS_PER_PAGE"],
+    )
+    return render_template("forum/search.html", query=query, results=results)

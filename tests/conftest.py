@@ -1,0 +1,246 @@
+"""Shared fixtures: one migrated database per run, emptied after every test.
+
+The suite runs on SQLite always, and on PostgreSQL when TEST_DATABASE_URL is set.
+Tests commit for real (services, pages and the browser all see committed data), so
+isolation comes from emptying every table after each test rather than from a
+rolled-back outer transaction.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import event, text
+
+from app import create_app
+from app.accounts import services as account_services
+from app.accounts.models import User
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services as forum_services
+from app.forum.models import Category, Post, Topic
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+def _database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'tribune-test.db'}"
+
+
+def _drop_everything(app: Flask) -> None:
+    """Start a PostgreSQL test database from nothing, whatever an earlier run left."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE"))
+                connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = _database_url(tmp_path_factory)
+    app = create_app("testing", {"DATABASE_URL": url})
+    _drop_everything(app)
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    yield url
+
+
+def _table_names() -> list[str]:
+    return [t.name for t in reversed(db.metadata.sorted_tables)]
+
+
+def empty_database() -> None:
+    """Delete every row; used after each test."""
+    db.session.remove()
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            tables = ", ".join(f'"{name}"' for name in _table_names())
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        else:
+            for name in _table_names():
+                connection.execute(text(f'DELETE FROM "{name}"'))
+            connection.execute(text("INSERT INTO search_posts(search_posts) VALUES ('rebuild')"))
+
+
+class IsolatedClient(FlaskClient):
+    """A test client whose requests get their own application context.
+
+    Flask reuses an application context that is already pushed (the test's), which
+    would share ``g`` (the logged-in member) and the database session between
+    requests. Running each request in an empty contextvars context makes it behave
+    as it does in production: a fresh context, session and user per request.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(
+        "testing",
+        {"DATABASE_URL": database_url, "SERVER_NAME": "tribune.test"},
+    )
+    app.instance_path = str(tmp_path)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        empty_database()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Any:
+    def make(username: str | None = None, role: str = "member", **kwargs: Any) -> User:
+        n = next(_counter)
+        username = username or f"member{n}"
+        user = account_services.create_user(
+            username, kwargs.pop("email", f"{username}@example.com"), PASSWORD, role=role, **kwargs
+        )
+        commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def member(make_user: Any) -> User:
+    return make_user("alice")
+
+
+@pytest.fixture
+def other_member(make_user: Any) -> User:
+    return make_user("bruno")
+
+
+@pytest.fixture
+def moderator(make_user: Any) -> User:
+    return make_user("mod_claire", role="moderator")
+
+
+@pytest.fixture
+def staff(make_user: Any) -> User:
+    return make_user("staff_dan", role="staff")
+
+
+@pytest.fixture
+def admin(make_user: Any) -> User:
+    return make_user("admin_eve", role="admin")
+
+
+@pytest.fixture
+def category(app: Flask) -> Category:
+    created = forum_services.create_category("Help", "help", "Questions about the product")
+    commit()
+    return created
+
+
+@pytest.fixture
+def make_topic(category: Category) -> Any:
+    def make(author: User, title: str = "How do I descale?", body: str = "It beeps.", **kw: Any):
+        topic = forum_services.create_topic(
+            author, kw.pop("in_category", category), title=title, body=body, **kw
+        )
+        commit()
+        return topic
+
+    return make
+
+
+@pytest.fixture
+def make_answer() -> Any:
+    def make(author: User, topic: Topic, body: str = "Use the descaling program.") -> Post:
+        post = forum_services.reply(author, topic, body=body)
+        commit()
+        return post
+
+    return make
+
+
+class LoggedIn:
+    """A test client logged in as a member, posting forms with a valid CSRF token."""
+
+    def __init__(self, app: Flask, user: User) -> None:
+        self.app = app
+        self.user = user
+        self.client = app.test_client()
+        with self.client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+            session["csrf_token"] = "test-csrf-token-" + str(user.id)
+
+    def csrf(self) -> str:
+        """A CSRF token for this browser's session, signed as Flask-WTF would."""
+        return contextvars.Context().run(self._sign_csrf)
+
+    def _sign_csrf(self) -> str:
+        from flask import session
+        from flask_wtf.csrf import generate_csrf
+
+        with self.app.test_request_context():
+            session["csrf_token"] = "test-csrf-token-" + str(self.user.id)
+            return generate_csrf()
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        payload = {"csrf_token": self.csrf(), **(data or {})}
+        return self.client.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def login(app: Flask) -> Any:
+    def log_in(user: User) -> LoggedIn:
+        return LoggedIn(app, user)
+
+    return log_in
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app: Flask) -> Any:
+    """Count SQL statements run inside a ``with count_queries() as counter:`` block."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting() -> Iterator[QueryCounter]:
+        counter = QueryCounter()
+        event.listen(db.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", counter)
+
+    return counting

@@ -1,0 +1,71 @@
+from app.core.events import commit
+from app.core.notifications import Notification
+from app.extensions import db
+from app.forum import services
+
+
+def messages(user):
+    rows = db.session.query(Notification).filter_by(user_id=user.id).order_by(Notification.id)
+    return [n.message for n in rows]
+
+
+def test_answer_notifies_asker_and_followers(
+    member, other_member, make_user, make_topic, make_answer
+):
+    topic = make_topic(member, title="Steam wand")
+    follower = make_user("fiona")
+    make_answer(follower, topic, "Me too")
+    make_answer(other_member, topic, "Clean it")
+    assert messages(member) == [
+        "fiona answered your question “Steam wand”",
+        "bruno answered your question “Steam wand”",
+    ]
+    assert messages(follower) == ["bruno replied in “Steam wand”"]
+    assert messages(other_member) == []
+
+
+def test_unfollow_stops_notifications(member, other_member, make_topic, make_answer):
+    topic = make_topic(member)
+    services.set_following(member, topic, False)
+    commit()
+    make_answer(other_member, topic)
+    assert messages(member) == []
+
+
+def test_mentions_and_accepted_answer_notify(member, other_member, make_user, make_topic):
+    gus = make_user("gus")
+    topic = make_topic(member, title="Pods", body="What do you think @gus?")
+    answer = services.reply(other_member, topic, body="Ask @gus and @alice")
+    commit()
+    services.accept_answer(member, topic, answer)
+    commit()
+    assert messages(gus) == [
+        "alice mentioned you in “Pods”",
+        "bruno mentioned you in “Pods”",
+    ]
+    assert messages(member) == ["bruno mentioned you in “Pods”"]
+    assert messages(other_member) == ["alice marked your answer as the solution of “Pods”"]
+
+
+def test_bell_count_page_and_mark_read(member, other_member, make_topic, make_answer, login):
+    topic = make_topic(member)
+    make_answer(other_member, topic)
+    browser = login(member)
+    home = browser.get("/").text
+    assert 'class="count">1<' in home
+    listing = browser.get("/notifications/").text
+    assert "bruno answered your question" in listing
+    note = db.session.query(Notification).filter_by(user_id=member.id).one()
+    opened = browser.get(f"/notifications/{note.id}")
+    assert opened.status_code == 302 and "/p/" in opened.location
+    assert 'class="count">' not in browser.get("/").text
+    make_answer(other_member, topic, "another")
+    assert browser.post("/notifications/read").status_code == 302
+    assert db.session.query(Notification).filter(Notification.read_at.is_(None)).count() == 0
+
+
+def test_others_notifications_are_404(member, other_member, make_topic, make_answer, login):
+    topic = make_topic(member)
+    make_answer(other_member, topic)
+    note = db.session.query(Notification).filter_by(user_id=member.id).one()
+    assert login(other_member).get(f"/notifications/{note.id}").status_code == 404

@@ -1,0 +1,188 @@
+import pytest
+
+from app.core import events
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services
+from app.forum.models import Category, Post, PostRevision, PostVote, Topic
+from app.forum.services import Forbidden, ForumError, NotFound
+
+
+def test_create_topic_cooks_and_counts(member, category):
+    topic = services.create_topic(
+        member, category, title="  Milk   frother? ", body="It **hisses**", tags="Latte, mousseur"
+    )
+    commit()
+    opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+    assert topic.title == "Milk frother?"
+    assert opening.body_html == "<p>It <strong>hisses</strong></p>\n"
+    assert [t.name for t in topic.tags] == ["latte", "mousseur"]
+    db.session.refresh(category)
+    assert (category.topic_count, category.post_count) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("title", "body", "tags", "field"),
+    [
+        ("", "body", "", "title"),
+        ("x" * 201, "body", "", "title"),
+        ("Title", "   ", "", "body"),
+        ("Title", "x" * 32_001, "", "body"),
+        ("Title", "body", "a b c d e f", "tags"),
+        ("Title", "body", "bad<tag>", "tags"),
+    ],
+)
+def test_bad_topic_input_is_a_field_error_and_writes_nothing(
+    member, category, title, body, tags, field
+):
+    with pytest.raises(ForumError) as caught:
+        services.create_topic(member, category, title=title, body=body, tags=tags)
+    db.session.rollback()
+    assert caught.value.field == field
+    assert db.session.query(Topic).count() == 0
+    assert db.session.query(Post).count() == 0
+
+
+def test_restricted_category_is_not_found_for_members(member, moderator):
+    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    commit()
+    with pytest.raises(NotFound):
+        services.create_topic(member, lounge, title="Hi", body="there")
+    assert services.create_topic(moderator, lounge, title="Hi", body="there").id
+
+
+def test_reply_numbers_posts_and_updates_counters(member, other_member, make_topic):
+    topic = make_topic(member)
+    first = services.reply(other_member, topic, body="First")
+    second = services.reply(member, topic, body="Second")
+    commit()
+    assert (first.position, second.position) == (1, 2)
+    db.session.refresh(topic)
+    assert topic.reply_count == 2 and topic.last_poster_id == member.id
+
+
+def test_locked_topic_refuses_replies_except_moderators(
+    member, other_member, moderator, make_topic
+):
+    topic = make_topic(member)
+    topic.locked = True
+    commit()
+    with pytest.raises(ForumError, match="locked") as caught:
+        services.reply(other_member, topic, body="Hello")
+    assert caught.value.status == 403
+    assert services.reply(moderator, topic, body="Closing note").id
+
+
+def test_edit_keeps_revisions_and_checks_rights(member, other_member, moderator, make_topic):
+    topic = make_topic(member, title="Old title", body="Old body")
+    opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+    with pytest.raises(Forbidden):
+        services.edit_post(other_member, opening, body="Vandalism")
+    services.edit_post(member, opening, body="New body", title="New title", reason="typo")
+    commit()
+    services.edit_post(moderator, opening, body="Moderated body")
+    commit()
+    revisions = db.session.query(PostRevision).order_by(PostRevision.number).all()
+    assert [(r.number, r.title, r.body_source) for r in revisions] == [
+        (1, "Old title", "Old body"),
+        (2, "New title", "New body"),
+    ]
+    assert opening.body_source == "Moderated body" and opening.edit_count == 2
+    assert topic.title == "New title"
+
+
+def test_votes_are_one_per_member_retractable_and_never_on_own_post(
+    member, other_member, make_topic, make_answer
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    assert services.vote(member, answer) is True
+    assert services.vote(member, answer) is False
+    commit()
+    db.session.refresh(answer)
+    assert answer.vote_count == 1
+    with pytest.raises(ForumError, match="own post"):
+        services.vote(other_member, answer)
+    assert services.retract_vote(member, answer) is True
+    commit()
+    db.session.refresh(answer)
+    assert answer.vote_count == 0 and db.session.query(PostVote).count() == 0
+
+
+def test_accept_answer_by_author_or_moderator_and_change_it(
+    member, other_member, moderator, make_user, make_topic, make_answer
+):
+    topic = make_topic(member)
+    first = make_answer(other_member, topic)
+    second = make_answer(make_user("third"), topic)
+    with pytest.raises(Forbidden):
+        services.accept_answer(other_member, topic, first)
+    sent = []
+
+    def record(sender, **payload):
+        sent.append((payload["post_id"], "accepted"))
+
+    def record_un(sender, **payload):
+        sent.append((payload["post_id"], "unaccepted"))
+
+    events.answer_accepted.connect(record)
+    events.answer_unaccepted.connect(record_un)
+    try:
+        services.accept_answer(member, topic, first)
+        commit()
+        services.accept_answer(moderator, topic, second)
+        commit()
+    finally:
+        events.answer_accepted.disconnect(record)
+        events.answer_unaccepted.disconnect(record_un)
+    assert topic.accepted_post_id == second.id
+    assert sent == [(first.id, "accepted"), (first.id, "unaccepted"), (second.id, "accepted")]
+
+
+def test_discussions_have_no_solution(member, other_member, make_topic, make_answer):
+    topic = make_topic(member, kind="discussion")
+    answer = make_answer(other_member, topic)
+    with pytest.raises(ForumError, match="Only questions"):
+        services.accept_answer(member, topic, answer)
+
+
+def test_deleting_accepted_answer_unaccepts_and_deleting_opening_post_removes_topic(
+    member, other_member, make_topic, make_answer, category
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    services.accept_answer(member, topic, answer)
+    commit()
+    services.delete_post(other_member, answer)
+    commit()
+    assert topic.accepted_post_id is None and topic.reply_count == 0
+    assert answer.deleted_at is not None, "soft delete keeps the row"
+    opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+    with pytest.raises(Forbidden):
+        services.delete_post(other_member, opening)
+    services.delete_post(member, opening)
+    commit()
+    assert topic.deleted_at is not None
+    db.session.refresh(category)
+    assert (category.topic_count, category.post_count) == (0, 0)
+
+
+def test_moderator_restores_a_deleted_post(
+    member, other_member, moderator, make_topic, make_answer
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    services.delete_post(moderator, answer)
+    commit()
+    with pytest.raises(Forbidden):
+        services.restore_post(other_member, answer)
+    services.restore_post(moderator, answer)
+    commit()
+    assert answer.deleted_at is None and topic.reply_count == 1
+
+
+def test_category_slug_is_unique(category):
+    with pytest.raises(ForumError) as caught:
+        services.create_category("Help again", "help")
+    assert caught.value.field == "slug"
+    assert db.session.query(Category).count() == 1
