@@ -26,6 +26,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = "10/minute;50/hour"
     REGISTER_LIMIT_PER_IP = "10/hour"
     POST_LIMIT_PER_USER = "30/minute"
+    VOTE_LIMIT_PER_USER = "120/minute"
+    # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
+    PROXY_HOPS = 0
 
     WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still posts
     SESSION_COOKIE_HTTPONLY = True

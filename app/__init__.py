@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as config_module
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -27,6 +28,10 @@ def create_app(config: str | None = None, overrides: dict[str, Any] | None = Non
         static_folder=str(PROJECT_ROOT / "static"),
     )
     _load_config(app, config or os.environ.get("TRIBUNE_CONFIG", "development"), overrides)
+    if app.config["PROXY_HOPS"]:
+        # Client addresses (rate limits, registration IPs) come from the proxy's header.
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     _register_extensions(app)
     _register_packages(app)
     return app

@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app.accounts.models import User
 from app.core.permissions import CAPABILITIES
 from app.extensions import db
-from app.forum.models import Category, Post, PostVote, Topic, TopicFollow
+from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
 TOPIC_FILTERS = ("latest", "unanswered", "solved", "unsolved")
 ANSWER_ORDERS = ("helpful", "date")
@@ -84,6 +84,17 @@ def category_topics(
     elif filter_ == "unsolved":
         query = query.where(Topic.kind == "question", Topic.accepted_post_id.is_(None))
     query = query.order_by(Topic.pinned.desc(), Topic.last_posted_at.desc(), Topic.id.desc())
+    rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
+    return make_page(rows, page, per_page)
+
+
+def tagged_topics(user: User | None, tag: Tag, *, page: int, per_page: int) -> Page:
+    query = (
+        _topic_list_query(user)
+        .join(topic_tags, topic_tags.c.topic_id == Topic.id)
+        .where(topic_tags.c.tag_id == tag.id)
+        .order_by(Topic.last_posted_at.desc(), Topic.id.desc())
+    )
     rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
     return make_page(rows, page, per_page)
 

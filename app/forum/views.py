@@ -17,7 +17,7 @@ from app.core.templating import slugify
 from app.extensions import db, limiter
 from app.forum import queries, services
 from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
-from app.forum.models import Post, PostRevision, Topic
+from app.forum.models import Post, PostRevision, Tag, Topic
 from app.forum.search import search_posts
 from app.forum.services import ForumError
 from app.forum.view_counter import views as view_counter
@@ -38,6 +38,10 @@ def _page_arg() -> int:
 
 def _post_limit() -> str:
     return current_app.config["POST_LIMIT_PER_USER"]
+
+
+def _vote_limit() -> str:
+    return current_app.config["VOTE_LIMIT_PER_USER"]
 
 
 def _user_key() -> str:
@@ -100,6 +104,17 @@ def category(slug: str) -> str:
         per_page=current_app.config["TOPICS_PER_PAGE"],
     )
     return render_template("forum/category.html", category=found, topics=page, filter=filter_)
+
+
+@blueprint.get("/tags/<name>")
+def tag(name: str) -> str:
+    found = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
+    if found is None:
+        abort(404)
+    page = queries.tagged_topics(
+        _viewer(), found, page=_page_arg(), per_page=current_app.config["TOPICS_PER_PAGE"]
+    )
+    return render_template("forum/tag.html", tag=found, topics=page)
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -289,12 +304,14 @@ def _post_action(post_id: int, action: Any, message: str | None = None) -> Any:
 
 @blueprint.post("/p/<int:post_id>/vote")
 @login_required
+@limiter.limit(_vote_limit, key_func=_user_key)
 def vote(post_id: int) -> Any:
     return _post_action(post_id, lambda p, t: services.vote(current_user, p))
 
 
 @blueprint.post("/p/<int:post_id>/unvote")
 @login_required
+@limiter.limit(_vote_limit, key_func=_user_key)
 def unvote(post_id: int) -> Any:
     return _post_action(post_id, lambda p, t: services.retract_vote(current_user, p))
 

@@ -136,3 +136,24 @@ def test_profile_edit_and_language_preference(member, login):
 
 def test_unknown_profile_is_404(client):
     assert client.get("/u/nobody").status_code == 404
+
+
+def test_registration_ip_comes_from_the_proxy_when_configured(app, database_url):
+    proxied = create_app("testing", {"DATABASE_URL": database_url, "PROXY_HOPS": 1})
+    client = proxied.test_client()
+    headers = {"X-Forwarded-For": "203.0.113.9"}
+    page = client.get("/register", headers=headers)
+    response = client.post(
+        "/register",
+        headers=headers,
+        data={
+            "csrf_token": csrf_from(page),
+            "username": "proxied",
+            "email": "proxied@example.com",
+            "password": "my-long-secret-phrase",
+            "password_confirm": "my-long-secret-phrase",
+        },
+    )
+    assert response.status_code == 302
+    with proxied.app_context():
+        assert services.get_by_username("proxied").registration_ip == "203.0.113.9"

@@ -192,3 +192,13 @@ def test_french_pages(client, member, make_topic):
     make_topic(member, title="Détartrage")
     page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text
     assert 'lang="fr"' in page and "Catégories" in page and "Se connecter" in page
+
+
+def test_tag_page_lists_tagged_topics(client, member, make_topic):
+    make_topic(member, title="Frothing tips", tags="latte")
+    make_topic(member, title="Grinder noise", tags="broyeur")
+    page = client.get("/tags/latte")
+    assert page.status_code == 200
+    assert "Frothing tips" in page.text and "Grinder noise" not in page.text
+    assert '<a class="tag" href="/tags/latte">latte</a>' in client.get("/").text
+    assert client.get("/tags/unknown").status_code == 404
