@@ -94,7 +94,7 @@ class IsolatedClient(FlaskClient):
 def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app = create_app(
         "testing",
-        {"DATABASE_URL": database_url, "SERVER_NAME": "tribune.test"},
+        {"DATABASE_URL": database_url},
     )
     app.instance_path = str(tmp_path)
     app.test_client_class = IsolatedClient

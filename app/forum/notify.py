@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.core import events
 from app.core.events import commit
 from app.core.notifications import notify, register_kind
+from app.core.urls import path_for
 from app.extensions import db
 from app.forum.models import Topic
 from app.forum.queries import follower_ids
@@ -47,7 +47,7 @@ def on_post_created(sender: str, **p: Any) -> None:
     if found is None:
         return
     topic, actor = found
-    url = url_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p["post_id"])
     data = {"actor": actor, "title": topic.title}
     mentioned = [uid for uid in p["mentioned_user_ids"] if uid != p["author_id"]]
     followers = [uid for uid in follower_ids(topic.id, p["author_id"]) if uid not in mentioned]
@@ -65,7 +65,7 @@ def on_topic_created(sender: str, **p: Any) -> None:
     if found is None:
         return
     topic, actor = found
-    url = url_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p["post_id"])
     notify(mentioned, "forum.mention", url, actor=actor, title=topic.title)
     commit()
 
@@ -77,7 +77,7 @@ def on_answer_accepted(sender: str, **p: Any) -> None:
     if found is None:
         return
     topic, actor = found
-    url = url_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p["post_id"])
     notify([p["answer_author_id"]], "forum.accepted", url, actor=actor, title=topic.title)
     commit()
 
@@ -89,7 +89,7 @@ def on_post_edited(sender: str, **p: Any) -> None:
     if found is None:
         return
     topic, actor = found
-    url = url_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p["post_id"])
     notify([p["author_id"]], "forum.edited", url, actor=actor, title=topic.title)
     commit()
 

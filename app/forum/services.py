@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +15,7 @@ from app.core import events
 from app.core.clock import now_utc
 from app.core.permissions import CAPABILITIES
 from app.core.text import cook, find_mentions, search_normal_form
+from app.core.urls import path_for
 from app.extensions import db
 from app.forum.models import (
     TOPIC_KINDS,
@@ -127,7 +128,7 @@ def _mention_links(names: Iterable[str]) -> dict[str, str]:
     ).all()
     by_key = dict(found)
     return {
-        name: url_for("accounts.profile", username=by_key[name.lower()])
+        name: path_for("accounts.profile", username=by_key[name.lower()])
         for name in names
         if name.lower() in by_key
     }

@@ -202,3 +202,13 @@ def test_tag_page_lists_tagged_topics(client, member, make_topic):
     assert "Frothing tips" in page.text and "Grinder noise" not in page.text
     assert '<a class="tag" href="/tags/latte">latte</a>' in client.get("/").text
     assert client.get("/tags/unknown").status_code == 404
+
+
+def test_forum_forms_without_csrf_are_400(app, member, make_topic):
+    topic = make_topic(member)
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = member.get_id()
+    assert browser.post(f"/t/{topic.id}/reply", data={"body": "hi"}).status_code == 400
+    assert browser.post("/new", data={"title": "x", "body": "y"}).status_code == 400
+    assert db.session.query(Post).count() == 1
