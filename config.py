@@ -30,6 +30,8 @@ class Config:
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
     PROXY_HOPS = 0
 
+    # werkzeug's scrypt with its default cost (n=2**15).
+    PASSWORD_HASH_METHOD = "scrypt"
     WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still posts
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -50,8 +52,52 @@ class Config:
     VIEW_FLUSH_EVERY_VIEWS = 200
     VIEW_FLUSH_EVERY_SECONDS = 30.0
 
-    # The scheduler runs inside `tribune run` / `make run` unless turned off.
+    # Points per action (an administrator can override each on /admin/points).
+    POINTS = {
+        "answer_voted": 10,
+        "question_voted": 5,
+        "post_voted": 5,  # a post in a discussion
+        "answer_accepted": 15,
+        "accepted_an_answer": 2,
+        "topic_started": 2,
+        "reply_posted": 1,
+        "welcomed_newcomer": 5,
+    }
+    # At most this many points a day from votes (accepted answers and badges are outside).
+    POINTS_DAILY_VOTE_CAP = 200
+    # A vote can be changed this long after casting, or any time after the post is edited.
+    VOTE_CHANGE_WINDOW_SECONDS = 300
+    # Level thresholds (points needed); names are translated in app/badges/levels.py.
+    LEVELS = (
+        ("newcomer", 0),
+        ("member", 50),
+        ("regular", 250),
+        ("expert", 1000),
+        ("guru", 4000),
+    )
+    # A member is a newcomer (for the welcomer badge and points) this many days.
+    NEWCOMER_DAYS = 30
+    # Serial voting: this many votes from one voter to one author within the window.
+    SERIAL_VOTES_THRESHOLD = 5
+    SERIAL_VOTES_WINDOW_HOURS = 24
+    # Voting rings: votes between two accounts sharing a registration IP, over the window.
+    RING_VOTES_THRESHOLD = 3
+    RING_WINDOW_DAYS = 30
+    # Category expertise badges: score (votes on one's answers in the category) and answers.
+    CATEGORY_EXPERTISE = {"bronze": (20, 5), "silver": (100, 20), "gold": (400, 50)}
+    LEADERBOARD_PAGE_SIZE = 50
+
+    # The scheduler runs inside `tribune run` / `make run` unless turned off; in
+    # production, run exactly one `tribune scheduler` process instead.
     SCHEDULER_IN_PROCESS = True
+    # A run that fires this many seconds late (scheduler down, busy) still runs once.
+    SCHEDULER_MISFIRE_GRACE_SECONDS = 300
+    # Job name -> 5-field crontab (UTC), replacing the job's own schedule.
+    JOB_SCHEDULES: dict[str, str] = {}
+    # Jobs never scheduled (still runnable with `tribune jobs run NAME`).
+    JOBS_DISABLED: tuple[str, ...] = ()
+    # `prune-job-runs` deletes job runs older than this.
+    JOB_RUNS_KEEP_DAYS = 90
 
 
 class TestConfig(Config):
@@ -61,6 +107,8 @@ class TestConfig(Config):
     # Tests read English; French pages are asked for with Accept-Language.
     BABEL_DEFAULT_LOCALE = "en"
     RATELIMIT_ENABLED = False
+    # The same algorithm at a low cost: the suite creates hundreds of accounts.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
     SCHEDULER_IN_PROCESS = False
     VIEW_FLUSH_EVERY_VIEWS = 1
 

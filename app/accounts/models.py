@@ -35,6 +35,11 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     # Members can deactivate; Flask-Login refuses inactive accounts.
     active: Mapped[bool] = mapped_column(default=True)
+    # Suspended members can read but not write; set by moderation, None when not suspended.
+    suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Cached total of the member's points ledger; the badges package keeps it and
+    # `tribune points verify` recomputes it from the ledger.
+    points: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
 
     grants: Mapped[list[CapabilityGrant]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True
@@ -54,6 +59,14 @@ class User(UserMixin, db.Model):
     def can(self, capability: str) -> bool:
         """Whether this member holds ``capability`` now, by role or by a grant."""
         return permissions.can(self.role, self.grants, capability)
+
+    def is_suspended(self, at: datetime | None = None) -> bool:
+        return self.suspended_until is not None and self.suspended_until > (at or now_utc())
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Brand staff, moderators and admins: not customers, left out of rankings."""
+        return self.role != "member"
 
     @property
     def is_moderator(self) -> bool:

@@ -6,8 +6,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.core import errors, notifications, templating
+    from app.core import errors, jobs_cli, notifications, scheduler, templating
 
     errors.init_app(app)
     templating.init_app(app)
     app.register_blueprint(notifications.blueprint)
+    scheduler.init_app(app)
+    jobs_cli.init_app(app)

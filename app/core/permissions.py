@@ -39,6 +39,7 @@ CAPABILITIES: dict[str, object] = {
     "category.manage": _l("Create and edit categories"),
     "campaign.send": _l("Send campaigns and invitations"),
     "manage.access": _l("Open the managers' console"),
+    "settings.manage": _l("Change community settings such as point values"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from flask import Flask
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
+    format_percent,
     format_timedelta,
     get_locale,
 )
+from markupsafe import Markup
 
 from app.core.clock import now_utc
 from app.core.text import excerpt
@@ -33,7 +37,35 @@ def ago(value: datetime | None) -> str:
     return format_timedelta(value - now_utc(), add_direction=True, threshold=0.9)
 
 
+# What higher packages show beside an author's name (the level, a status), without the
+# forum knowing about them. Each function takes the member and returns safe HTML.
+_AUTHOR_DECORATIONS: dict[str, Callable[[Any], str]] = {}
+
+
+def register_author_decoration(name: str, render: Callable[[Any], str]) -> None:
+    _AUTHOR_DECORATIONS[name] = render
+
+
+def author_extras(user: Any) -> Markup:
+    return Markup("").join(Markup(render(user)) for render in _AUTHOR_DECORATIONS.values())
+
+
+# Links higher packages add to the main menu: (order, endpoint, label), label lazily translated.
+_NAV_LINKS: dict[str, tuple[int, str, Any]] = {}
+
+
+def register_nav_link(order: int, endpoint: str, label: Any) -> None:
+    _NAV_LINKS[endpoint] = (order, endpoint, label)
+
+
+def nav_links() -> list[tuple[str, Any]]:
+    return [(endpoint, label) for _order, endpoint, label in sorted(_NAV_LINKS.values())]
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["author_extras"] = author_extras
+    app.jinja_env.globals["nav_links"] = nav_links
+    app.jinja_env.globals["format_percent"] = format_percent
     app.jinja_env.filters["datetime"] = lambda value, fmt="medium": (
         format_datetime(value, fmt) if value else ""
     )

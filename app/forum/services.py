@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -458,8 +459,22 @@ def vote(voter: User, post: Post) -> bool:
 
 
 def retract_vote(voter: User, post: Post) -> bool:
-    """Withdraw a helpful vote; returns False if there was none."""
+    """Withdraw a helpful vote; returns False if there was none.
+
+    A vote is locked once VOTE_CHANGE_WINDOW_SECONDS have passed, unless the post was
+    edited after the vote (then the voter may want to reconsider).
+    """
     topic = _votable(voter, post)
+    cast = db.session.get(PostVote, (post.id, voter.id))
+    if cast is None:
+        return False
+    window = timedelta(seconds=current_app.config["VOTE_CHANGE_WINDOW_SECONDS"])
+    edited_since = post.edited_at is not None and post.edited_at > cast.created_at
+    if now_utc() - cast.created_at > window and not edited_since:
+        raise ForumError(
+            _l("Your vote is locked: it can change within 5 minutes, or after the post is edited."),
+            status=409,
+        )
     removed = db.session.execute(
         delete(PostVote).where(PostVote.post_id == post.id, PostVote.user_id == voter.id)
     ).rowcount

@@ -22,7 +22,7 @@ def test_every_message_in_the_template_is_translated_in_french():
     for message in template:
         if not message.id:
             continue
-        translated = french.get(message.id)
+        translated = french.get(message.id, context=message.context)
         strings = translated.string if translated else None
         if not strings or (isinstance(strings, tuple) and not all(strings)):
             missing.append(message.id)

@@ -1,0 +1,167 @@
+"""`tribune jobs list|run`, `tribune scheduler`, and `tribune run` with the scheduler."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup, ScriptInfo, get_debug_flag, with_appcontext
+from flask.cli import run_command as flask_run_command
+
+from app.core.scheduler import (
+    UnknownJob,
+    build_scheduler,
+    describe_figures,
+    jobs_with_last_run,
+    run_job,
+    start_in_process,
+    stop_scheduler,
+)
+
+EXIT_FAILED = 1
+EXIT_SKIPPED = 2
+
+jobs = AppGroup("jobs", help="Scheduled jobs: list them, run one by hand.")
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    """A date (midnight UTC) or an ISO datetime (UTC unless it says otherwise)."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(
+            "use YYYY-MM-DD or an ISO datetime", param_hint="--as-of"
+        ) from error
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    """KEY=VALUE pairs into keyword arguments (values stay strings; dashes become _)."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key.isidentifier() or key == "as_of":
+            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--option")
+        options[key] = value
+    return options
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+@jobs.command("list")
+def list_jobs() -> None:
+    """Every job with its schedule and its last run (times in UTC)."""
+    rows = [("JOB", "SCHEDULE", "LAST RUN (UTC)", "OUTCOME", "FIGURES")]
+    for status in jobs_with_last_run(current_app):
+        run = status.last_run
+        figures = describe_figures(run)
+        rows.append(
+            (
+                status.job.name,
+                status.schedule,
+                _when(run.started_at if run else None),
+                run.outcome if run else "never run",
+                figures if len(figures) <= 60 else figures[:57] + "...",
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo("  ".join([*cells, row[-1]]).rstrip())
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("--as-of", "as_of", help="Run as if it were this date or ISO datetime (UTC).")
+@click.option(
+    "--option", "-o", "options", multiple=True, metavar="KEY=VALUE", help="Pass to the job."
+)
+@click.pass_context
+def run_one(ctx: click.Context, name: str, as_of: str | None, options: tuple[str, ...]) -> None:
+    """Run the job NAME now, under its lease. Exit 1 if it failed, 2 if it was already running."""
+    moment, kwargs = parse_as_of(as_of), parse_options(options)
+    try:
+        run = run_job(name, trigger="manual", as_of=moment, **kwargs)
+    except UnknownJob as error:
+        raise click.ClickException(str(error)) from error
+    seconds = run.duration_seconds or 0.0
+    click.echo(f"{name}: {run.outcome} in {seconds:.2f}s (run {run.id})")
+    if run.figures:
+        click.echo(describe_figures(run))
+    if run.outcome == "failed":
+        click.echo(run.error or "", err=True)
+        ctx.exit(EXIT_FAILED)
+    if run.outcome == "skipped":
+        click.echo(f"skipped: {run.error}", err=True)
+        ctx.exit(EXIT_SKIPPED)
+
+
+def _configure_logging() -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logging.getLogger("tribune.scheduler").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the job scheduler in the foreground until Ctrl-C (one such process per site)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    _configure_logging()
+    scheduler = build_scheduler(app, blocking=True)
+    now = datetime.now(UTC)
+    for job in scheduler.get_jobs():
+        upcoming = job.trigger.get_next_fire_time(None, now)
+        click.echo(f"{job.id}: {job.trigger}, next at {_when(upcoming)} UTC")
+    if not scheduler.get_jobs():
+        click.echo("No job is scheduled.")
+    click.echo("Scheduler running; Ctrl-C to stop.")
+    previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        scheduler.start()
+    except KeyboardInterrupt:
+        click.echo("Stopping: waiting for running jobs to finish.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stop_scheduler(scheduler)
+
+
+@click.command(
+    "run",
+    params=list(flask_run_command.params),
+    help=(flask_run_command.help or "")
+    + "\n\nTribune also starts the job scheduler here when SCHEDULER_IN_PROCESS is set.",
+    short_help="Run a development server (and the job scheduler).",
+)
+@click.pass_context
+def run_command(ctx: click.Context, **kwargs: Any) -> None:
+    """Flask's `run`, starting the in-process scheduler in the serving process first."""
+    info = ctx.ensure_object(ScriptInfo)
+    reload = kwargs["reload"] if kwargs["reload"] is not None else get_debug_flag()
+    try:
+        app = info.load_app()
+    except Exception:
+        app = None  # Flask's run reports it (and keeps the reloader alive)
+    if app is not None:
+        start_in_process(app, use_reloader=reload)
+    ctx.invoke(flask_run_command, **kwargs)
+
+
+def init_app(app: Flask) -> None:
+    """Attach `tribune jobs` and `tribune scheduler` to the app's CLI."""
+    app.cli.add_command(jobs)
+    app.cli.add_command(scheduler_command)

@@ -1,0 +1,204 @@
+from datetime import timedelta
+
+import pytest
+
+from app.badges import points
+from app.badges.models import LedgerEntry, PointRule
+from app.badges.points import Award
+from app.core.clock import now_utc
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services
+from app.forum.models import Post
+
+
+def entries(user):
+    return [
+        (e.action, e.points)
+        for e in db.session.query(LedgerEntry).filter_by(user_id=user.id).order_by(LedgerEntry.id)
+    ]
+
+
+def test_topic_reply_vote_and_accept_points(
+    member, other_member, make_topic, make_answer, points_of
+):
+    topic = make_topic(member)  # +2 topic started
+    answer = make_answer(other_member, topic)  # +1 reply, +5 welcomed a newcomer
+    services.vote(member, answer)  # +10 answer voted
+    commit()
+    services.accept_answer(member, topic, answer)  # +15 accepted, +2 to the asker
+    commit()
+    assert entries(member) == [("topic_started", 2), ("accepted_an_answer", 2)]
+    assert entries(other_member) == [
+        ("reply_posted", 1),
+        ("welcomed_newcomer", 5),
+        ("answer_voted", 10),
+        ("answer_accepted", 15),
+    ]
+    assert (points_of(member), points_of(other_member)) == (4, 31)
+
+
+def test_question_votes_earn_five_and_discussion_posts_their_own_rule(
+    member, other_member, make_topic, points_of
+):
+    question = make_topic(member)
+    discussion = make_topic(member, title="Share your latte art", kind="discussion")
+    for topic in (question, discussion):
+        opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+        services.vote(other_member, opening)
+        commit()
+    assert [e for e in entries(member) if e[0].endswith("voted")] == [
+        ("question_voted", 5),
+        ("post_voted", 5),
+    ]
+
+
+def test_retracted_vote_and_unaccepted_answer_are_reversed_not_erased(
+    member, other_member, make_topic, make_answer, points_of
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    before = points_of(other_member)
+    services.vote(member, answer)
+    commit()
+    services.retract_vote(member, answer)
+    commit()
+    services.accept_answer(member, topic, answer)
+    commit()
+    services.unaccept_answer(member, topic)
+    commit()
+    assert points_of(other_member) == before
+    reversals = db.session.query(LedgerEntry).filter(LedgerEntry.reverses_id.isnot(None)).all()
+    assert sorted((r.action, r.points, r.reason) for r in reversals) == [
+        ("accepted_an_answer", -2, "answer_unaccepted"),
+        ("answer_accepted", -15, "answer_unaccepted"),
+        ("answer_voted", -10, "vote_retracted"),
+    ]
+
+
+def test_deleting_and_restoring_a_post(
+    member, other_member, moderator, make_topic, make_answer, points_of
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    services.vote(member, answer)
+    commit()
+    earned = points_of(other_member)
+    services.delete_post(moderator, answer)
+    commit()
+    assert points_of(other_member) == 0
+    services.restore_post(moderator, answer)
+    commit()
+    assert points_of(other_member) == earned
+    services.delete_post(moderator, answer)
+    commit()
+    services.restore_post(moderator, answer)
+    commit()
+    assert points_of(other_member) == earned, "each restore gives back exactly once"
+
+
+def test_deleting_a_topic_reverses_its_answers_points(
+    member, other_member, make_topic, make_answer, points_of
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    services.vote(member, answer)
+    commit()
+    opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+    services.delete_post(member, opening)
+    commit()
+    assert (points_of(member), points_of(other_member)) == (0, 0)
+
+
+def test_no_points_for_accepting_ones_own_answer(member, make_topic, make_answer, points_of):
+    topic = make_topic(member)
+    own = make_answer(member, topic)
+    before = points_of(member)
+    services.accept_answer(member, topic, own)
+    commit()
+    assert points_of(member) == before
+
+
+def test_daily_vote_cap(app, member, make_user, make_topic, make_answer, points_of):
+    app.config["POINTS_DAILY_VOTE_CAP"] = 25
+    topic = make_topic(make_user())
+    answer = make_answer(member, topic)
+    base = points_of(member)
+    for _ in range(4):
+        services.vote(make_user(), answer)
+        commit()
+    assert points_of(member) - base == 25, "10 + 10 + 5 (capped) + 0"
+    # Accepted answers are outside the cap.
+    services.accept_answer(make_user("modo", role="moderator"), topic, answer)
+    commit()
+    assert points_of(member) - base == 40
+
+
+def test_the_cap_is_per_utc_day(app, member, points_of):
+    app.config["POINTS_DAILY_VOTE_CAP"] = 10
+    yesterday = now_utc() - timedelta(days=1)
+    for n, at in enumerate([yesterday, yesterday, now_utc()]):
+        points.record(Award(member.id, "answer_voted", f"test:{n}", at, capped=True))
+    commit()
+    assert points_of(member) == 20
+
+
+def test_the_same_event_twice_is_one_entry(member, points_of):
+    award = Award(member.id, "topic_started", "topic:999", now_utc())
+    assert points.record(award) is not None
+    assert points.record(award) is None
+    commit()
+    assert db.session.query(LedgerEntry).count() == 1 and points_of(member) == 2
+
+
+def test_admin_overrides_a_point_value(admin, member, other_member, login, make_topic):
+    page = login(admin).post(
+        "/admin/points", data={a: 1 for a in points.ACTIONS} | {"topic_started": 7}
+    )
+    assert page.status_code == 302
+    assert db.session.get(PointRule, "topic_started").points == 7
+    make_topic(member)
+    assert entries(member) == [("topic_started", 7)]
+    assert login(member).get("/admin/points").status_code == 403
+
+
+def test_admin_page_refuses_bad_values(admin, login):
+    page = login(admin).post("/admin/points", data={a: "x" for a in points.ACTIONS})
+    assert page.status_code == 422
+    assert db.session.query(PointRule).count() == 0
+
+
+def test_points_verify_reports_and_fixes(app, member, make_topic):
+    make_topic(member)
+    runner = app.test_cli_runner()
+    ok = runner.invoke(args=["points", "verify"])
+    assert ok.exit_code == 0 and "matches" in ok.output
+    db.session.execute(db.update(type(member)).values(points=999))
+    commit()
+    bad = runner.invoke(args=["points", "verify"])
+    assert bad.exit_code == 1 and "alice" in bad.output and "ledger 2" in bad.output
+    fixed = runner.invoke(args=["points", "verify", "--fix"])
+    assert fixed.exit_code == 0
+    assert runner.invoke(args=["points", "verify"]).exit_code == 0
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_votes_lock_after_five_minutes_unless_the_post_is_edited(
+    monkeypatch, member, other_member, make_topic, make_answer, edited
+):
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    services.vote(member, answer)
+    commit()
+    later = now_utc() + timedelta(minutes=6)
+    if edited:
+        services.edit_post(other_member, answer, body="A better answer")
+        answer.edited_at = later - timedelta(seconds=30)
+        commit()
+    monkeypatch.setattr("app.forum.services.now_utc", lambda: later)
+    if edited:
+        assert services.retract_vote(member, answer) is True
+    else:
+        with pytest.raises(services.ForumError, match="locked") as caught:
+            services.retract_vote(member, answer)
+        assert caught.value.status == 409
