@@ -51,6 +51,9 @@ class Config:
     # once this many views or seconds have gathered.
     VIEW_FLUSH_EVERY_VIEWS = 200
     VIEW_FLUSH_EVERY_SECONDS = 30.0
+    # Whole topic pages for visitors who are not logged in, per worker process.
+    PAGE_CACHE_ENTRIES = 2000
+    PAGE_CACHE_SECONDS = 60
 
     # Points per action (an administrator can override each on /admin/points).
     POINTS = {

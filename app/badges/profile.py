@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from flask_babel import gettext as _
+from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup, escape
 
 from app.accounts.models import User
-from app.badges.levels import level_for
+from app.badges.levels import NAMES, level_for
 from app.badges.queries import member_badges
 
 
@@ -27,8 +29,13 @@ def level_label(user: Any) -> str:
     points = getattr(user, "points", None)
     if points is None:
         return ""
-    level = level_for(points)
-    title = _("%(level)s · %(points)s points", level=level.name, points=points)
-    return Markup(' <span class="level level-{n}" title="{t}">{name}</span>').format(
-        n=level.number, t=title, name=escape(level.name)
-    )
+    return _level_tag(level_for(points).key, str(get_locale()))
+
+
+@lru_cache(maxsize=64)
+def _level_tag(key: str, locale: str) -> Markup:
+    """The tag of one level in one language: a topic page shows fifty of them."""
+    levels = [k for k, _threshold in current_app.config["LEVELS"]]
+    number = levels.index(key) + 1
+    name = escape(str(NAMES.get(key, key)))
+    return Markup(' <span class="level level-{n}">{name}</span>').format(n=number, name=name)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, has_request_context, redirect, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -26,20 +35,36 @@ def select_locale() -> str:
     )
 
 
+def _back(target: str | None) -> Any:
+    # Only same-site paths: never an open redirect.
+    if not target or not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    return redirect(target)
+
+
 @blueprint.post("/language")
 def set_language() -> Any:
-    """Switch language from the footer; kept on the account for members."""
+    """Switch language from the footer form; kept on the account for members."""
     locale = request.form.get("locale", "")
     if locale in current_app.config["LANGUAGES"]:
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
             commit()
-    target = request.form.get("next", "/")
-    # Only same-site paths: never an open redirect.
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return _back(request.form.get("next"))
+
+
+@blueprint.get("/language/<locale>")
+def choose_language(locale: str) -> Any:
+    """Switch language by a link, for visitors: only this browser's session changes.
+
+    Pages for visitors carry no form, hence no CSRF token and no session cookie,
+    which is what lets them be cached and shared.
+    """
+    if locale not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["locale"] = locale
+    return _back(request.args.get("next"))
 
 
 def init_app(app: Flask, babel: Babel) -> None:

@@ -156,8 +156,9 @@ def run_command(ctx: click.Context, **kwargs: Any) -> None:
         app = info.load_app()
     except Exception:
         app = None  # Flask's run reports it (and keeps the reloader alive)
-    if app is not None:
-        start_in_process(app, use_reloader=reload)
+    scheduler = start_in_process(app, use_reloader=reload) if app is not None else None
+    if scheduler is not None:
+        click.echo(f" * Job scheduler running in this process ({len(scheduler.get_jobs())} jobs)")
     ctx.invoke(flask_run_command, **kwargs)
 
 

@@ -52,7 +52,6 @@ JobFunc = Callable[..., Figures | None]
 
 REGISTRY_KEY = "tribune.jobs"
 TRIGGERS = ("schedule", "manual")
-OUTCOMES = ("running", "success", "failed", "skipped")
 _NAME = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
@@ -242,20 +241,11 @@ def run_job(
         return _record_skipped(name, trigger, holder)
     try:
         _mark_interrupted_runs(name, holder)
-        run = JobRun(
-            job_name=name,
-            trigger=trigger,
-            outcome="running",
-            holder=holder,
-            started_at=now_utc(),
-            figures={},
-        )
-        db.session.add(run)
-        db.session.commit()
-        run_id = run.id
+        run_id = _add_run(name, trigger, holder, "running").id
         try:
             figures = _checked_figures(job.func(as_of=as_of, **options))
-            run = db.session.get(JobRun, run_id) or run
+            run = db.session.get(JobRun, run_id)
+            assert run is not None
             run.outcome, run.figures, run.finished_at = "success", figures, now_utc()
             events.commit()  # sends events a forgetful job queued without committing
         except BaseException as error:
@@ -288,21 +278,17 @@ def _record_failure(run_id: int, error: str) -> JobRun:
 
 def _record_skipped(name: str, trigger: str, holder: str) -> JobRun:
     lease = current_lease(name)
-    reason = (
-        f"lease held by {lease.holder} until {lease.expires_at.isoformat()}"
-        if lease is not None
-        else "lease held by another run"
-    )
+    reason = "lease held by another run"
+    if lease is not None:
+        reason = f"lease held by {lease.holder} until {lease.expires_at.isoformat()}"
     now = now_utc()
+    return _add_run(name, trigger, holder, "skipped", started_at=now, finished_at=now, error=reason)
+
+
+def _add_run(name: str, trigger: str, holder: str, outcome: str, **values: Any) -> JobRun:
+    values.setdefault("started_at", now_utc())
     run = JobRun(
-        job_name=name,
-        trigger=trigger,
-        outcome="skipped",
-        holder=holder,
-        started_at=now,
-        finished_at=now,
-        figures={},
-        error=reason,
+        job_name=name, trigger=trigger, holder=holder, outcome=outcome, figures={}, **values
     )
     db.session.add(run)
     db.session.commit()

@@ -5,17 +5,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from babel.dates import format_timedelta as babel_format_timedelta
 from flask import Flask
 from flask_babel import (
     format_date,
     format_datetime,
     format_decimal,
     format_percent,
-    format_timedelta,
     get_locale,
+    gettext,
 )
 from markupsafe import Markup
 
@@ -30,15 +32,43 @@ def slugify(text: str, max_length: int = 60) -> str:
     return slug[:max_length].rstrip("-") or "topic"
 
 
-def ago(value: datetime | None) -> str:
-    """'3 hours ago' / 'il y a 3 heures'."""
+_AGO_UNITS = (60, 3600, 86400, 30 * 86400, 365 * 86400)
+
+
+@lru_cache(maxsize=4096)
+def ago_text(seconds: int, locale: str) -> str:
+    """The text for a delta from ago_bucket(), in ``locale`` (the request's language)."""
+    if seconds == 0:
+        return gettext("just now")
+    return babel_format_timedelta(
+        timedelta(seconds=seconds), add_direction=True, threshold=0.9, locale=locale
+    )
+
+
+def ago_bucket(value: datetime) -> int:
+    """The delta from now, rounded to the unit 'ago' will show (so equal buckets read alike)."""
+    seconds = int((value - now_utc()).total_seconds())
+    if abs(seconds) < 60:
+        return 0  # "just now", rather than a count of seconds that changes every second
+    unit = next(u for u in reversed(_AGO_UNITS) if abs(seconds) >= u * 0.9)
+    return round(seconds / unit) * unit
+
+
+def ago(value: datetime | None, locale: str | None = None) -> str:
+    """'3 hours ago' / 'il y a 3 heures'.
+
+    Pages show dozens of these; Babel's formatting is slow, so the delta is rounded to
+    the unit that will be shown and the text cached per rounded delta and language.
+    """
     if value is None:
         return ""
-    return format_timedelta(value - now_utc(), add_direction=True, threshold=0.9)
+    return ago_text(ago_bucket(value), locale or str(get_locale()))
 
 
 # What higher packages show beside an author's name (the level, a status), without the
-# forum knowing about them. Each function takes the member and returns safe HTML.
+# forum knowing about them. Each function takes the member and returns safe HTML; it may
+# depend only on the member's id, username and points, which is what caches of rendered
+# posts are keyed on (app/forum/fragments.py).
 _AUTHOR_DECORATIONS: dict[str, Callable[[Any], str]] = {}
 
 

@@ -6,13 +6,24 @@ import atexit
 
 from flask import Flask
 
+from app.core.page_cache import PageCache
+
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.forum import cli, notify, profile, views
+    from app.forum import cli, fragments, labels, notify, profile, views
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
+    app.extensions["tribune.page_cache"] = PageCache(
+        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
+    )
+    app.extensions["tribune.topic_data"] = PageCache(
+        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
+    )
+    app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
+    app.jinja_env.globals["render_post"] = fragments.render_post
+    app.extensions["tribune.fragments"] = fragments.FragmentCache()
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.seed_demo)

@@ -62,6 +62,9 @@ class Topic(db.Model):
     pinned: Mapped[bool] = mapped_column(default=False)
     locked: Mapped[bool] = mapped_column(default=False)
     view_count: Mapped[int] = mapped_column(default=0)
+    # Bumped by every change its page shows (posts, edits, votes, solution, lock...):
+    # the key under which anonymous visitors' copies of the page are cached.
+    revision: Mapped[int] = mapped_column(default=0, server_default="0")
     # Answers or replies, not counting the opening post or deleted posts.
     reply_count: Mapped[int] = mapped_column(default=0)
     accepted_post_id: Mapped[int | None] = mapped_column(

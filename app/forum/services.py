@@ -148,6 +148,13 @@ def _cook_into(post: Post, body: str, title: str | None) -> None:
     post.search_text = search_normal_form(f"{title or ''} {body}")
 
 
+def touch_topic(topic_id: int) -> None:
+    """Mark the topic's page as changed (see Topic.revision); other packages call it too."""
+    db.session.execute(
+        update(Topic).where(Topic.id == topic_id).values(revision=Topic.revision + 1)
+    )
+
+
 def _follow(topic_id: int, user_id: int) -> None:
     """Follow a topic unless the member already chose (follow or unfollow)."""
     exists = db.session.get(TopicFollow, (topic_id, user_id))
@@ -236,7 +243,12 @@ def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None
     db.session.execute(
         update(Topic)
         .where(Topic.id == topic.id)
-        .values(reply_count=Topic.reply_count + 1, last_posted_at=at, last_poster_id=author.id)
+        .values(
+            reply_count=Topic.reply_count + 1,
+            last_posted_at=at,
+            last_poster_id=author.id,
+            revision=Topic.revision + 1,
+        )
     )
     position = db.session.scalar(
         select(func.coalesce(func.max(Post.position), 0) + 1).where(Post.topic_id == topic.id)
@@ -311,6 +323,7 @@ def edit_post(
     _cook_into(post, body, topic.title if post.is_opening_post else None)
     post.edit_count = number
     post.edited_at = now_utc()
+    touch_topic(topic.id)
     db.session.flush()
     events.queue(
         events.post_edited,
@@ -373,6 +386,7 @@ def delete_post(actor: User, post: Post) -> None:
         )
     if topic.accepted_post_id == post.id:
         _unaccept(topic, actor)
+    touch_topic(topic.id)
     db.session.flush()
     events.queue(
         events.post_deleted,
@@ -411,6 +425,7 @@ def restore_post(actor: User, post: Post) -> None:
             .where(Category.id == topic.category_id)
             .values(post_count=Category.post_count + 1)
         )
+    touch_topic(topic.id)
     db.session.flush()
     events.queue(
         events.post_restored,
@@ -444,6 +459,7 @@ def vote(voter: User, post: Post) -> bool:
     db.session.execute(
         update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + 1)
     )
+    touch_topic(topic.id)
     events.queue(
         events.vote_cast,
         "forum",
@@ -483,6 +499,7 @@ def retract_vote(voter: User, post: Post) -> bool:
     db.session.execute(
         update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count - 1)
     )
+    touch_topic(topic.id)
     events.queue(
         events.vote_retracted,
         "forum",
@@ -516,6 +533,7 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
     previous_id = topic.accepted_post_id
     _unaccept(topic, actor)
     topic.accepted_post_id = post.id
+    touch_topic(topic.id)
     db.session.flush()
     events.queue(
         events.answer_accepted,
@@ -533,6 +551,7 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
 def unaccept_answer(actor: User, topic: Topic) -> None:
     _check_can_accept(actor, topic)
     _unaccept(topic, actor)
+    touch_topic(topic.id)
     db.session.flush()
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -13,10 +24,12 @@ from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
+from app.core.page_cache import PageCache
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import queries, services
+from app.forum import queries, services, topic_page
 from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
+from app.forum.fragments import PostContext
 from app.forum.models import Post, PostRevision, Tag, Topic
 from app.forum.search import search_posts
 from app.forum.services import ForumError
@@ -156,35 +169,56 @@ def new_topic() -> Any:
 @blueprint.get("/t/<int:topic_id>")
 @blueprint.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id: int, slug: str | None = None) -> Any:
-    found, opening = _visible_topic(topic_id)
     viewer = _viewer()
+    found = topic_page.meta(topic_id, viewer.id if viewer else None)
+    if found is None or (found.deleted and not (viewer and viewer.can("post.view_deleted"))):
+        abort(404)
+    required = found.required_capability
+    if required is not None and not (viewer and viewer.can(required)):
+        abort(404)
+    view_counter.record(topic_id)
+    # Visitors who are not logged in all see the same page: serve it from the cache
+    # unless a message is waiting for this browser (flashes are per visitor).
+    cache_key = None
+    if viewer is None and not session.get("_flashes"):
+        cache_key = ("topic", request.full_path, found.revision, str(get_locale()))
+        cached = _page_cache().get(cache_key)
+        if cached is not None:
+            return cached
     order = request.args.get("order", "helpful")
     if order not in queries.ANSWER_ORDERS:
         order = "helpful"
-    answers = queries.topic_answers(
-        found,
+    data = topic_page.load(
+        topic_id,
+        found.revision,
         order=order,
         page=_page_arg(),
         per_page=current_app.config["POSTS_PER_PAGE"],
         include_deleted=bool(viewer and viewer.can("post.view_deleted")),
     )
+    if data is None:
+        abort(404)
     my_votes: set[int] = set()
-    following = False
     if viewer is not None:
-        my_votes = queries.my_votes(viewer, [opening.id, *(p.id for p in answers.items)])
-        following = queries.is_following(viewer, found.id)
-    view_counter.record(found.id)
-    return render_template(
+        post_ids = [data.opening.post.id, *(r.post.id for r in data.answers.items)]
+        my_votes = queries.my_votes(viewer, post_ids)
+    page = render_template(
         "forum/topic.html",
-        topic=found,
-        opening=opening,
-        answers=answers,
+        topic=data.topic,
+        opening=data.opening,
+        answers=data.answers,
         order=order,
         my_votes=my_votes,
-        following=following,
-        reply_form=ReplyForm(),
-        action_form=ActionForm(),
+        following=found.following,
+        post_context=PostContext.for_page(data.topic, viewer),
     )
+    if cache_key is not None:
+        _page_cache().set(cache_key, page)
+    return page
+
+
+def _page_cache() -> PageCache:
+    return current_app.extensions["tribune.page_cache"]
 
 
 @blueprint.post("/t/<int:topic_id>/reply")

@@ -334,7 +334,7 @@ def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
         "flask.cli.run_simple", lambda host, port, served_app, **kw: served.append((host, port))
     )
     monkeypatch.setattr(
-        jobs_cli, "start_in_process", lambda a, use_reloader: started.append(use_reloader)
+        jobs_cli, "start_in_process", lambda a, use_reloader: started.append(use_reloader) or None
     )
     runner = app.test_cli_runner()
 

@@ -5,8 +5,15 @@ import pytest
 from app.core.events import commit
 from app.forum import services
 
-LOGGED_OUT_STATEMENTS = 3  # topic + opening post, its tags, a page of answers with authors
-LOGGED_IN_STATEMENTS = 6  # + the member (grants, unread count), their votes, their follow
+# The topic's revision, visibility and the reader's follow (the caches' key); then, the
+# first time a revision is seen, the topic with its opening post, its tags and a page of
+# answers with their authors. A member adds their own row (grants and unread count in
+# it) and their votes on the page. Seen again, visitors get the cached page and members
+# the cached data.
+LOGGED_OUT_STATEMENTS = 4
+LOGGED_OUT_CACHED_STATEMENTS = 1
+LOGGED_IN_STATEMENTS = 6
+LOGGED_IN_CACHED_STATEMENTS = 3
 
 
 @pytest.fixture
@@ -35,6 +42,10 @@ def test_topic_page_statements_logged_out(client, count_queries, topic_with_answ
         response = client.get(url)
     assert response.status_code == 200
     assert counter.count == LOGGED_OUT_STATEMENTS, "\n".join(s[:150] for s in counter.statements)
+    with count_queries() as counter:
+        again = client.get(url)
+    assert again.text == response.text
+    assert counter.count == LOGGED_OUT_CACHED_STATEMENTS
 
 
 @pytest.mark.parametrize("answers", [10, 100])
@@ -46,3 +57,6 @@ def test_topic_page_statements_logged_in(login, member, count_queries, topic_wit
         response = browser.get(url)
     assert response.status_code == 200
     assert counter.count == LOGGED_IN_STATEMENTS, "\n".join(s[:150] for s in counter.statements)
+    with count_queries() as counter:
+        assert browser.get(url).text.count('class="post') == min(answers, 50) + 1
+    assert counter.count == LOGGED_IN_CACHED_STATEMENTS

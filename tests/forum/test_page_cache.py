@@ -1,0 +1,77 @@
+"""Visitors share cached topic pages; any change to the topic shows at once."""
+
+from app.core.events import commit
+from app.core.page_cache import PageCache
+from app.forum import services
+
+
+def test_visitor_pages_carry_no_cookie_and_no_token(client, member, make_topic):
+    topic = make_topic(member)
+    response = client.get(f"/t/{topic.id}")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "csrf_token" not in response.text
+
+
+def test_changes_show_at_once_to_visitors(client, member, other_member, make_topic, make_answer):
+    topic = make_topic(member)
+    assert "Clean the wand" not in client.get(f"/t/{topic.id}").text
+    answer = make_answer(other_member, topic, "Clean the wand")
+    assert "Clean the wand" in client.get(f"/t/{topic.id}").text
+    services.vote(member, answer)
+    commit()
+    assert "1 helpful vote" in client.get(f"/t/{topic.id}").text
+    services.edit_post(other_member, answer, body="Descale the wand")
+    commit()
+    assert "Descale the wand" in client.get(f"/t/{topic.id}").text
+
+
+def test_cache_keys_include_language_and_query(client, member, make_topic):
+    topic = make_topic(member)
+    english = client.get(f"/t/{topic.id}").text
+    french = client.get(f"/t/{topic.id}", headers={"Accept-Language": "fr"}).text
+    assert 'lang="en"' in english and 'lang="fr"' in french
+
+
+def test_flash_messages_are_never_cached(app, member, make_topic, login):
+    topic = make_topic(member)
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_flashes"] = [("success", "You are logged out.")]
+    assert "You are logged out." in browser.get(f"/t/{topic.id}").text
+    assert "You are logged out." not in app.test_client().get(f"/t/{topic.id}").text
+
+
+def test_members_are_not_served_the_visitor_copy(client, member, other_member, make_topic, login):
+    topic = make_topic(member)
+    client.get(f"/t/{topic.id}")
+    page = login(other_member).get(f"/t/{topic.id}").text
+    assert "Log out" in page and "post-actions" in page
+
+
+def test_restricted_and_deleted_topics_stay_hidden(client, member, moderator, make_topic):
+    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    commit()
+    secret = make_topic(moderator, title="Secret", in_category=lounge)
+    assert client.get(f"/t/{secret.id}").status_code == 404
+
+
+def test_language_links_for_visitors(client, member, make_topic):
+    topic = make_topic(member)
+    response = client.get(f"/language/fr?next=/t/{topic.id}")
+    assert response.status_code == 302 and response.location.endswith(f"/t/{topic.id}")
+    assert 'lang="fr"' in client.get(f"/t/{topic.id}").text
+    assert client.get("/language/xx").status_code == 404
+    assert client.get("/language/en?next=https://evil.example").location == "/"
+
+
+def test_page_cache_is_bounded_and_expires():
+    cache = PageCache(max_entries=2, ttl_seconds=60)
+    cache.set("a", "A")
+    cache.set("b", "B")
+    cache.get("a")
+    cache.set("c", "C")
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
+    expired = PageCache(max_entries=2, ttl_seconds=-1)
+    expired.set("a", "A")
+    assert expired.get("a") is None
