@@ -14,7 +14,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User
 from app.core import events
-from app.core.clock import now_utc
 from app.core.permissions import ROLES
 from app.core.text import USERNAME_PATTERN
 from app.extensions import db
@@ -177,10 +176,6 @@ def update_profile(user: User, *, bio: str, locale: str | None) -> None:
         raise AccountError(_l("At most %(n)d characters.", n=BIO_MAX_LENGTH), field="bio")
     user.bio = bio.strip()
     user.locale = locale or None
-
-
-def touch_last_seen(user: User) -> None:
-    user.last_seen_at = now_utc()
 
 
 def set_role(user: User, role: str) -> None:

@@ -94,8 +94,6 @@ def login() -> Any:
             _field_error(form, error)
         else:
             login_user(user, remember=bool(form.remember.data))
-            services.touch_last_seen(user)
-            commit()
             return redirect(_safe_next(url_for("forum.home")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 

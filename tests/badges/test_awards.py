@@ -156,3 +156,14 @@ def test_level_beside_author_names(client, member, make_topic):
     topic = make_topic(member)
     page = client.get(f"/t/{topic.id}").text
     assert 'class="level level-1"' in page
+
+
+def test_only_the_first_request_of_the_day_writes(app, member, login, count_queries):
+    browser = login(member)
+    browser.get("/")
+    # The same cookie again, as a browser that kept the old one (or a benchmark) sends.
+    with count_queries() as counter:
+        browser.get("/")
+    writes = [s for s in counter.statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert writes == []
+    assert db.session.query(MemberVisit).filter_by(user_id=member.id).count() == 1
