@@ -47,6 +47,7 @@ class User(UserMixin, db.Model):
 
     # Filled by the user loader in the same statement that loads the member.
     unread_notifications: int = 0
+    granted_capabilities = None  # frozenset[str] once loaded; None: use self.grants
 
     @property
     def is_active(self) -> bool:  # Flask-Login
@@ -58,6 +59,10 @@ class User(UserMixin, db.Model):
 
     def can(self, capability: str) -> bool:
         """Whether this member holds ``capability`` now, by role or by a grant."""
+        if self.granted_capabilities is not None:  # read with the member (the user loader)
+            return permissions.role_can(self.role, capability) or (
+                capability in self.granted_capabilities
+            )
         return permissions.can(self.role, self.grants, capability)
 
     def is_suspended(self, at: datetime | None = None) -> bool:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, select
+from sqlalchemy import ForeignKey, Index, String, func, literal_column, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now_utc
@@ -107,6 +108,29 @@ def can(role: str, grants: Iterable[CapabilityGrant], capability: str) -> bool:
         return True
     at = now_utc()
     return any(g.capability == capability and g.is_active(at) for g in grants)
+
+
+def active_capabilities_query(user_id_column: Any, at: Any, dialect: str) -> Any:
+    """A scalar subquery: the member's capabilities from grants active at ``at``, joined
+    by commas (the user loader reads them with the member, without a second query)."""
+    column = CapabilityGrant.capability
+    joined = (
+        func.string_agg(column, literal_column("','"))
+        if dialect == "postgresql"
+        else func.group_concat(column, ",")
+    )
+    return (
+        select(joined)
+        .where(
+            CapabilityGrant.user_id == user_id_column,
+            or_(CapabilityGrant.expires_at.is_(None), CapabilityGrant.expires_at > at),
+        )
+        .scalar_subquery()
+    )
+
+
+def parse_capabilities(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(",")) if joined else frozenset()
 
 
 def grant(

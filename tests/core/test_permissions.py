@@ -44,3 +44,15 @@ def test_revoke_removes_only_that_source(member):
     commit()
     db.session.refresh(member)
     assert not member.can("category.lounge")
+
+
+def test_grants_read_with_the_member_on_each_request(member, login):
+    """The user loader reads active grants in the same statement as the member."""
+    from app.accounts import load_user
+
+    permissions.grant(member.id, "category.lounge", "ambassador")
+    permissions.grant(member.id, "topic.move", "old", now_utc() - timedelta(days=1))
+    commit()
+    loaded = load_user(member.get_id())
+    assert loaded.granted_capabilities == frozenset({"category.lounge"})
+    assert loaded.can("category.lounge") and not loaded.can("topic.move")
