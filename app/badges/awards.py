@@ -48,7 +48,7 @@ def _ref_columns(rule: BadgeRule, ref: Any) -> dict[str, Any]:
 def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None) -> int:
     """INSERT ... SELECT the qualifying members; existing keys are skipped. Returns new awards."""
     assert rule.query is not None
-    qualifying = rule.query().subquery()
+    qualifying = rule.query(at).subquery()
     key = literal(f"{rule.slug}:") + cast(qualifying.c.user_id, String)
     if rule.repeatable:
         key = key + literal(":") + cast(qualifying.c.ref_id, String)
@@ -79,7 +79,7 @@ def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None)
 
 def _revoke_unqualified(rule: BadgeRule, at: datetime) -> int:
     assert rule.query is not None
-    qualifying = rule.query().subquery()
+    qualifying = rule.query(at).subquery()
     still = exists().where(
         qualifying.c.user_id == BadgeAward.user_id,
         qualifying.c.ref_id == BadgeAward.category_id

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -21,7 +21,6 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges.models import LedgerEntry, MemberVisit
-from app.core.clock import now_utc
 from app.core.sql import day_number, days_between
 from app.forum.models import Post, PostRevision, PostVote, Topic
 
@@ -38,7 +37,8 @@ class BadgeRule:
     tier: str
     scope: str = "member"
     hooks: frozenset[str] = frozenset()
-    query: Callable[[], Select[Any]] | None = None
+    # Takes the moment the rule is evaluated at (a sweep's as-of date), returns the query.
+    query: Callable[[datetime], Select[Any]] | None = None
     # Revocable badges are taken back by the sweep when the member no longer qualifies.
     revocable: bool = False
     group: str = "participation"
@@ -64,10 +64,10 @@ def _q(user: Any, ref: Any = None, figure: Any = None) -> Select[Any]:
     )
 
 
-def posts_count(min_count: int, *where: Any) -> Callable[[], Select[Any]]:
+def posts_count(min_count: int, *where: Any) -> Callable[[datetime], Select[Any]]:
     """Members with at least ``min_count`` live posts matching ``where``."""
 
-    def query() -> Select[Any]:
+    def query(at: datetime) -> Select[Any]:
         count = func.count(Post.id)
         return (
             _q(Post.author_id, figure=count)
@@ -80,8 +80,8 @@ def posts_count(min_count: int, *where: Any) -> Callable[[], Select[Any]]:
     return query
 
 
-def accepted_answers(min_count: int) -> Callable[[], Select[Any]]:
-    def query() -> Select[Any]:
+def accepted_answers(min_count: int) -> Callable[[datetime], Select[Any]]:
+    def query(at: datetime) -> Select[Any]:
         count = func.count(Topic.id)
         return (
             _q(Post.author_id, figure=count)
@@ -94,8 +94,8 @@ def accepted_answers(min_count: int) -> Callable[[], Select[Any]]:
     return query
 
 
-def votes_received(min_count: int) -> Callable[[], Select[Any]]:
-    def query() -> Select[Any]:
+def votes_received(min_count: int) -> Callable[[datetime], Select[Any]]:
+    def query(at: datetime) -> Select[Any]:
         total = func.sum(Post.vote_count)
         return (
             _q(Post.author_id, figure=total)
@@ -108,10 +108,10 @@ def votes_received(min_count: int) -> Callable[[], Select[Any]]:
     return query
 
 
-def voted_posts(min_votes: int, answers: bool) -> Callable[[], Select[Any]]:
+def voted_posts(min_votes: int, answers: bool) -> Callable[[datetime], Select[Any]]:
     """One award per answer (or question) with at least ``min_votes`` helpful votes."""
 
-    def query() -> Select[Any]:
+    def query(at: datetime) -> Select[Any]:
         position = Post.position > 0 if answers else Post.position == 0
         return (
             _q(Post.author_id, Post.id, Post.vote_count)
@@ -122,18 +122,18 @@ def voted_posts(min_votes: int, answers: bool) -> Callable[[], Select[Any]]:
     return query
 
 
-def popular_questions() -> Select[Any]:
+def popular_questions(at: datetime) -> Select[Any]:
     return _q(Topic.author_id, Topic.id, Topic.reply_count).where(
         Topic.deleted_at.is_(None), Topic.kind == "question", Topic.reply_count >= 5
     )
 
 
-def first_vote_cast() -> Select[Any]:
+def first_vote_cast(at: datetime) -> Select[Any]:
     return _q(PostVote.user_id, figure=func.count()).group_by(PostVote.user_id)
 
 
-def votes_cast(min_count: int) -> Callable[[], Select[Any]]:
-    def query() -> Select[Any]:
+def votes_cast(min_count: int) -> Callable[[datetime], Select[Any]]:
+    def query(at: datetime) -> Select[Any]:
         count = func.count()
         return (
             _q(PostVote.user_id, figure=count).group_by(PostVote.user_id).having(count >= min_count)
@@ -142,11 +142,11 @@ def votes_cast(min_count: int) -> Callable[[], Select[Any]]:
     return query
 
 
-def filled_bio() -> Select[Any]:
+def filled_bio(at: datetime) -> Select[Any]:
     return _q(User.id).where(func.length(func.trim(User.bio)) >= 20)
 
 
-def scholar() -> Select[Any]:
+def scholar(at: datetime) -> Select[Any]:
     return (
         _q(Topic.author_id, figure=func.count(Topic.id))
         .join(Post, Post.id == Topic.accepted_post_id)
@@ -155,13 +155,13 @@ def scholar() -> Select[Any]:
     )
 
 
-def edited_a_post() -> Select[Any]:
+def edited_a_post(at: datetime) -> Select[Any]:
     return _q(PostRevision.editor_id, figure=func.count(PostRevision.id)).group_by(
         PostRevision.editor_id
     )
 
 
-def welcomed() -> Select[Any]:
+def welcomed(at: datetime) -> Select[Any]:
     reversal = aliased(LedgerEntry)
     return (
         _q(LedgerEntry.user_id, figure=func.count(LedgerEntry.id))
@@ -174,7 +174,7 @@ def welcomed() -> Select[Any]:
     )
 
 
-def enlightened() -> Select[Any]:
+def enlightened(at: datetime) -> Select[Any]:
     return (
         _q(Post.author_id, figure=func.max(Post.vote_count))
         .join(Topic, Topic.accepted_post_id == Post.id)
@@ -183,7 +183,7 @@ def enlightened() -> Select[Any]:
     )
 
 
-def necromancer() -> Select[Any]:
+def necromancer(at: datetime) -> Select[Any]:
     late = days_between(Topic.created_at, Post.created_at) >= 60
     return (
         _q(Post.author_id, Post.id, Post.vote_count)
@@ -192,7 +192,7 @@ def necromancer() -> Select[Any]:
     )
 
 
-def self_learner() -> Select[Any]:
+def self_learner(at: datetime) -> Select[Any]:
     return (
         _q(Post.author_id, Post.id, Post.vote_count)
         .join(Topic, Topic.id == Post.topic_id)
@@ -206,16 +206,16 @@ def self_learner() -> Select[Any]:
     )
 
 
-def anniversary() -> Select[Any]:
-    year_ago = now_utc() - timedelta(days=365)
+def anniversary(at: datetime) -> Select[Any]:
+    year_ago = at - timedelta(days=365)
     has_posted = select(Post.id).where(Post.author_id == User.id).exists()
     return _q(User.id).where(User.created_at <= year_ago, has_posted)
 
 
-def visit_streak(days: int) -> Callable[[], Select[Any]]:
+def visit_streak(days: int) -> Callable[[datetime], Select[Any]]:
     """Members whose longest run of consecutive visiting days reaches ``days``."""
 
-    def query() -> Select[Any]:
+    def query(at: datetime) -> Select[Any]:
         run = (
             day_number(MemberVisit.day)
             - func.row_number().over(partition_by=MemberVisit.user_id, order_by=MemberVisit.day)
@@ -232,10 +232,10 @@ def visit_streak(days: int) -> Callable[[], Select[Any]]:
     return query
 
 
-def category_expertise(tier: str) -> Callable[[], Select[Any]]:
+def category_expertise(tier: str) -> Callable[[datetime], Select[Any]]:
     """Score (helpful votes on one's answers) and answers in one category, for a tier."""
 
-    def query() -> Select[Any]:
+    def query(at: datetime) -> Select[Any]:
         min_score, min_answers = current_app.config["CATEGORY_EXPERTISE"][tier]
         score = func.sum(Post.vote_count)
         return (

@@ -10,11 +10,11 @@ from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_timedelta as babel_format_timedelta
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Flask
 from flask_babel import (
     format_date,
     format_datetime,
-    format_decimal,
     format_percent,
     get_locale,
     gettext,
@@ -43,6 +43,16 @@ def ago_text(seconds: int, locale: str) -> str:
     return babel_format_timedelta(
         timedelta(seconds=seconds), add_direction=True, threshold=0.9, locale=locale
     )
+
+
+def number(value: int | float) -> str:
+    """A localized number ("1 234" in French); leaderboards show a hundred a page."""
+    return _number(value, str(get_locale()))
+
+
+@lru_cache(maxsize=8192)
+def _number(value: int | float, locale: str) -> str:
+    return babel_format_decimal(value, locale=locale)
 
 
 def ago_bucket(value: datetime) -> int:
@@ -104,7 +114,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["excerpt"] = excerpt
-    app.jinja_env.filters["number"] = format_decimal
+    app.jinja_env.filters["number"] = number
     app.jinja_env.filters["slugify"] = slugify
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
     app.jinja_env.trim_blocks = True

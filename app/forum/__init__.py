@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
     app.jinja_env.globals["render_post"] = fragments.render_post
+    app.jinja_env.globals["render_posts"] = fragments.render_posts
     app.extensions["tribune.fragments"] = fragments.FragmentCache()
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)

@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from flask import current_app, get_template_attribute, url_for
@@ -23,6 +24,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from app.core.page_cache import PageCache
 from app.core.templating import ago_bucket, ago_text, author_extras
 from app.forum.labels import helpful_votes
 
@@ -34,6 +36,9 @@ class FragmentCache:
         self.max_entries = max_entries
         self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
         self.lock = threading.Lock()
+        # Whole lists of posts as a member who voted for none of them and wrote none
+        # would see them, per topic revision and page (see render_posts).
+        self.blocks = PageCache(max_entries=500, ttl_seconds=60)
 
 
 @dataclass(frozen=True)
@@ -53,19 +58,9 @@ class PostContext:
     @classmethod
     def for_page(cls, topic: Any, viewer: Any) -> PostContext:
         member = viewer is not None
-        labels = {
-            "edited": _("edited"),
-            "solution": _("Solution"),
-            "deleted": _("deleted"),
-            "helpful": _("Helpful"),
-            "mark": _("Mark as solution"),
-            "unmark": _("Unmark solution"),
-            "edit": _("Edit"),
-            "delete": _("Delete"),
-            "restore": _("Restore"),
-        }
+        locale = str(get_locale())
         return cls(
-            locale=str(get_locale()),
+            locale=locale,
             accepted_post_id=topic.accepted_post_id,
             member_id=viewer.id if member else None,
             can_accept=member
@@ -75,8 +70,25 @@ class PostContext:
             can_delete_any=member and viewer.can("post.delete_any"),
             post_base=url_for("forum.post", post_id=0)[:-1],
             profile_base=url_for("accounts.profile", username="_")[:-1],
-            t={key: escape(text) for key, text in labels.items()},
+            t=_labels(locale),
         )
+
+
+@lru_cache(maxsize=16)
+def _labels(locale: str) -> dict[str, Markup]:
+    """The post buttons' labels in one language, escaped once (``locale`` is the request's)."""
+    labels = {
+        "edited": _("edited"),
+        "solution": _("Solution"),
+        "deleted": _("deleted"),
+        "helpful": _("Helpful"),
+        "mark": _("Mark as solution"),
+        "unmark": _("Unmark solution"),
+        "edit": _("Edit"),
+        "delete": _("Delete"),
+        "restore": _("Restore"),
+    }
+    return {key: escape(text) for key, text in labels.items()}
 
 
 def _head(post: Any, author: Any, ctx: PostContext) -> Markup:
@@ -110,32 +122,85 @@ def _head(post: Any, author: Any, ctx: PostContext) -> Markup:
     return fragment
 
 
-def _button(ctx: PostContext, url: str, label: Markup, css: str, pressed: bool | None) -> str:
+def _button(url: str, label: str, css: str, pressed: bool | None = None) -> str:
     aria = "" if pressed is None else f' aria-pressed="{"true" if pressed else "false"}"'
     return f'<button form="post-actions" formaction="{url}" class="{css}"{aria}>{label}</button>'
 
 
-def render_post(post: Any, author: Any, ctx: PostContext, voted: bool) -> Markup:
-    """One post: its cached head, then the buttons this reader may use."""
-    base = f"{ctx.post_base}{post.id}"
-    t = ctx.t
-    live = post.deleted_at is None
-    parts = [_head(post, author, ctx), "<footer>"]
-    if ctx.member_id is not None and ctx.member_id != post.author_id and live:
-        action = "unvote" if voted else "vote"
-        label = Markup(f"{t['helpful']} · {post.vote_count}")
-        css = "vote on" if voted else "vote"
-        parts.append(_button(ctx, f"{base}/{action}", label, css, voted))
+@lru_cache(maxsize=20_000)
+def _footer(
+    base: str,
+    locale: str,
+    vote_count: int,
+    voted: bool,
+    can_vote: bool,
+    accept_action: str | None,
+    can_edit: bool,
+    can_restore: bool,
+) -> str:
+    """A post's buttons: few distinct combinations, so cached like the heads."""
+    t = _labels(locale)
+    parts = ["<footer>"]
+    if can_vote:
+        label = f"{t['helpful']} · {vote_count}"
+        action, css = ("unvote", "vote on") if voted else ("vote", "vote")
+        parts.append(_button(f"{base}/{action}", label, css, voted))
     else:
-        parts.append(f'<span class="votes">{escape(helpful_votes(post.vote_count))}</span>')
-    if ctx.can_accept and post.position and live:
-        accepted = post.id == ctx.accepted_post_id
-        action, label = ("unaccept", t["unmark"]) if accepted else ("accept", t["mark"])
-        parts.append(_button(ctx, f"{base}/{action}", label, "link", None))
-    if ctx.member_id is not None and live and (ctx.member_id == post.author_id or ctx.can_edit_any):
+        parts.append(f'<span class="votes">{escape(helpful_votes(vote_count))}</span>')
+    if accept_action is not None:
+        label = t["unmark"] if accept_action == "unaccept" else t["mark"]
+        parts.append(_button(f"{base}/{accept_action}", label, "link"))
+    if can_edit:
         parts.append(f'<a href="{base}/edit">{t["edit"]}</a> ')
-        parts.append(_button(ctx, f"{base}/delete", t["delete"], "link danger", None))
-    elif not live and ctx.can_delete_any:
-        parts.append(_button(ctx, f"{base}/restore", t["restore"], "link", None))
+        parts.append(_button(f"{base}/delete", t["delete"], "link danger"))
+    elif can_restore:
+        parts.append(_button(f"{base}/restore", t["restore"], "link"))
     parts.append("</footer></article>")
+    return "".join(parts)
+
+
+def render_posts(rows: list[Any], ctx: PostContext, my_votes: set[int], key: Hashable) -> Markup:
+    """A page of posts (rows with .post and .author).
+
+    Most posts look the same to every member: those they neither voted for nor wrote.
+    The list is kept rendered that way per page revision and reader rights (``key``
+    and the context), and only the posts this reader voted for or wrote are redone.
+    """
+    cache: FragmentCache = current_app.extensions["tribune.fragments"]
+    block_key = (key, ctx.locale, ctx.member_id is not None, ctx.can_accept,
+                 ctx.can_edit_any, ctx.can_delete_any)  # fmt: skip
+    generic = cache.blocks.get(block_key)
+    if generic is None:
+        generic = [render_post(row.post, row.author, ctx, False, generic=True) for row in rows]
+        cache.blocks.set(block_key, generic)
+    me = ctx.member_id
+    parts = [
+        render_post(row.post, row.author, ctx, row.post.id in my_votes)
+        if me is not None and (row.post.id in my_votes or row.post.author_id == me)
+        else html
+        for row, html in zip(rows, generic, strict=True)
+    ]
     return Markup("".join(parts))
+
+
+def render_post(
+    post: Any, author: Any, ctx: PostContext, voted: bool, *, generic: bool = False
+) -> Markup:
+    """One post: its cached head, then the buttons this reader (or, if ``generic``, any
+    member who neither wrote nor voted for it) may use."""
+    live = post.deleted_at is None
+    member = ctx.member_id is not None
+    accept_action = None
+    if ctx.can_accept and post.position and live:
+        accept_action = "unaccept" if post.id == ctx.accepted_post_id else "accept"
+    footer = _footer(
+        f"{ctx.post_base}{post.id}",
+        ctx.locale,
+        post.vote_count,
+        voted,
+        member and live and (generic or ctx.member_id != post.author_id),
+        accept_action,
+        member and live and (ctx.can_edit_any or (not generic and ctx.member_id == post.author_id)),
+        not live and ctx.can_delete_any,
+    )
+    return Markup("".join((_head(post, author, ctx), footer)))

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, literal, select
+from sqlalchemy import Select, and_, bindparam, select
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
@@ -72,16 +73,15 @@ class TopicPageData:
     answers: queries.Page
 
 
-def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
-    """Revision, visibility and the reader's follow, in one statement."""
-    following: Any = literal(False)
-    if user_id is not None:
-        following = (
-            select(TopicFollow.following)
-            .where(TopicFollow.topic_id == Topic.id, TopicFollow.user_id == user_id)
-            .scalar_subquery()
-        )
-    row = db.session.execute(
+@cache
+def _meta_statement() -> Select[Any]:
+    """Built once per process: every view of every topic page runs it."""
+    following = (
+        select(TopicFollow.following)
+        .where(TopicFollow.topic_id == Topic.id, TopicFollow.user_id == bindparam("user_id"))
+        .scalar_subquery()
+    )
+    return (
         select(
             Topic.revision,
             Topic.deleted_at.is_not(None),
@@ -89,7 +89,14 @@ def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
             following,
         )
         .join(Category, Category.id == Topic.category_id)
-        .where(Topic.id == topic_id)
+        .where(Topic.id == bindparam("topic_id"))
+    )
+
+
+def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
+    """Revision, visibility and the reader's follow, in one statement."""
+    row = db.session.execute(
+        _meta_statement(), {"topic_id": topic_id, "user_id": user_id or 0}
     ).first()
     if row is None:
         return None

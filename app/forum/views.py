@@ -188,13 +188,15 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
     order = request.args.get("order", "helpful")
     if order not in queries.ANSWER_ORDERS:
         order = "helpful"
+    page_number, per_page = _page_arg(), current_app.config["POSTS_PER_PAGE"]
+    include_deleted = bool(viewer and viewer.can("post.view_deleted"))
     data = topic_page.load(
         topic_id,
         found.revision,
         order=order,
-        page=_page_arg(),
-        per_page=current_app.config["POSTS_PER_PAGE"],
-        include_deleted=bool(viewer and viewer.can("post.view_deleted")),
+        page=page_number,
+        per_page=per_page,
+        include_deleted=include_deleted,
     )
     if data is None:
         abort(404)
@@ -211,6 +213,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         my_votes=my_votes,
         following=found.following,
         post_context=PostContext.for_page(data.topic, viewer),
+        answers_key=(topic_id, found.revision, order, page_number, per_page, include_deleted),
     )
     if cache_key is not None:
         _page_cache().set(cache_key, page)

@@ -75,3 +75,23 @@ def test_page_cache_is_bounded_and_expires():
     expired = PageCache(max_entries=2, ttl_seconds=-1)
     expired.set("a", "A")
     assert expired.get("a") is None
+
+
+def test_members_sharing_a_cached_page_each_see_their_own_buttons(
+    member, other_member, make_user, make_topic, make_answer, login
+):
+    topic = make_topic(member)
+    mine = make_answer(other_member, topic, "Bruno's answer")
+    theirs = make_answer(make_user("carla"), topic, "Carla's answer")
+    services.vote(other_member, theirs)
+    commit()
+    bruno, dora = login(other_member), login(make_user("dora"))
+    as_dora = dora.get(f"/t/{topic.id}").text
+    as_bruno = bruno.get(f"/t/{topic.id}").text
+    assert f'formaction="/p/{mine.id}/edit"' not in as_dora
+    assert f'href="/p/{mine.id}/edit"' in as_bruno, "his own answer: edit, no vote"
+    assert f'formaction="/p/{mine.id}/vote"' in as_dora
+    assert f'formaction="/p/{mine.id}/vote"' not in as_bruno
+    assert f'formaction="/p/{theirs.id}/unvote"' in as_bruno, "his vote shows as cast"
+    assert f'formaction="/p/{theirs.id}/vote"' in as_dora
+    assert f'href="/p/{mine.id}/edit"' not in dora.get(f"/t/{topic.id}").text
