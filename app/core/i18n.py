@@ -9,12 +9,13 @@ from flask import (
     Flask,
     abort,
     current_app,
+    g,
     has_request_context,
     redirect,
     request,
     session,
 )
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_login import current_user
 
 from app.core.events import commit
@@ -67,10 +68,27 @@ def choose_language(locale: str) -> Any:
     return _back(request.args.get("next"))
 
 
+def _translations() -> Any:
+    """The request's catalogue, looked up once per request (templates ask dozens of times)."""
+    translations = g.get("tribune_translations")
+    if translations is None:
+        translations = g.tribune_translations = get_translations()
+    return translations
+
+
 def init_app(app: Flask, babel: Babel) -> None:
     babel.init_app(
         app,
         locale_selector=select_locale,
         default_translation_directories=str(app.root_path + "/translations"),
+    )
+    # Flask-Babel's template callables find the catalogue through several context
+    # lookups on every string; the same callables over a per-request lookup.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
     )
     app.register_blueprint(blueprint)
