@@ -11,7 +11,7 @@ from typing import Any
 
 from babel.dates import format_timedelta as babel_format_timedelta
 from babel.numbers import format_decimal as babel_format_decimal
-from flask import Flask
+from flask import Flask, g, url_for
 from flask_babel import (
     format_date,
     format_datetime,
@@ -98,8 +98,25 @@ def register_nav_link(order: int, endpoint: str, label: Any) -> None:
     _NAV_LINKS[endpoint] = (order, endpoint, label)
 
 
-def nav_links() -> list[tuple[str, Any]]:
-    return [(endpoint, label) for _order, endpoint, label in sorted(_NAV_LINKS.values())]
+def nav_links() -> list[tuple[str, str]]:
+    """(URL, label) of the registered menu links, in the request's language."""
+    return _nav_links(str(get_locale()))
+
+
+@lru_cache(maxsize=16)
+def _nav_links(locale: str) -> list[tuple[str, str]]:
+    # Every page shows the menu; it only changes with the language (``locale``).
+    return [
+        (url_for(endpoint), str(label)) for _order, endpoint, label in sorted(_NAV_LINKS.values())
+    ]
+
+
+def current_locale() -> str:
+    """The request's language code, looked up once per request (pages ask several times)."""
+    locale = g.get("tribune_locale")
+    if locale is None:
+        locale = g.tribune_locale = str(get_locale())
+    return locale
 
 
 def init_app(app: Flask) -> None:
@@ -116,6 +133,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["slugify"] = slugify
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

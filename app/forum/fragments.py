@@ -68,10 +68,18 @@ class PostContext:
             and (viewer.id == topic.author_id or viewer.can("answer.accept_any")),
             can_edit_any=member and viewer.can("post.edit_any"),
             can_delete_any=member and viewer.can("post.delete_any"),
-            post_base=url_for("forum.post", post_id=0)[:-1],
-            profile_base=url_for("accounts.profile", username="_")[:-1],
+            post_base=_url_base("forum.post", post_id=0),
+            profile_base=_url_base("accounts.profile", username="_"),
             t=_labels(locale),
         )
+
+
+def _url_base(endpoint: str, **placeholder: Any) -> str:
+    """The URL of ``endpoint`` without its last character (the placeholder value)."""
+    bases: dict[str, str] = current_app.extensions.setdefault("tribune.url_bases", {})
+    if endpoint not in bases:
+        bases[endpoint] = url_for(endpoint, **placeholder)[:-1]
+    return bases[endpoint]
 
 
 @lru_cache(maxsize=16)

@@ -161,7 +161,9 @@ _MY_VOTES = select(PostVote.post_id).where(
 def my_votes(user: User, post_ids: list[int]) -> set[int]:
     if not post_ids:
         return set()
-    return set(db.session.scalars(_MY_VOTES, {"user_id": user.id, "post_ids": post_ids}))
+    # Through the connection: plain columns need none of the ORM's result machinery.
+    result = db.session.connection().execute(_MY_VOTES, {"user_id": user.id, "post_ids": post_ids})
+    return set(result.scalars())
 
 
 def follower_ids(topic_id: int, exclude: int) -> list[int]:

@@ -95,9 +95,12 @@ def _meta_statement() -> Select[Any]:
 
 def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
     """Revision, visibility and the reader's follow, in one statement."""
-    row = db.session.execute(
-        _meta_statement(), {"topic_id": topic_id, "user_id": user_id or 0}
-    ).first()
+    # Through the connection: plain columns need none of the ORM's result machinery.
+    row = (
+        db.session.connection()
+        .execute(_meta_statement(), {"topic_id": topic_id, "user_id": user_id or 0})
+        .first()
+    )
     if row is None:
         return None
     return TopicMeta(row[0], bool(row[1]), row[2], bool(row[3]))
