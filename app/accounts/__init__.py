@@ -8,6 +8,8 @@ from typing import Any
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from app.core.clock import now_utc
 from app.core.permissions import parse_capabilities
@@ -21,26 +23,46 @@ def _member_statement(dialect: str) -> Select[Any]:
     from app.core.notifications import unread_count_query
     from app.core.permissions import active_capabilities_query
 
+    table = User.__table__
     return select(
-        User,
-        unread_count_query(User.id),
-        active_capabilities_query(User.id, bindparam("now"), dialect),
-    ).where(User.id == bindparam("user_id"))
+        *table.columns,
+        unread_count_query(User.id).label("_unread"),
+        active_capabilities_query(User.id, bindparam("now"), dialect).label("_capabilities"),
+    ).where(table.c.id == bindparam("user_id"))
 
 
 def load_user(session_id: str) -> Any:
-    """Flask-Login's loader: one flat row per request (every page runs it)."""
+    """Flask-Login's loader: one flat row per request (every page runs it).
+
+    The row is read as plain columns and made into a persistent member without the
+    ORM's loading machinery, which cost more than the page's other queries together;
+    changes to the member (language, last visit, password) are saved as usual.
+    """
+    from app.accounts.models import User
+
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
-    row = db.session.execute(
-        _member_statement(db.engine.dialect.name), {"user_id": int(user_id), "now": now_utc()}
-    ).first()
-    if row is None or row[0].session_version != int(version):
+    existing = db.session.identity_map.get(identity_key(User, int(user_id)))
+    row = (
+        db.session.connection()
+        .execute(
+            _member_statement(db.engine.dialect.name),
+            {"user_id": int(user_id), "now": now_utc()},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None or row["session_version"] != int(version):
         return None
-    user, unread, capabilities = row
-    user.unread_notifications = unread
-    user.granted_capabilities = parse_capabilities(capabilities)
+    if existing is not None:
+        user = existing  # already in this session (tests, or a login in this request)
+    else:
+        user = User(**{key: value for key, value in row.items() if not key.startswith("_")})
+        make_transient_to_detached(user)
+        db.session.add(user)
+    user.unread_notifications = row["_unread"]
+    user.granted_capabilities = parse_capabilities(row["_capabilities"])
     return user
 
 
