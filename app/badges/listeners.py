@@ -226,7 +226,14 @@ def on_post_edited(sender: str, **p: Any) -> None:
     commit()
 
 
+def on_history_imported(sender: str, **p: Any) -> None:
+    from app.badges.history import replay_forum_history
+
+    replay_forum_history()
+
+
 HANDLERS = {
+    events.history_imported: on_history_imported,
     events.vote_cast: on_vote_cast,
     events.vote_retracted: on_vote_retracted,
     events.answer_accepted: on_answer_accepted,

@@ -60,6 +60,10 @@ answer_unaccepted: NamedSignal = signals.signal("answer-unaccepted")
 """An answer stopped being the solution (un-marked or replaced). Payload: topic_id,
 post_id, answer_author_id, unaccepted_by_id, unaccepted_at."""
 
+history_imported: NamedSignal = signals.signal("history-imported")
+"""Forum rows were written in bulk (the demo seed, an import) without an event per
+action; listeners derive what they keep from the rows themselves. Payload: none."""
+
 _PENDING = "tribune.pending_events"
 
 

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from app.core import events
 from app.core.events import commit
 from app.extensions import db
 from app.forum import demo, services
@@ -38,6 +39,9 @@ def seed_demo(users: int, seed: int) -> None:
     if summary is None:
         click.echo("The database already has data; nothing seeded.")
         return
+    # Points, badges and leaderboards are derived from the seeded history by the
+    # packages that keep them (the forum does not know them).
+    events.history_imported.send("forum")
     elapsed = time.perf_counter() - started
     click.echo(f"Seeded in {elapsed:.1f} s:")
     click.echo(f"  members          {summary.members}")

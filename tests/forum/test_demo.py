@@ -62,11 +62,19 @@ def test_seeded_counters_match_the_rows(app):
     assert (wrong_votes, wrong_replies, own_votes) == (0, 0, 0)
 
 
-def test_seed_demo_command_is_idempotent(app):
+def test_seed_demo_command_is_idempotent_and_fills_points_badges_and_boards(app):
+    from app.accounts.models import User
+    from app.badges.models import BadgeAward, LeaderboardEntry
+
     runner = app.test_cli_runner()
     first = runner.invoke(args=["seed-demo", "--users", "20"])
     assert first.exit_code == 0, first.output
     assert "demo-admin" in first.output
+    # The history became points, badges and leaderboards, and totals match the ledger.
+    assert db.session.scalar(select(func.sum(User.points))) > 0
+    assert db.session.scalar(select(func.count(BadgeAward.id))) > 0
+    assert db.session.scalar(select(func.count()).select_from(LeaderboardEntry)) > 0
+    assert runner.invoke(args=["points", "verify"]).exit_code == 0
     topics = db.session.scalar(select(func.count(Topic.id)))
     second = runner.invoke(args=["seed-demo", "--users", "20"])
     assert second.exit_code == 0 and "already has data" in second.output
