@@ -68,6 +68,12 @@ class Config:
     }
     # At most this many points a day from votes (accepted answers and badges are outside).
     POINTS_DAILY_VOTE_CAP = 200
+    # Flags: posts a member needs before flagging (moderators exempt), flags a member may
+    # raise per day, and the weight of open flags that hides a post until it is reviewed
+    # (a member's flag weighs 1, a helper's 2, a moderator's hides at once).
+    FLAG_MIN_POSTS = 1
+    FLAGS_PER_DAY = 10
+    FLAG_HIDE_THRESHOLD = 3.0
     # A vote can be changed this long after casting, or any time after the post is edited.
     VOTE_CHANGE_WINDOW_SECONDS = 300
     # Level thresholds (points needed); names are translated in app/badges/levels.py.

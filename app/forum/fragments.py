@@ -89,6 +89,8 @@ def _labels(locale: str) -> dict[str, Markup]:
         "edited": _("edited"),
         "solution": _("Solution"),
         "deleted": _("deleted"),
+        "hidden": _("hidden"),
+        "flag": _("Flag"),
         "helpful": _("Helpful"),
         "mark": _("Mark as solution"),
         "unmark": _("Unmark solution"),
@@ -108,6 +110,7 @@ def _head(post: Any, author: Any, ctx: PostContext) -> Markup:
         post.body_html,
         post.edit_count,
         post.deleted_at is not None,
+        post.hidden_at is not None,
         accepted,
         author.username,
         author.points,
@@ -145,6 +148,7 @@ def _footer(
     accept_action: str | None,
     can_edit: bool,
     can_restore: bool,
+    can_flag: bool = False,
 ) -> str:
     """A post's buttons: few distinct combinations, so cached like the heads."""
     t = _labels(locale)
@@ -163,6 +167,8 @@ def _footer(
         parts.append(_button(f"{base}/delete", t["delete"], "link danger"))
     elif can_restore:
         parts.append(_button(f"{base}/restore", t["restore"], "link"))
+    if can_flag:
+        parts.append(f' <a class="flag-link" href="{base}/flag" rel="nofollow">{t["flag"]}</a>')
     parts.append("</footer></article>")
     return "".join(parts)
 
@@ -198,6 +204,7 @@ def render_post(
     member who neither wrote nor voted for it) may use."""
     live = post.deleted_at is None
     member = ctx.member_id is not None
+    not_mine = member and live and (generic or ctx.member_id != post.author_id)
     accept_action = None
     if ctx.can_accept and post.position and live:
         accept_action = "unaccept" if post.id == ctx.accepted_post_id else "accept"
@@ -206,9 +213,10 @@ def render_post(
         ctx.locale,
         post.vote_count,
         voted,
-        member and live and (generic or ctx.member_id != post.author_id),
+        not_mine,
         accept_action,
         member and live and (ctx.can_edit_any or (not generic and ctx.member_id == post.author_id)),
         not live and ctx.can_delete_any,
+        not_mine and post.hidden_at is None,
     )
     return Markup("".join((_head(post, author, ctx), footer)))

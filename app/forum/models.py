@@ -116,6 +116,9 @@ class Post(db.Model):
     edit_count: Mapped[int] = mapped_column(default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Hidden until reviewed (flags, a moderator): invisible to members, shown to moderators.
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    hidden_reason: Mapped[str | None] = mapped_column(String(64))
 
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")
 

@@ -125,6 +125,7 @@ POST_COLUMNS = Bundle(
     Post.created_at,
     Post.edit_count,
     Post.deleted_at,
+    Post.hidden_at,
 )
 AUTHOR_COLUMNS = Bundle("author", User.id, User.username, User.points)
 
@@ -139,7 +140,7 @@ def topic_answers(
         .where(Post.topic_id == topic.id, Post.position > 0)
     )
     if not include_deleted:
-        query = query.where(Post.deleted_at.is_(None))
+        query = query.where(Post.deleted_at.is_(None), Post.hidden_at.is_(None))
     accepted_first = case((Post.id == topic.accepted_post_id, 0), else_=1)
     if order == "helpful" and topic.is_question:
         query = query.order_by(accepted_first, Post.vote_count.desc(), Post.position)

@@ -51,6 +51,7 @@ def search_posts(user: User | None, query: str, *, page: int, per_page: int) -> 
         .where(
             _match_clause(terms),
             Post.deleted_at.is_(None),
+            Post.hidden_at.is_(None),
             Topic.deleted_at.is_(None),
             visible_category_clause(user),
         )

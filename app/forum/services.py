@@ -155,6 +155,22 @@ def touch_topic(topic_id: int) -> None:
     )
 
 
+def hide_post(post: Post, reason: str) -> None:
+    """Hide a post until it is reviewed (the moderation package decides when)."""
+    if post.hidden_at is None:
+        post.hidden_at = now_utc()
+    post.hidden_reason = reason[:64]
+    touch_topic(post.topic_id)
+    db.session.flush()
+
+
+def unhide_post(post: Post) -> None:
+    post.hidden_at = None
+    post.hidden_reason = None
+    touch_topic(post.topic_id)
+    db.session.flush()
+
+
 def _follow(topic_id: int, user_id: int) -> None:
     """Follow a topic unless the member already chose (follow or unfollow)."""
     exists = db.session.get(TopicFollow, (topic_id, user_id))

@@ -82,7 +82,8 @@ def _visible_topic(topic_id: int) -> tuple[Topic, Post]:
     viewer = _viewer()
     if not services.can_see_category(viewer, topic.category):
         abort(404)
-    if topic.deleted_at is not None and not (viewer and viewer.can("post.view_deleted")):
+    hidden = topic.deleted_at is not None or opening.hidden_at is not None
+    if hidden and not (viewer and viewer.can("post.view_deleted")):
         abort(404)
     return topic, opening
 
@@ -198,7 +199,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         per_page=per_page,
         include_deleted=include_deleted,
     )
-    if data is None:
+    if data is None or (data.opening.post.hidden_at is not None and not include_deleted):
         abort(404)
     my_votes: set[int] = set()
     if viewer is not None:
@@ -250,6 +251,8 @@ def post(post_id: int) -> Any:
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
+    if found.hidden_at is not None and not (_viewer() and current_user.can("post.view_deleted")):
+        abort(404)
     page = 1
     if not found.is_opening_post and found.id != topic.accepted_post_id:
         # By date, the page a post sits on follows from how many answers come before it.
@@ -271,7 +274,8 @@ def _editable_post(post_id: int) -> tuple[Post, Topic]:
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
-    if found.deleted_at is not None and not current_user.can("post.view_deleted"):
+    gone = found.deleted_at is not None or found.hidden_at is not None
+    if gone and not current_user.can("post.view_deleted"):
         abort(404)
     return found, topic
 
@@ -310,7 +314,8 @@ def history(post_id: int) -> str:
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
-    if found.deleted_at is not None and not (_viewer() and current_user.can("post.view_deleted")):
+    gone = found.deleted_at is not None or found.hidden_at is not None
+    if gone and not (_viewer() and current_user.can("post.view_deleted")):
         abort(404)
     revisions = db.session.scalars(
         select(PostRevision)

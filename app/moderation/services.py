@@ -1,0 +1,250 @@
+"""Moderation state changes: flags, queue decisions, the audit log. Callers commit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.accounts.models import User
+from app.badges.awards import after_flags_upheld
+from app.badges.models import VotingReport
+from app.core.clock import now_utc
+from app.extensions import db
+from app.forum import services as forum_services
+from app.forum.models import Post
+from app.moderation.models import FLAG_REASONS, AuditEntry, Flag
+
+
+class ModerationError(Exception):
+    """A user-caused moderation error; ``status`` is the HTTP answer."""
+
+    def __init__(self, message: object, status: int = 400) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.status = status
+
+
+def audit(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEntry:
+    entry = AuditEntry(
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        reason=reason[:300],
+        created_at=now_utc(),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def _post_state(post: Post) -> dict[str, Any]:
+    return {"hidden": post.hidden_at is not None, "deleted": post.deleted_at is not None}
+
+
+def flag_weight(user: User) -> float:
+    if user.can("flag.review"):
+        return float(current_app.config["FLAG_HIDE_THRESHOLD"])
+    if user.can("post.hide"):
+        return 2.0
+    return 1.0
+
+
+def open_weight(post_id: int) -> float:
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(Flag.weight), 0.0)).where(
+            Flag.post_id == post_id, Flag.status == "open"
+        )
+    )
+    return float(total or 0.0)
+
+
+def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
+    """Flag a post; hides it when its open flags weigh enough (a moderator's at once)."""
+    if not flagger.can("post.flag"):
+        raise ModerationError(_l("You may not flag posts."), status=403)
+    if post.deleted_at is not None:
+        raise ModerationError(_l("Not found."), status=404)
+    if post.author_id == flagger.id:
+        raise ModerationError(_l("You cannot flag your own post."), status=403)
+    if reason not in FLAG_REASONS:
+        raise ModerationError(_l("Choose a reason."))
+    note = note.strip()[:1000]
+    if reason == "other" and not note:
+        raise ModerationError(_l("Tell the moderators what is wrong."))
+    moderator = flagger.can("flag.review")
+    config = current_app.config
+    if not moderator:
+        posts = db.session.scalar(
+            select(func.count(Post.id)).where(
+                Post.author_id == flagger.id, Post.deleted_at.is_(None)
+            )
+        )
+        if (posts or 0) < config["FLAG_MIN_POSTS"]:
+            raise ModerationError(
+                _l("Take part in the community a little before flagging posts."), status=403
+            )
+        since = now_utc() - timedelta(days=1)
+        today = db.session.scalar(
+            select(func.count(Flag.id)).where(
+                Flag.flagger_id == flagger.id, Flag.created_at > since
+            )
+        )
+        if (today or 0) >= config["FLAGS_PER_DAY"]:
+            raise ModerationError(
+                _l("You have reached today's limit of flags. Thank you!"), status=429
+            )
+    flag = Flag(
+        post_id=post.id,
+        flagger_id=flagger.id,
+        reason=reason,
+        note=note,
+        weight=flag_weight(flagger),
+        created_at=now_utc(),
+        status="open",
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        raise ModerationError(_l("You have already flagged this post."), status=409) from None
+    audit(flagger, "flag.create", "post", post.id, after={"reason": reason}, reason=note)
+    if post.hidden_at is None and (
+        moderator or open_weight(post.id) >= float(config["FLAG_HIDE_THRESHOLD"])
+    ):
+        before = _post_state(post)
+        forum_services.hide_post(post, "flags")
+        audit(
+            flagger if moderator else None,
+            "post.auto_hide",
+            "post",
+            post.id,
+            before=before,
+            after=_post_state(post),
+            reason="flags",
+        )
+    return flag
+
+
+def _resolve_flags(moderator: User, post: Post, status: str) -> list[int]:
+    """Resolve the post's open flags; returns the flaggers' ids."""
+    flagger_ids = list(
+        db.session.scalars(
+            select(Flag.flagger_id).where(Flag.post_id == post.id, Flag.status == "open")
+        )
+    )
+    db.session.execute(
+        update(Flag)
+        .where(Flag.post_id == post.id, Flag.status == "open")
+        .values(status=status, resolved_by_id=moderator.id, resolved_at=now_utc())
+    )
+    return flagger_ids
+
+
+def _credit_flaggers(flagger_ids: list[int]) -> None:
+    if not flagger_ids:
+        return
+    totals = db.session.execute(
+        select(Flag.flagger_id, func.count(Flag.id))
+        .where(Flag.flagger_id.in_(flagger_ids), Flag.status == "upheld")
+        .group_by(Flag.flagger_id)
+    ).all()
+    for flagger_id, total in totals:
+        after_flags_upheld(flagger_id, total)
+
+
+def _require_reviewer(moderator: User) -> None:
+    if not moderator.can("flag.review"):
+        raise ModerationError(_l("You may not do that."), status=403)
+
+
+def approve_post(moderator: User, post: Post, reason: str = "") -> None:
+    """The flags were wrong: reject them and show the post again."""
+    _require_reviewer(moderator)
+    before = _post_state(post)
+    flaggers = _resolve_flags(moderator, post, "rejected")
+    if post.hidden_at is not None:
+        forum_services.unhide_post(post)
+    audit(
+        moderator,
+        "post.approve",
+        "post",
+        post.id,
+        before=before,
+        after={**_post_state(post), "flags_rejected": len(flaggers)},
+        reason=reason,
+    )
+
+
+def hide_post(moderator: User, post: Post, reason: str = "") -> None:
+    """The flags were right: uphold them and keep the post hidden."""
+    _require_reviewer(moderator)
+    before = _post_state(post)
+    flaggers = _resolve_flags(moderator, post, "upheld")
+    if post.hidden_at is None:
+        forum_services.hide_post(post, "moderator")
+    audit(
+        moderator,
+        "post.hide",
+        "post",
+        post.id,
+        before=before,
+        after={**_post_state(post), "flags_upheld": len(flaggers)},
+        reason=reason,
+    )
+    db.session.flush()
+    _credit_flaggers(flaggers)
+
+
+def delete_post(moderator: User, post: Post, reason: str = "") -> None:
+    """Uphold the flags and soft-delete the post (its points are reversed by the ledger)."""
+    _require_reviewer(moderator)
+    before = _post_state(post)
+    flaggers = _resolve_flags(moderator, post, "upheld")
+    forum_services.delete_post(moderator, post)
+    audit(
+        moderator,
+        "post.delete",
+        "post",
+        post.id,
+        before=before,
+        after={**_post_state(post), "flags_upheld": len(flaggers)},
+        reason=reason,
+    )
+    db.session.flush()
+    _credit_flaggers(flaggers)
+
+
+def review_voting_report(moderator: User, report: VotingReport, note: str = "") -> None:
+    _require_reviewer(moderator)
+    if report.status != "open":
+        return
+    report.status = "reviewed"
+    report.resolved_by_id = moderator.id
+    report.resolved_at = now_utc()
+    if note:
+        report.note = note
+    audit(
+        moderator,
+        "voting_report.review",
+        "voting_report",
+        report.id,
+        before={"status": "open"},
+        after={"status": "reviewed"},
+        reason=note,
+    )

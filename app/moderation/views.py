@@ -1,0 +1,162 @@
+"""Flagging a post and the managers' pages under /manage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.badges.models import VotingReport
+from app.core.events import commit
+from app.extensions import db
+from app.forum import queries as forum_queries
+from app.forum import services as forum_services
+from app.forum.forms import ActionForm
+from app.forum.models import Post
+from app.forum.services import ForumError
+from app.moderation import queries, services
+from app.moderation.forms import REASON_LABELS, DecisionForm, FlagForm
+from app.moderation.services import ModerationError
+
+blueprint = Blueprint("moderation", __name__)
+
+LOG_PER_PAGE = 50
+
+
+def requires(capability: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Login required (anonymous visitors go to the login page), then the capability (403)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate
+
+
+def _flaggable_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.deleted_at is not None:
+        abort(404)
+    found = forum_queries.topic_with_opening_post(post.topic_id)
+    if found is None:
+        abort(404)
+    topic, opening = found
+    if not forum_services.can_see_category(current_user, topic.category):
+        abort(404)
+    moderator = current_user.can("post.view_deleted")
+    if not moderator and (
+        topic.deleted_at is not None or opening.hidden_at is not None or post.hidden_at
+    ):
+        abort(404)
+    return post
+
+
+@blueprint.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
+@login_required
+def flag(post_id: int) -> Any:
+    post = _flaggable_post(post_id)
+    if post.author_id == current_user.id:
+        abort(403)
+    form = FlagForm()
+    if form.validate_on_submit():
+        try:
+            services.flag_post(current_user, post, form.reason.data or "", form.note.data or "")
+        except ModerationError as error:
+            db.session.rollback()
+            if error.status == 404:
+                abort(404)
+            form.reason.errors = [*form.reason.errors, str(error.message)]
+        else:
+            commit()
+            flash(_("Thank you: the moderators will look at this post."), "success")
+            return redirect(url_for("forum.post", post_id=post.id))
+    status = 422 if form.errors else 200
+    return render_template("moderation/flag.html", form=form, post=post), status
+
+
+@blueprint.get("/manage/queue")
+@requires("flag.review")
+def queue() -> str:
+    return render_template(
+        "moderation/queue.html",
+        items=queries.flagged_posts(),
+        reports=queries.open_voting_reports(),
+        form=DecisionForm(),
+        reason_labels=REASON_LABELS,
+    )
+
+
+_DECISIONS = {
+    "approve": services.approve_post,
+    "hide": services.hide_post,
+    "delete": services.delete_post,
+}
+
+
+@blueprint.post("/manage/queue/post/<int:post_id>/<decision>")
+@requires("flag.review")
+def decide(post_id: int, decision: str) -> Any:
+    action = _DECISIONS.get(decision)
+    if action is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    try:
+        action(current_user, post, (form.reason.data or "").strip())
+    except (ModerationError, ForumError) as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        commit()
+        flash(_("Done."), "success")
+    return redirect(url_for("moderation.queue"))
+
+
+@blueprint.post("/manage/queue/report/<int:report_id>/reviewed")
+@requires("flag.review")
+def report_reviewed(report_id: int) -> Any:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    report = db.session.get(VotingReport, report_id)
+    if report is None:
+        abort(404)
+    services.review_voting_report(current_user, report)
+    commit()
+    flash(_("Marked as reviewed."), "success")
+    return redirect(url_for("moderation.queue"))
+
+
+@blueprint.get("/manage/log")
+@requires("manage.access")
+def log() -> str:
+    page = request.args.get("page", 1, type=int) or 1
+    if page < 1 or page > 10_000:
+        abort(404)
+    actor = request.args.get("actor", "").strip()[:32]
+    action = request.args.get("action", "").strip()[:48]
+    entries = queries.audit_log(
+        actor=actor,
+        action=action,
+        page=page,
+        per_page=current_app.config.get("AUDIT_LOG_PER_PAGE", LOG_PER_PAGE),
+    )
+    return render_template(
+        "moderation/log.html",
+        entries=entries,
+        actor=actor,
+        action=action,
+        actions=queries.audit_actions(),
+    )
