@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import config as config_module
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -32,9 +33,18 @@ def create_app(config: str | None = None, overrides: dict[str, Any] | None = Non
         # Client addresses (rate limits, registration IPs) come from the proxy's header.
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    # Ids in URLs stop at the database's integer range: a longer number is a 404, not
+    # an overflow in the database driver (a 500).
+    app.url_map.converters["int"] = BoundedIntConverter
     _register_extensions(app)
     _register_packages(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _load_config(app: Flask, name: str, overrides: dict[str, Any] | None) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -25,17 +24,14 @@ from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, Regis
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
 from app.core.events import commit
+from app.core.urls import safe_path
 from app.extensions import db, limiter
 
 blueprint = Blueprint("accounts", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or request.form.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    return safe_path(request.args.get("next") or request.form.get("next"), default)
 
 
 def _field_error(form: FlaskForm, error: AccountError) -> None:

@@ -53,10 +53,12 @@ def on_vote_cast(sender: str, **p: Any) -> None:
 
 
 def on_vote_retracted(sender: str, **p: Any) -> None:
+    # By post, voter and action, not by event key: after a delete and restore the
+    # vote's points live on in a "restore:" entry.
     entries = points.live_entries(
         LedgerEntry.post_id == p["post_id"],
         LedgerEntry.actor_id == p["voter_id"],
-        LedgerEntry.event_key.startswith(f"vote:{p['post_id']}:{p['voter_id']}:"),
+        LedgerEntry.action.in_(("answer_voted", "question_voted", "post_voted")),
     )
     points.reverse_all(entries, "vote_retracted", p["retracted_at"])
     commit()
@@ -215,6 +217,7 @@ def on_post_restored(sender: str, **p: Any) -> None:
                 topic_id=original.topic_id,
                 category_id=original.category_id,
                 actor_id=original.actor_id,
+                capped=original.capped,
             ),
             points=original.points,
         )

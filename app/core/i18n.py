@@ -19,6 +19,7 @@ from flask_babel import Babel, get_translations
 from flask_login import current_user
 
 from app.core.events import commit
+from app.core.urls import safe_path
 
 blueprint = Blueprint("i18n", __name__)
 
@@ -37,10 +38,7 @@ def select_locale() -> str:
 
 
 def _back(target: str | None) -> Any:
-    # Only same-site paths: never an open redirect.
-    if not target or not target.startswith("/") or target.startswith("//"):
-        target = "/"
-    return redirect(target)
+    return redirect(safe_path(target))
 
 
 @blueprint.post("/language")

@@ -86,7 +86,9 @@ blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 @blueprint.get("/")
 @login_required
 def index() -> str:
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = request.args.get("page", 1, type=int) or 1
+    if not 1 <= page <= 10_000:
+        abort(404)
     per_page = current_app.config["TOPICS_PER_PAGE"]
     items = db.session.scalars(
         select(Notification)

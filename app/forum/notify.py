@@ -8,14 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
 
 from app.accounts.models import User
 from app.core import events
+from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.notifications import notify, register_kind
+from app.core.permissions import ROLE_CAPABILITIES, CapabilityGrant
 from app.core.urls import path_for
 from app.extensions import db
-from app.forum.models import Topic
+from app.forum.models import Category, Topic
 from app.forum.queries import follower_ids
 
 
@@ -42,6 +45,34 @@ def _context(topic_id: int, actor_id: int) -> tuple[Topic, str] | None:
     return topic, actor.username
 
 
+def _readers(topic: Topic, user_ids: list[int]) -> list[int]:
+    """Those of ``user_ids`` who may read the topic: a notification shows its title."""
+    category = db.session.get(Category, topic.category_id)
+    capability = category.required_capability if category else None
+    if capability is None or not user_ids:
+        return user_ids
+    roles = [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
+    granted = (
+        select(CapabilityGrant.id)
+        .where(
+            CapabilityGrant.user_id == User.id,
+            CapabilityGrant.capability == capability,
+            or_(CapabilityGrant.expires_at.is_(None), CapabilityGrant.expires_at > now_utc()),
+        )
+        .exists()
+    )
+    allowed = set(
+        db.session.scalars(
+            select(User.id).where(User.id.in_(user_ids), or_(User.role.in_(roles), granted))
+        )
+    )
+    return [uid for uid in user_ids if uid in allowed]
+
+
+def _send(topic: Topic, user_ids: list[int], kind: str, url: str, **data: Any) -> None:
+    notify(_readers(topic, user_ids), kind, url, **data)
+
+
 def on_post_created(sender: str, **p: Any) -> None:
     found = _context(p["topic_id"], p["author_id"])
     if found is None:
@@ -53,9 +84,9 @@ def on_post_created(sender: str, **p: Any) -> None:
     followers = [uid for uid in follower_ids(topic.id, p["author_id"]) if uid not in mentioned]
     if p["topic_kind"] == "question" and topic.author_id in followers:
         followers.remove(topic.author_id)
-        notify([topic.author_id], "forum.answer", url, **data)
-    notify(followers, "forum.reply", url, **data)
-    notify(mentioned, "forum.mention", url, **data)
+        _send(topic, [topic.author_id], "forum.answer", url, **data)
+    _send(topic, followers, "forum.reply", url, **data)
+    _send(topic, mentioned, "forum.mention", url, **data)
     commit()
 
 
@@ -66,7 +97,7 @@ def on_topic_created(sender: str, **p: Any) -> None:
         return
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
-    notify(mentioned, "forum.mention", url, actor=actor, title=topic.title)
+    _send(topic, mentioned, "forum.mention", url, actor=actor, title=topic.title)
     commit()
 
 
@@ -78,7 +109,7 @@ def on_answer_accepted(sender: str, **p: Any) -> None:
         return
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
-    notify([p["answer_author_id"]], "forum.accepted", url, actor=actor, title=topic.title)
+    _send(topic, [p["answer_author_id"]], "forum.accepted", url, actor=actor, title=topic.title)
     commit()
 
 
@@ -90,7 +121,7 @@ def on_post_edited(sender: str, **p: Any) -> None:
         return
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
-    notify([p["author_id"]], "forum.edited", url, actor=actor, title=topic.title)
+    _send(topic, [p["author_id"]], "forum.edited", url, actor=actor, title=topic.title)
     commit()
 
 

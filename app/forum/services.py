@@ -394,12 +394,16 @@ def delete_post(actor: User, post: Post) -> None:
             )
         )
     else:
-        topic.reply_count -= 1
+        # In SQL: a reply written meanwhile must not be lost.
         db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(post_count=Category.post_count - 1)
+            update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count - 1)
         )
+        if topic.deleted_at is None:  # a deleted topic's posts are already out of the count
+            db.session.execute(
+                update(Category)
+                .where(Category.id == topic.category_id)
+                .values(post_count=Category.post_count - 1)
+            )
     if topic.accepted_post_id == post.id:
         _unaccept(topic, actor)
     touch_topic(topic.id)
@@ -435,12 +439,15 @@ def restore_post(actor: User, post: Post) -> None:
             )
         )
     else:
-        topic.reply_count += 1
         db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(post_count=Category.post_count + 1)
+            update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count + 1)
         )
+        if topic.deleted_at is None:
+            db.session.execute(
+                update(Category)
+                .where(Category.id == topic.category_id)
+                .values(post_count=Category.post_count + 1)
+            )
     touch_topic(topic.id)
     db.session.flush()
     events.queue(

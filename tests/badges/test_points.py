@@ -202,3 +202,20 @@ def test_votes_lock_after_five_minutes_unless_the_post_is_edited(
         with pytest.raises(services.ForumError, match="locked") as caught:
             services.retract_vote(member, answer)
         assert caught.value.status == 409
+
+
+def test_retracting_a_vote_after_delete_and_restore_takes_the_points_back(
+    member, other_member, moderator, make_topic, make_answer, points_of
+):
+    answer = make_answer(other_member, make_topic(member))
+    before = points_of(other_member)
+    services.vote(member, answer)
+    commit()
+    services.delete_post(moderator, answer)
+    commit()
+    services.restore_post(moderator, answer)
+    commit()
+    assert points_of(other_member) == before + 10
+    services.retract_vote(member, answer)
+    commit()
+    assert points_of(other_member) == before

@@ -80,3 +80,13 @@ def test_others_notifications_are_404(member, other_member, make_topic, make_ans
     make_answer(other_member, topic)
     note = db.session.query(Notification).filter_by(user_id=member.id).first()
     assert login(other_member).get(f"/notifications/{note.id}").status_code == 404
+
+
+def test_no_notification_reveals_a_private_topic(member, moderator, make_user, make_topic):
+    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    commit()
+    outsider = make_user("outsider")
+    topic = make_topic(moderator, title="Secret launch", body="cc @outsider", in_category=lounge)
+    services.reply(moderator, topic, body="and @alice too")
+    commit()
+    assert messages(outsider) == [] and messages(member) == []

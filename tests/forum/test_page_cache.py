@@ -95,3 +95,14 @@ def test_members_sharing_a_cached_page_each_see_their_own_buttons(
     assert f'formaction="/p/{theirs.id}/unvote"' in as_bruno, "his vote shows as cast"
     assert f'formaction="/p/{theirs.id}/vote"' in as_dora
     assert f'href="/p/{mine.id}/edit"' not in dora.get(f"/t/{topic.id}").text
+
+
+def test_language_links_refuse_disguised_external_targets(client):
+    for target in (
+        "/%09/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "https://evil.example",
+    ):
+        response = client.get(f"/language/en?next={target}")
+        assert response.location == "/", target

@@ -212,3 +212,29 @@ def test_forum_forms_without_csrf_are_400(app, member, make_topic):
     assert browser.post(f"/t/{topic.id}/reply", data={"body": "hi"}).status_code == 400
     assert browser.post("/new", data={"title": "x", "body": "y"}).status_code == 400
     assert db.session.query(Post).count() == 1
+
+
+def test_huge_ids_and_pages_are_404_not_500(client, member, login):
+    huge = "9" * 25
+    for url in (f"/t/{huge}", f"/p/{huge}", f"/p/{huge}/history", f"/notifications/{huge}"):
+        assert client.get(url).status_code == 404, url
+    assert login(member).get(f"/notifications/?page={huge}").status_code == 404
+    assert login(member).post(f"/p/{huge}/vote").status_code == 404
+
+
+def test_category_counts_survive_deletes_inside_a_deleted_topic(
+    member, other_member, moderator, make_topic, make_answer, category
+):
+    topic = make_topic(member)
+    first = make_answer(other_member, topic)
+    make_answer(other_member, topic)
+    opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+    services.delete_post(moderator, opening)
+    commit()
+    services.delete_post(moderator, first)
+    commit()
+    services.restore_post(moderator, opening)
+    commit()
+    db.session.refresh(category)
+    db.session.refresh(topic)
+    assert (category.topic_count, category.post_count, topic.reply_count) == (1, 2, 1)
