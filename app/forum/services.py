@@ -372,6 +372,31 @@ def _unaccept(topic: Topic, actor: User) -> None:
         )
 
 
+def _count_post(topic: Topic, post: Post, sign: int) -> None:
+    """Take a deleted post out of its topic's and category's counts (-1), or put a
+    restored one back (+1); the opening post stands for its whole topic."""
+    if post.is_opening_post:
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(
+                topic_count=Category.topic_count + sign,
+                post_count=Category.post_count + sign * (1 + topic.reply_count),
+            )
+        )
+        return
+    # In SQL: a reply written meanwhile must not be lost.
+    db.session.execute(
+        update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count + sign)
+    )
+    if topic.deleted_at is None:  # a deleted topic's posts are already out of the count
+        db.session.execute(
+            update(Category)
+            .where(Category.id == topic.category_id)
+            .values(post_count=Category.post_count + sign)
+        )
+
+
 def delete_post(actor: User, post: Post) -> None:
     """Soft-delete a post; deleting the opening post deletes the topic."""
     if post.deleted_at is not None:
@@ -385,25 +410,7 @@ def delete_post(actor: User, post: Post) -> None:
     post.deleted_by_id = actor.id
     if post.is_opening_post:
         topic.deleted_at = at
-        db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(
-                topic_count=Category.topic_count - 1,
-                post_count=Category.post_count - 1 - topic.reply_count,
-            )
-        )
-    else:
-        # In SQL: a reply written meanwhile must not be lost.
-        db.session.execute(
-            update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count - 1)
-        )
-        if topic.deleted_at is None:  # a deleted topic's posts are already out of the count
-            db.session.execute(
-                update(Category)
-                .where(Category.id == topic.category_id)
-                .values(post_count=Category.post_count - 1)
-            )
+    _count_post(topic, post, -1)
     if topic.accepted_post_id == post.id:
         _unaccept(topic, actor)
     touch_topic(topic.id)
@@ -430,24 +437,7 @@ def restore_post(actor: User, post: Post) -> None:
     post.deleted_by_id = None
     if post.is_opening_post:
         topic.deleted_at = None
-        db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(
-                topic_count=Category.topic_count + 1,
-                post_count=Category.post_count + 1 + topic.reply_count,
-            )
-        )
-    else:
-        db.session.execute(
-            update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count + 1)
-        )
-        if topic.deleted_at is None:
-            db.session.execute(
-                update(Category)
-                .where(Category.id == topic.category_id)
-                .values(post_count=Category.post_count + 1)
-            )
+    _count_post(topic, post, +1)
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
