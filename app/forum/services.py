@@ -405,6 +405,9 @@ def delete_post(actor: User, post: Post) -> None:
         raise Forbidden()
     topic = db.session.get(Topic, post.topic_id)
     assert topic is not None
+    if post.is_opening_post and topic.reply_count and not actor.can("post.delete_any"):
+        # Deleting a topic takes its answers (and their authors' points) with it.
+        raise Forbidden(_l("A question that has answers can only be removed by a moderator."))
     at = now_utc()
     post.deleted_at = at
     post.deleted_by_id = actor.id

@@ -98,14 +98,17 @@ def test_deleting_and_restoring_a_post(
 
 
 def test_deleting_a_topic_reverses_its_answers_points(
-    member, other_member, make_topic, make_answer, points_of
+    member, other_member, moderator, make_topic, make_answer, points_of
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
     services.vote(member, answer)
     commit()
     opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
-    services.delete_post(member, opening)
+    with pytest.raises(services.Forbidden, match="only be removed by a moderator"):
+        services.delete_post(member, opening)
+    db.session.rollback()
+    services.delete_post(moderator, opening)
     commit()
     assert (points_of(member), points_of(other_member)) == (0, 0)
 
