@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -193,33 +194,32 @@ def approve_post(moderator: User, post: Post, reason: str = "") -> None:
 
 def hide_post(moderator: User, post: Post, reason: str = "") -> None:
     """The flags were right: uphold them and keep the post hidden."""
-    _require_reviewer(moderator)
-    before = _post_state(post)
-    flaggers = _resolve_flags(moderator, post, "upheld")
-    if post.hidden_at is None:
-        forum_services.hide_post(post, "moderator")
-    audit(
-        moderator,
-        "post.hide",
-        "post",
-        post.id,
-        before=before,
-        after={**_post_state(post), "flags_upheld": len(flaggers)},
-        reason=reason,
-    )
-    db.session.flush()
-    _credit_flaggers(flaggers)
+
+    def keep_hidden() -> None:
+        if post.hidden_at is None:
+            forum_services.hide_post(post, "moderator")
+
+    _uphold(moderator, post, "post.hide", keep_hidden, reason)
 
 
 def delete_post(moderator: User, post: Post, reason: str = "") -> None:
     """Uphold the flags and soft-delete the post (its points are reversed by the ledger)."""
+    _uphold(
+        moderator, post, "post.delete", lambda: forum_services.delete_post(moderator, post), reason
+    )
+
+
+def _uphold(
+    moderator: User, post: Post, action: str, apply: Callable[[], None], reason: str
+) -> None:
+    """Uphold a post's open flags, apply the decision, audit it, credit the flaggers."""
     _require_reviewer(moderator)
     before = _post_state(post)
     flaggers = _resolve_flags(moderator, post, "upheld")
-    forum_services.delete_post(moderator, post)
+    apply()
     audit(
         moderator,
-        "post.delete",
+        action,
         "post",
         post.id,
         before=before,
