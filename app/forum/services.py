@@ -53,10 +53,15 @@ class Forbidden(ForumError):
         super().__init__(message or _l("You may not do that."), status=403)
 
 
-def can_see_category(user: User | None, category: Category) -> bool:
-    if category.required_capability is None:
+def can_read(user: User | None, required_capability: str | None) -> bool:
+    """Whether a member (or a visitor, None) may read a category needing this capability."""
+    if required_capability is None:
         return True
-    return user is not None and user.can(category.required_capability)
+    return user is not None and user.can(required_capability)
+
+
+def can_see_category(user: User | None, category: Category) -> bool:
+    return can_read(user, category.required_capability)
 
 
 def _require(user: User, capability: str) -> None:

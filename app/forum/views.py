@@ -174,8 +174,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
     found = topic_page.meta(topic_id, viewer.id if viewer else None)
     if found is None or (found.deleted and not (viewer and viewer.can("post.view_deleted"))):
         abort(404)
-    required = found.required_capability
-    if required is not None and not (viewer and viewer.can(required)):
+    if not services.can_read(viewer, found.required_capability):
         abort(404)
     view_counter.record(topic_id)
     # Visitors who are not logged in all see the same page: serve it from the cache
