@@ -96,6 +96,47 @@ class Config:
     CATEGORY_EXPERTISE = {"bronze": (20, 5), "silver": (100, 20), "gold": (400, 50)}
     LEADERBOARD_PAGE_SIZE = 50
 
+    # The ambassador job (app/ambassadors): every member's engagement score over a
+    # rolling window; the top share of eligible members become ambassadors (helpers).
+    AMBASSADOR_WINDOW_DAYS = 90
+    AMBASSADOR_TOP_SHARE = 0.01
+    # "Ambassadors in the making": the next share of eligible members by rank.
+    AMBASSADOR_RISING_SHARE = 0.04
+    # An ambassador who falls out keeps the status this long, and never loses it sooner
+    # than AMBASSADOR_MIN_DAYS after promotion (no flapping).
+    AMBASSADOR_GRACE_DAYS = 30
+    AMBASSADOR_MIN_DAYS = 14
+    # Activity floor: topics, answers and replies in the window to be eligible at all.
+    AMBASSADOR_MIN_POSTS = 3
+    # Public: an Ambassador badge and a mark on the profile; False: perks, no public mark.
+    AMBASSADOR_STATUS_PUBLIC = True
+    # A vote from an account younger than this (at voting time) weighs NEW_VOTER_WEIGHT.
+    AMBASSADOR_ESTABLISHED_DAYS = 30
+    AMBASSADOR_NEW_VOTER_WEIGHT = 0.25
+    # Points per unit of each signal. Forum signals first, then those from outside the
+    # forum; a review counts in five-star units (a 4-star review is 0.8).
+    AMBASSADOR_WEIGHTS = {
+        "accepted_answers": 15.0,
+        "helpful_votes": 3.0,
+        "answers": 2.0,
+        "replies": 0.5,
+        "rescued_questions": 5.0,
+        "topics_started": 1.0,
+        "active_days": 1.0,
+        "badges_earned": 2.0,
+        "flags_upheld": 2.0,
+        "purchases": 1.0,
+        "reviews": 4.0,
+        "referrals": 6.0,
+        "events": 5.0,
+        "social_follows": 1.0,
+    }
+    # Signals from outside the forum add at most this times the member's forum score, so
+    # forum contribution stays dominant (1.0: at most half of any score).
+    AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
+    # Helpers may mark the solution of a question left unresolved this long.
+    AMBASSADOR_STALE_QUESTION_DAYS = 7
+
     # The scheduler runs inside `tribune run` / `make run` unless turned off; in
     # production, run exactly one `tribune scheduler` process instead.
     SCHEDULER_IN_PROCESS = True

@@ -107,10 +107,11 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_packages(app: Flask) -> None:
-    from app import accounts, badges, core, forum, moderation
+    from app import accounts, ambassadors, badges, core, forum, moderation
 
     core.init_app(app)
     accounts.init_app(app)
     forum.init_app(app)
     badges.init_app(app)
     moderation.init_app(app)
+    ambassadors.init_app(app)

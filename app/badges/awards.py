@@ -12,6 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, exists, literal, select, text, update
+from sqlalchemy.sql import Select
 
 from app.badges.catalogue import BY_SLUG, BadgeRule, rules_for, swept_rules
 from app.badges.models import BadgeAward
@@ -194,6 +195,51 @@ def revoke(user_id: int, slug: str, ref_id: int | None = None, at: datetime | No
             .where(and_(BadgeAward.award_key == key, BadgeAward.revoked_at.is_(None)))
             .values(revoked_at=at or now_utc())
         ).rowcount
+    )
+
+
+def grant_to_members(slug: str, user_ids: Select[Any], at: datetime) -> int:
+    """Grant a badge by code to every member ``user_ids`` selects, in one statement;
+    a revoked award comes back. Notifies the new holders; returns how many."""
+    rule = BY_SLUG[slug]
+    members = user_ids.subquery()
+    user_id = members.c.user_id
+    columns = {
+        "user_id": user_id,
+        "badge": literal(slug),
+        "award_key": literal(f"{slug}:") + cast(user_id, String),
+        "awarded_at": literal(at, BadgeAward.awarded_at.type),
+    }
+    # SQLite needs a WHERE in INSERT ... SELECT ... ON CONFLICT to parse it unambiguously.
+    source = select(*columns.values()).where(text("1 = 1"))
+    statement = (
+        insert_for(BadgeAward)
+        .from_select(list(columns), source)
+        .on_conflict_do_update(
+            index_elements=["award_key"],
+            set_={"revoked_at": None, "awarded_at": at},
+            where=BadgeAward.revoked_at.is_not(None),
+        )
+    )
+    granted = db.session.execute(statement).rowcount or 0
+    if granted:
+        _notify_new(rule, at)
+    return granted
+
+
+def revoke_from_members(slug: str, user_ids: Select[Any], at: datetime) -> int:
+    """Take a badge back from every member ``user_ids`` selects; returns how many."""
+    return (
+        db.session.execute(
+            update(BadgeAward)
+            .where(
+                BadgeAward.badge == slug,
+                BadgeAward.revoked_at.is_(None),
+                BadgeAward.user_id.in_(user_ids),
+            )
+            .values(revoked_at=at)
+        ).rowcount
+        or 0
     )
 
 

@@ -41,6 +41,13 @@ CAPABILITIES: dict[str, object] = {
     "campaign.send": _l("Send campaigns and invitations"),
     "manage.access": _l("Open the managers' console"),
     "settings.manage": _l("Change community settings such as point values"),
+    "api.tokens": _l("Create and revoke API tokens"),
+    "ambassador.manage": _l("Promote and demote ambassadors by hand"),
+    "ambassador.view": _l("See engagement scores and segments"),
+    "answer.accept_stale": _l("Mark the solution of a question left unresolved"),
+    "topic.close_duplicate": _l("Close a topic as a duplicate of another"),
+    "flag.hide_spam": _l("Hide an obvious spam post at once with one flag"),
+    "post.review_first": _l("Review newcomers' first posts"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -60,8 +67,33 @@ _MODERATOR = _MEMBER | {
     "user.suspend",
     "category.lounge",
     "manage.access",
+    "answer.accept_stale",
+    "topic.close_duplicate",
+    "flag.hide_spam",
+    "post.review_first",
+    "ambassador.manage",
+    "ambassador.view",
 }
-_STAFF = _MEMBER | {"campaign.send", "category.lounge", "manage.access"}
+_STAFF = _MEMBER | {
+    "campaign.send",
+    "category.lounge",
+    "manage.access",
+    "api.tokens",
+    "ambassador.view",
+}
+
+# What the ambassador job grants its ambassadors (source "ambassador"): the helper
+# privileges. Each action taken with them is written to the audit log.
+HELPER_CAPABILITIES = (
+    "post.edit_any",
+    "topic.retag",
+    "topic.move",
+    "answer.accept_stale",
+    "topic.close_duplicate",
+    "flag.hide_spam",
+    "post.review_first",
+    "category.lounge",
+)
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     "member": frozenset(_MEMBER),

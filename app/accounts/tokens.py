@@ -1,0 +1,85 @@
+"""Staff API tokens: created once, stored as a SHA-256, named, revocable, last use kept.
+
+A token is ``trb_`` and 40 random URL-safe characters. Only its hash is stored, so a
+leaked database reveals no usable token; the token itself is shown to staff once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from app.accounts.models import ApiToken, User
+from app.accounts.services import AccountError
+from app.core.clock import now_utc
+from app.extensions import db
+
+TOKEN_PREFIX = "trb_"
+NAME_MAX_LENGTH = 80
+# Writing last_used_at on every call would turn each API read into a write.
+LAST_USED_RESOLUTION_SECONDS = 60
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(name: str, created_by: User | None) -> tuple[ApiToken, str]:
+    """A new token for staff; returns the row and the secret (never stored). Caller commits."""
+    name = name.strip()
+    if not name:
+        raise AccountError(_l("Give the token a name."), field="name")
+    if len(name) > NAME_MAX_LENGTH:
+        raise AccountError(_l("Use at most %(n)d characters.", n=NAME_MAX_LENGTH), field="name")
+    if created_by is not None and not created_by.can("api.tokens"):
+        raise AccountError(_l("You are not allowed to do that."), field="name")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
+    token = ApiToken(
+        name=name,
+        token_hash=_digest(secret),
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
+        created_by_id=created_by.id if created_by else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    return token, secret
+
+
+def revoke_token(token: ApiToken, at: datetime | None = None) -> bool:
+    """Revoke a token; False if it was already revoked. Caller commits."""
+    if token.revoked_at is not None:
+        return False
+    token.revoked_at = at or now_utc()
+    return True
+
+
+def authenticate(secret: str) -> ApiToken | None:
+    """The active token with this secret (its last use noted), or None. Commits a use."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    if token is None or token.revoked_at is not None:
+        return None
+    now = now_utc()
+    last = token.last_used_at
+    if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION_SECONDS:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    return token
+
+
+def list_tokens() -> list[ApiToken]:
+    return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+
+def token_by_name(name: str) -> ApiToken | None:
+    """The newest active token with this name."""
+    return db.session.scalar(
+        select(ApiToken)
+        .where(ApiToken.name == name.strip(), ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id.desc())
+    )

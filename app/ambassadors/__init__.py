@@ -1,0 +1,36 @@
+"""Engagement scores, the nightly ambassador job, statuses, helper grants, signals, segments.
+
+Ambassadors sit above badges and moderation: they grant badges through the badges
+package and write the audit log through moderation; neither imports this package.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import gettext as _
+
+
+def _notification_kinds() -> None:
+    from app.core.notifications import register_kind
+
+    register_kind(
+        "ambassadors.promoted",
+        lambda data: _("You are now an ambassador: thank you for helping the community."),
+    )
+    register_kind(
+        "ambassadors.demoted", lambda data: _("Your ambassador status has ended for now.")
+    )
+    register_kind(
+        "ambassadors.grace",
+        lambda data: _("You left the top contributors: you stay an ambassador for a while."),
+    )
+
+
+def init_app(app: Flask) -> None:
+    from app.accounts.profile import register_section
+    from app.ambassadors import jobs, models, profile, views  # noqa: F401  (models: tables)
+
+    app.register_blueprint(views.blueprint)
+    jobs.register(app)
+    _notification_kinds()
+    register_section(30, "ambassadors/_profile_section.html", profile.section)

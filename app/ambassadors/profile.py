@@ -1,0 +1,27 @@
+"""The ambassadors package's part of a member's profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_login import current_user
+
+from app.accounts.models import User
+from app.ambassadors.services import status_of
+
+
+def section(member: User) -> dict[str, Any]:
+    """Public status when the community shows it; the member and moderators always see it."""
+    row = status_of(member.id)
+    is_ambassador = row is not None and row.status == "ambassador"
+    viewer = current_user if current_user.is_authenticated else None
+    own = viewer is not None and viewer.id == member.id
+    manager = viewer is not None and viewer.can("ambassador.view")
+    public = bool(current_app.config["AMBASSADOR_STATUS_PUBLIC"])
+    return {
+        "show_mark": is_ambassador and (public or own or manager),
+        "own": own,
+        "manager": manager,
+        "username": member.username,
+    }

@@ -1,0 +1,79 @@
+"""The member's status page and the managers' ambassador console."""
+
+from __future__ import annotations
+
+from app.ambassadors.models import AmbassadorStatus
+from app.extensions import db
+from app.moderation.models import AuditEntry
+
+
+def test_a_member_sees_what_counts_before_any_run(app, community, login):
+    helper = community.member("helper", answers=3, accepted=1, votes=2)
+    page = login(helper).get("/me/ambassador")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Accepted answers" in html
+    assert "Your score today" in html
+
+
+def test_an_ambassador_sees_their_rank_and_history(app, community, login, run_identify):
+    helper = community.member("helper", answers=3, accepted=1, votes=2)
+    run_identify()
+    html = login(helper).get("/me/ambassador").get_data(as_text=True)
+    assert "You are an ambassador" in html
+    assert "rank 1 of 1 eligible members" in html
+    assert "Selected among the most helpful members" in html
+
+
+def test_the_status_page_is_in_french(app, community, login, run_identify):
+    helper = community.member("helper", answers=3, accepted=1)
+    run_identify()
+    html = (
+        login(helper)
+        .get("/me/ambassador", headers={"Accept-Language": "fr"})
+        .get_data(as_text=True)
+    )
+    assert "Réponses acceptées" in html
+
+
+def test_the_console_is_for_managers_only(app, client, community, login, member, staff, moderator,
+                                           run_identify):  # fmt: skip
+    community.member("helper", answers=3)
+    run_identify()
+    assert client.get("/manage/ambassadors").status_code == 302
+    assert login(member).get("/manage/ambassadors").status_code == 403
+    assert login(staff).get("/manage/ambassadors").status_code == 200
+    page = login(moderator).get("/manage/ambassadors")
+    assert page.status_code == 200
+    assert "helper" in page.get_data(as_text=True)
+    assert login(moderator).get("/manage/ambassadors?segment=rising").status_code == 200
+    assert login(moderator).get("/manage/ambassadors?segment=nope").status_code == 404
+
+
+def test_a_moderator_promotes_by_hand_with_a_reason(app, community, login, moderator, staff):
+    target = community.member("target", answers=1)
+    browser = login(moderator)
+    refused = browser.post("/manage/ambassadors/u/target/status", {"status": "ambassador"})
+    assert refused.status_code == 422
+    assert "Say why" in refused.get_data(as_text=True)
+    assert db.session.get(AmbassadorStatus, target.id) is None
+
+    done = browser.post(
+        "/manage/ambassadors/u/target/status",
+        {"status": "ambassador", "reason": "Leads the Lyon meetup"},
+    )
+    assert done.status_code == 302
+    row = db.session.get(AmbassadorStatus, target.id, populate_existing=True)
+    assert row.status == "ambassador" and row.pinned
+    entry = db.session.scalars(db.select(AuditEntry)).one()
+    assert (entry.action, entry.target_id, entry.reason) == (
+        "ambassador.promote",
+        target.id,
+        "Leads the Lyon meetup",
+    )
+    # Staff see scores but do not decide.
+    denied = login(staff).post(
+        "/manage/ambassadors/u/target/status", {"status": "unpin", "reason": "No"}
+    )
+    assert denied.status_code == 403
+    assert login(moderator).get("/manage/ambassadors/u/nobody").status_code == 404
