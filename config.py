@@ -27,6 +27,7 @@ class Config:
     REGISTER_LIMIT_PER_IP = "10/hour"
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
+    API_LIMIT_PER_TOKEN = "120/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
     PROXY_HOPS = 0
 

@@ -67,11 +67,12 @@ def load_user(session_id: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts import cli, views
+    from app.accounts import cli, token_views, views
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Log in to continue.")
     login_manager.login_message_category = "info"
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(token_views.blueprint)
     app.cli.add_command(cli.users)

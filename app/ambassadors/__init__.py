@@ -28,9 +28,11 @@ def _notification_kinds() -> None:
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.ambassadors import jobs, models, profile, views  # noqa: F401  (models: tables)
+    from app.ambassadors import api, cli, jobs, models, profile, views  # noqa: F401  (models)
 
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(api.blueprint)
+    cli.init_app(app)
     jobs.register(app)
     _notification_kinds()
     register_section(30, "ambassadors/_profile_section.html", profile.section)

@@ -1,0 +1,123 @@
+"""The JSON API under /api/v1: signals in, ambassadors out. Staff API tokens only.
+
+Authenticate with ``Authorization: Bearer trb_...`` (create tokens on /manage/tokens or
+with ``tribune tokens create NAME``). Errors are JSON: ``{"error": "..."}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app.accounts import tokens
+from app.ambassadors import export, queries, signals
+from app.ambassadors.models import SEGMENTS
+from app.extensions import csrf, limiter
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(blueprint)  # no cookies here: a bearer token cannot be sent by another site
+
+MAX_SIGNALS_PER_REQUEST = 5000
+MAX_PAGE_SIZE = 1000
+
+
+def _error(status: int, message: str, **extra: Any) -> Any:
+    response = jsonify({"error": message, **extra})
+    response.status_code = status
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="tribune"'
+    return response
+
+
+@blueprint.errorhandler(HTTPException)
+def _http_error(error: HTTPException) -> Any:
+    return _error(error.code or 500, error.description or error.name)
+
+
+def _token_key() -> str:
+    token = g.get("api_token")
+    return f"token:{token.id}" if token is not None else request.remote_addr or "?"
+
+
+def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+        token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+        if token is None:
+            return _error(401, "a valid staff API token is required (Authorization: Bearer ...)")
+        g.api_token = token
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _limit() -> str:
+    return current_app.config["API_LIMIT_PER_TOKEN"]
+
+
+@blueprint.post("/signals")
+@token_required
+@limiter.limit(_limit, key_func=_token_key)
+def post_signals() -> Any:
+    """Take a list of signals (or {"signals": [...]}); answer what went in and what not."""
+    payload = request.get_json(silent=True)
+    if isinstance(payload, dict):
+        payload = payload.get("signals")
+    if not isinstance(payload, list):
+        return _error(400, 'send a JSON list of signals, or {"signals": [...]}')
+    if len(payload) > MAX_SIGNALS_PER_REQUEST:
+        return _error(413, f"at most {MAX_SIGNALS_PER_REQUEST} signals a request")
+    rows = []
+    report = signals.ImportReport()
+    for index, item in enumerate(payload):
+        if isinstance(item, dict):
+            rows.append((index, item))
+        else:
+            report.errors.append(signals.RowError(index, "signal", "must be a JSON object"))
+    result = signals.import_rows(rows)
+    errors = sorted(report.errors + result.errors, key=lambda e: e.where)
+    return jsonify(
+        {
+            "imported": result.imported,
+            "duplicates": result.duplicates,
+            "refused": len(errors),
+            "errors": [{"index": e.where, "field": e.field, "message": e.message} for e in errors],
+        }
+    )
+
+
+@blueprint.get("/ambassadors")
+@token_required
+@limiter.limit(_limit, key_func=_token_key)
+def get_ambassadors() -> Any:
+    """Members of the last run's segments with score, rank and breakdown, a page at a time."""
+    segment = request.args.get("segment") or None
+    if segment is not None and segment not in SEGMENTS:
+        return _error(400, f"segment must be one of {', '.join(SEGMENTS)}")
+    page = request.args.get("page", 1, type=int) or 1
+    size = request.args.get("per_page", 100, type=int) or 100
+    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        return _error(400, f"page must be 1 or more, per_page 1 to {MAX_PAGE_SIZE}")
+    run = queries.latest_run()
+    if run is None:
+        return jsonify({"run": None, "members": [], "next_page": None})
+    members, more = export.page(run, segment, page, size)
+    return jsonify(
+        {
+            "run": {
+                "id": run.id,
+                "as_of": run.as_of.isoformat(),
+                "window_days": run.window_days,
+                "eligible": run.eligible_count,
+                "selected": run.selected_count,
+                "weights": run.params.get("weights", {}),
+            },
+            "members": members,
+            "next_page": page + 1 if more else None,
+        }
+    )

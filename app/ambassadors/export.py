@@ -1,0 +1,79 @@
+"""The ambassador data a CRM takes: member, email, segment, score, rank, breakdown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+
+from app.accounts.models import User
+from app.ambassadors.models import AmbassadorRun, EngagementScore, SegmentMember
+from app.ambassadors.scoring import SIGNALS
+from app.extensions import db
+
+COLUMNS = (
+    "username",
+    "email",
+    "customer_id",
+    "segment",
+    "score",
+    "rank",
+    "forum_score",
+    "external_score",
+    *SIGNALS,
+)
+STREAM_BATCH = 2000
+
+
+def _query(run: AmbassadorRun, segment: str | None) -> Any:
+    query = (
+        select(
+            User.username,
+            User.email,
+            User.external_customer_id,
+            SegmentMember.segment,
+            EngagementScore,
+        )
+        .select_from(SegmentMember)
+        .join(User, User.id == SegmentMember.user_id)
+        .outerjoin(
+            EngagementScore,
+            (EngagementScore.run_id == SegmentMember.run_id)
+            & (EngagementScore.user_id == SegmentMember.user_id),
+        )
+        .where(SegmentMember.run_id == run.id)
+        .order_by(SegmentMember.segment, EngagementScore.rank, SegmentMember.user_id)
+    )
+    if segment:
+        query = query.where(SegmentMember.segment == segment)
+    return query
+
+
+def _record(username: str, email: str, customer: str | None, segment: str, score: Any) -> dict:
+    figures = {name: round(float(getattr(score, name) or 0), 4) for name in SIGNALS}
+    return {
+        "username": username,
+        "email": email,
+        "customer_id": customer,
+        "segment": segment,
+        "score": round(score.score, 4) if score else 0.0,
+        "rank": score.rank if score else None,
+        "forum_score": round(score.forum_score, 4) if score else 0.0,
+        "external_score": round(score.external_score, 4) if score else 0.0,
+        **(figures if score else dict.fromkeys(SIGNALS, 0.0)),
+    }
+
+
+def members(run: AmbassadorRun, segment: str | None = None) -> Iterator[dict[str, Any]]:
+    """Every segment member of a run, streamed (a segment can hold many thousands)."""
+    result = db.session.execute(_query(run, segment).execution_options(yield_per=STREAM_BATCH))
+    for username, email, customer, segment_name, score in result:
+        yield _record(username, email, customer, segment_name, score)
+
+
+def page(run: AmbassadorRun, segment: str | None, number: int, size: int) -> tuple[list, bool]:
+    """One page of members for the API, and whether there is another."""
+    rows = db.session.execute(_query(run, segment).limit(size + 1).offset((number - 1) * size))
+    records = [_record(*row) for row in rows]
+    return records[:size], len(records) > size
