@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.core import events
 from app.core.events import commit
+from app.core.scheduler import registered_jobs, run_job
 from app.extensions import db
 from app.forum import demo, services
 from app.forum.models import Category
@@ -20,6 +21,9 @@ from app.forum.services import ForumError
 
 def _progressbar(label: str, length: int) -> AbstractContextManager[Any]:
     return click.progressbar(length=length, label=label)
+
+
+AMBASSADOR_JOB = "identify-ambassadors"
 
 
 @click.command("seed-demo")
@@ -42,6 +46,11 @@ def seed_demo(users: int, seed: int) -> None:
     # Points, badges and leaderboards are derived from the seeded history by the
     # packages that keep them (the forum does not know them).
     events.history_imported.send("forum")
+    # Then the nightly evaluation (a registered job, whoever registered it), so the demo
+    # has its ambassadors from the start.
+    evaluation = None
+    if AMBASSADOR_JOB in registered_jobs():
+        evaluation = run_job(AMBASSADOR_JOB)
     elapsed = time.perf_counter() - started
     click.echo(f"Seeded in {elapsed:.1f} s:")
     click.echo(f"  members          {summary.members}")
@@ -53,6 +62,8 @@ def seed_demo(users: int, seed: int) -> None:
     click.echo(
         f"  top 1% ({summary.top_members} members) wrote {summary.top_share:.1%} of the posts"
     )
+    if evaluation is not None and evaluation.outcome == "success":
+        click.echo(f"  ambassadors      {evaluation.figures.get('promoted', 0)}")
     if summary.logins:
         click.echo(f"Demo logins (password: {demo.PASSWORD}):")
         for username, role in summary.logins:

@@ -75,6 +75,13 @@ def test_seed_demo_command_is_idempotent_and_fills_points_badges_and_boards(app)
     assert db.session.scalar(select(func.count(BadgeAward.id))) > 0
     assert db.session.scalar(select(func.count()).select_from(LeaderboardEntry)) > 0
     assert runner.invoke(args=["points", "verify"]).exit_code == 0
+    # The nightly evaluation ran too: the demo starts with its ambassadors.
+    from app.ambassadors.models import AmbassadorStatus
+
+    assert "ambassadors      1" in first.output
+    assert (
+        db.session.scalar(select(func.count()).where(AmbassadorStatus.status == "ambassador")) == 1
+    )
     topics = db.session.scalar(select(func.count(Topic.id)))
     second = runner.invoke(args=["seed-demo", "--users", "20"])
     assert second.exit_code == 0 and "already has data" in second.output
