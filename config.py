@@ -48,6 +48,8 @@ class Config:
     SEARCH_RESULTS_PER_PAGE = 20
     POST_MAX_LENGTH = 32_000
     TITLE_MAX_LENGTH = 200
+    # Helpers (answer.accept_stale) may mark the solution of a question unsolved this long.
+    STALE_QUESTION_DAYS = 7
     # View counts are buffered in each worker and written in one UPDATE
     # once this many views or seconds have gathered.
     VIEW_FLUSH_EVERY_VIEWS = 200
@@ -135,8 +137,6 @@ class Config:
     # Signals from outside the forum add at most this times the member's forum score, so
     # forum contribution stays dominant (1.0: at most half of any score).
     AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
-    # Helpers may mark the solution of a question left unresolved this long.
-    AMBASSADOR_STALE_QUESTION_DAYS = 7
 
     # The scheduler runs inside `tribune run` / `make run` unless turned off; in
     # production, run exactly one `tribune scheduler` process instead.

@@ -32,6 +32,14 @@ def run_migrations_offline():
 def run_migrations_online():
     engine = current_app.extensions["migrate"].db.engine
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds an SQLite table by copying it and dropping the old one;
+            # with foreign keys on, that drop would cascade (delete every post of every
+            # topic). Off during the migration (outside a transaction, or it is ignored),
+            # and checked before committing.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # ends SQLAlchemy's autobegun transaction: Alembic opens its own
         context.configure(
             connection=connection,
             target_metadata=_metadata(),
@@ -40,6 +48,13 @@ def run_migrations_online():
         )
         with context.begin_transaction():
             context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

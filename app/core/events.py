@@ -60,6 +60,11 @@ answer_unaccepted: NamedSignal = signals.signal("answer-unaccepted")
 """An answer stopped being the solution (un-marked or replaced). Payload: topic_id,
 post_id, answer_author_id, unaccepted_by_id, unaccepted_at."""
 
+topic_changed: NamedSignal = signals.signal("topic-changed")
+"""A moderator or helper changed a topic. Payload: topic_id, actor_id, author_id, action
+("move", "retag", "lock", "unlock", "pin", "unpin", "close_duplicate", "reopen"),
+before and after (dicts of the changed fields), reason, changed_at."""
+
 history_imported: NamedSignal = signals.signal("history-imported")
 """Forum rows were written in bulk (the demo seed, an import) without an event per
 action; listeners derive what they keep from the rows themselves. Payload: none."""

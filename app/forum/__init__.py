@@ -11,10 +11,12 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.forum import cli, fragments, labels, notify, profile, views
+    from app.forum import cli, fragments, labels, notify, profile, topic_views, views
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(topic_views.blueprint)
+    app.jinja_env.globals["may_manage_topic"] = topic_views.may_manage
     app.extensions["tribune.page_cache"] = PageCache(
         app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
     )

@@ -36,3 +36,27 @@ class EditForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A bare form: a button that posts with its CSRF token."""
+
+
+class MoveForm(FlaskForm):
+    category = SelectField(_l("Move to"), coerce=int)
+    reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class RetagForm(FlaskForm):
+    tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
+    reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class DuplicateForm(FlaskForm):
+    original = StringField(
+        _l("Duplicate of"),
+        description=_l("The address or the number of the original topic."),
+    )
+    reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class TopicFlagForm(FlaskForm):
+    """Lock, unlock, pin, unpin, reopen: one button and an optional reason."""
+
+    reason = StringField(_l("Reason"), validators=[Optional()])

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 from app.core.page_cache import PageCache
 from app.core.templating import ago_bucket, ago_text, author_extras
 from app.forum.labels import helpful_votes
+from app.forum.services import may_choose_solution
 
 MAX_FRAGMENTS = 5000
 
@@ -63,9 +64,7 @@ class PostContext:
             locale=locale,
             accepted_post_id=topic.accepted_post_id,
             member_id=viewer.id if member else None,
-            can_accept=member
-            and topic.is_question
-            and (viewer.id == topic.author_id or viewer.can("answer.accept_any")),
+            can_accept=member and topic.is_question and may_choose_solution(viewer, topic),
             can_edit_any=member and viewer.can("post.edit_any"),
             can_delete_any=member and viewer.can("post.delete_any"),
             post_base=_url_base("forum.post", post_id=0),

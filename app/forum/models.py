@@ -74,6 +74,10 @@ class Topic(db.Model):
     last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Closed as a duplicate of this topic (and locked); None when open.
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("topics.id", ondelete="SET NULL")
+    )
 
     category: Mapped[Category] = relationship(lazy="raise")
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="raise")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -106,7 +107,7 @@ def parse_tags(raw: str | Iterable[str]) -> list[str]:
     return names
 
 
-def _tags_by_name(names: list[str]) -> list[Tag]:
+def tags_by_name(names: list[str]) -> list[Tag]:
     if not names:
         return []
     existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
@@ -210,7 +211,7 @@ def create_topic(
         last_posted_at=at,
         last_poster_id=author.id,
     )
-    topic.tags = _tags_by_name(tag_names)
+    topic.tags = tags_by_name(tag_names)
     db.session.add(topic)
     db.session.flush()
     post = Post(topic_id=topic.id, author_id=author.id, position=0, created_at=at)
@@ -535,12 +536,31 @@ def retract_vote(voter: User, post: Post) -> bool:
     return True
 
 
+def is_stale_question(topic: Any, at: datetime | None = None) -> bool:
+    """An unsolved question asked STALE_QUESTION_DAYS ago or more: helpers may solve it."""
+    days = current_app.config["STALE_QUESTION_DAYS"]
+    created = getattr(topic, "created_at", None)
+    return (
+        topic.is_question
+        and topic.accepted_post_id is None
+        and created is not None
+        and created <= (at or now_utc()) - timedelta(days=days)
+    )
+
+
+def may_choose_solution(actor: User, topic: Any) -> bool:
+    """The asker and moderators always; helpers on a question left unsolved."""
+    if actor.id == topic.author_id or actor.can("answer.accept_any"):
+        return True
+    return actor.can("answer.accept_stale") and is_stale_question(topic)
+
+
 def _check_can_accept(actor: User, topic: Topic) -> None:
     if not topic.is_question:
         raise ForumError(_l("Only questions have a solution."))
     if topic.deleted_at is not None:
         raise NotFound()
-    if actor.id != topic.author_id and not actor.can("answer.accept_any"):
+    if not may_choose_solution(actor, topic):
         raise Forbidden(_l("Only the member who asked can choose the solution."))
 
 
@@ -549,6 +569,9 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
     _check_can_accept(actor, topic)
     if post.topic_id != topic.id or post.is_opening_post or post.deleted_at is not None:
         raise ForumError(_l("That answer is not part of this question."))
+    own_answer = post.author_id == actor.id and actor.id != topic.author_id
+    if own_answer and not actor.can("answer.accept_any"):
+        raise Forbidden(_l("Helpers cannot choose their own answer as the solution."))
     if topic.accepted_post_id == post.id:
         return
     previous_id = topic.accepted_post_id

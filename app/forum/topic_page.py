@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
@@ -48,6 +49,9 @@ class TopicView:
     deleted_at: datetime | None
     category: CategoryView
     tags: tuple[str, ...]
+    created_at: datetime | None = None
+    # Closed as a duplicate of (id, title), shown at the top of the page.
+    duplicate_of: tuple[int, str] | None = None
 
     @property
     def is_question(self) -> bool:
@@ -107,6 +111,7 @@ def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
 
 
 def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:
+    original = aliased(Topic)
     row = db.session.execute(
         select(
             Topic.id,
@@ -125,10 +130,14 @@ def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:
             Category.required_capability,
             queries.POST_COLUMNS,
             queries.AUTHOR_COLUMNS,
+            Topic.created_at.label("topic_created_at"),
+            original.id.label("original_id"),
+            original.title.label("original_title"),
         )
         .join(Category, Category.id == Topic.category_id)
         .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
         .join(User, User.id == Post.author_id)
+        .outerjoin(original, original.id == Topic.duplicate_of_id)
         .where(Topic.id == topic_id)
     ).first()
     if row is None:
@@ -142,7 +151,14 @@ def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:
         )
     )
     category = CategoryView(*row[10:14])
-    topic = TopicView(*row[:10], category=category, tags=tags)
+    duplicate_of = (row.original_id, row.original_title) if row.original_id else None
+    topic = TopicView(
+        *row[:10],
+        category=category,
+        tags=tags,
+        created_at=row.topic_created_at,
+        duplicate_of=duplicate_of,
+    )
     return topic, row
 
 

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.moderation import models, views  # noqa: F401  (models: tables for migrations)
+    from app.moderation import listeners, models, views  # noqa: F401  (models: tables)
 
     app.register_blueprint(views.blueprint)
+    listeners.connect()

@@ -58,8 +58,10 @@ def _post_state(post: Post) -> dict[str, Any]:
     return {"hidden": post.hidden_at is not None, "deleted": post.deleted_at is not None}
 
 
-def flag_weight(user: User) -> float:
-    if user.can("flag.review"):
+def flag_weight(user: User, reason: str = "") -> float:
+    """A member's flag weighs 1, a helper's 2; a moderator's, or a helper's spam flag,
+    hides the post at once (a moderator restores it from the queue if they disagree)."""
+    if user.can("flag.review") or (reason == "spam" and user.can("flag.hide_spam")):
         return float(current_app.config["FLAG_HIDE_THRESHOLD"])
     if user.can("post.hide"):
         return 2.0
@@ -115,7 +117,7 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
         flagger_id=flagger.id,
         reason=reason,
         note=note,
-        weight=flag_weight(flagger),
+        weight=flag_weight(flagger, reason),
         created_at=now_utc(),
         status="open",
     )
@@ -125,19 +127,21 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
     except IntegrityError:
         raise ModerationError(_l("You have already flagged this post."), status=409) from None
     audit(flagger, "flag.create", "post", post.id, after={"reason": reason}, reason=note)
+    helper_spam = not moderator and reason == "spam" and flagger.can("flag.hide_spam")
     if post.hidden_at is None and (
         moderator or open_weight(post.id) >= float(config["FLAG_HIDE_THRESHOLD"])
     ):
         before = _post_state(post)
-        forum_services.hide_post(post, "flags")
+        why = "helper_spam" if helper_spam else "flags"
+        forum_services.hide_post(post, why)
         audit(
-            flagger if moderator else None,
+            flagger if moderator or helper_spam else None,
             "post.auto_hide",
             "post",
             post.id,
             before=before,
             after=_post_state(post),
-            reason="flags",
+            reason=why,
         )
     return flag
 

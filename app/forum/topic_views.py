@@ -1,0 +1,155 @@
+"""The "manage topic" page: move, retag, lock, pin, close as duplicate (moderators, helpers)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.core.events import commit
+from app.extensions import db
+from app.forum import topic_actions
+from app.forum.forms import DuplicateForm, MoveForm, RetagForm, TopicFlagForm
+from app.forum.models import Category, Topic
+from app.forum.queries import visible_category_clause
+from app.forum.services import ForumError
+from app.forum.views import _fail, _topic_url, _visible_topic
+
+blueprint = Blueprint("topic_admin", __name__)
+
+# Any of these opens the page; each form shows only with its own capability.
+CAPABILITIES = ("topic.move", "topic.retag", "topic.lock", "topic.pin", "topic.close_duplicate")
+_TOPIC_NUMBER = re.compile(r"(?:/t/)?(\d{1,10})(?:[/?#].*)?$")
+
+
+def may_manage(user: Any) -> bool:
+    return any(user.can(capability) for capability in CAPABILITIES)
+
+
+def _topic(topic_id: int) -> Topic:
+    if not may_manage(current_user):
+        abort(403)
+    topic, _opening = _visible_topic(topic_id)
+    return topic
+
+
+def _move_form(submitted: bool = True) -> MoveForm:
+    form = MoveForm() if submitted else MoveForm(formdata=None)
+    categories = db.session.scalars(
+        select(Category).where(visible_category_clause(current_user)).order_by(Category.position)
+    )
+    form.category.choices = [(c.id, c.name) for c in categories]
+    return form
+
+
+def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
+    move = forms.get("move") or _move_form(submitted=False)
+    if not forms.get("move"):
+        move.category.data = topic.category_id
+    retag = forms.get("retag") or RetagForm(formdata=None)
+    if not forms.get("retag"):
+        retag.tags.data = ", ".join(tag.name for tag in topic.tags)
+    return render_template(
+        "forum/manage_topic.html",
+        topic=topic,
+        move=move,
+        retag=retag,
+        duplicate=forms.get("duplicate") or DuplicateForm(formdata=None),
+        flag_form=TopicFlagForm(formdata=None),
+        original=db.session.get(Topic, topic.duplicate_of_id) if topic.duplicate_of_id else None,
+    ), code
+
+
+@blueprint.get("/t/<int:topic_id>/manage")
+@login_required
+def manage(topic_id: int) -> tuple[str, int]:
+    return _page(_topic(topic_id))
+
+
+def _done(topic: Topic, changed: bool) -> Any:
+    commit()
+    flash(_("Done.") if changed else _("Nothing to change."), "success" if changed else "info")
+    return redirect(_topic_url(topic))
+
+
+@blueprint.post("/t/<int:topic_id>/manage/move")
+@login_required
+def move(topic_id: int) -> Any:
+    topic = _topic(topic_id)
+    form = _move_form()
+    if not form.validate_on_submit():
+        return _page(topic, 422, move=form)
+    category = db.session.get(Category, form.category.data)
+    try:
+        if category is None:
+            raise ForumError(_("Unknown category."), field="category")
+        changed = topic_actions.move_topic(current_user, topic, category, form.reason.data or "")
+    except ForumError as error:
+        _fail(error, form)
+        return _page(topic, 422, move=form)
+    return _done(topic, changed)
+
+
+@blueprint.post("/t/<int:topic_id>/manage/retag")
+@login_required
+def retag(topic_id: int) -> Any:
+    topic = _topic(topic_id)
+    form = RetagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = topic_actions.retag_topic(
+            current_user, topic, form.tags.data or "", form.reason.data or ""
+        )
+    except ForumError as error:
+        _fail(error, form)
+        return _page(topic, 422, retag=form)
+    return _done(topic, changed)
+
+
+@blueprint.post("/t/<int:topic_id>/manage/duplicate")
+@login_required
+def duplicate(topic_id: int) -> Any:
+    topic = _topic(topic_id)
+    form = DuplicateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    match = _TOPIC_NUMBER.search((form.original.data or "").strip())
+    original = db.session.get(Topic, int(match.group(1))) if match else None
+    try:
+        topic_actions.close_as_duplicate(current_user, topic, original, form.reason.data or "")
+    except ForumError as error:
+        _fail(error, form)
+        return _page(topic, 422, duplicate=form)
+    return _done(topic, True)
+
+
+_FLAG_ACTIONS = {
+    "lock": topic_actions.lock_topic,
+    "unlock": topic_actions.unlock_topic,
+    "pin": topic_actions.pin_topic,
+    "unpin": topic_actions.unpin_topic,
+    "reopen": topic_actions.reopen_duplicate,
+}
+
+
+@blueprint.post("/t/<int:topic_id>/manage/<action>")
+@login_required
+def set_flag(topic_id: int, action: str) -> Any:
+    act = _FLAG_ACTIONS.get(action)
+    if act is None:
+        abort(404)
+    topic = _topic(topic_id)
+    form = TopicFlagForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = act(current_user, topic, form.reason.data or "")
+    except ForumError as error:
+        _fail(error)
+        return redirect(url_for("topic_admin.manage", topic_id=topic.id))
+    return _done(topic, changed)
