@@ -77,6 +77,8 @@ class Config:
     FLAG_MIN_POSTS = 1
     FLAGS_PER_DAY = 10
     FLAG_HIDE_THRESHOLD = 3.0
+    # Hold a member's posts for review (moderators and helpers) until one is approved.
+    HOLD_FIRST_POSTS = False
     # A vote can be changed this long after casting, or any time after the post is edited.
     VOTE_CHANGE_WINDOW_SECONDS = 300
     # Level thresholds (points needed); names are translated in app/badges/levels.py.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, or_, select
 from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from app.accounts.models import User
@@ -51,16 +51,22 @@ def categories(user: User | None) -> list[Category]:
 
 
 def _topic_list_query(user: User | None) -> Any:
-    return (
+    query = (
         select(Topic)
         .join(Category, Category.id == Topic.category_id)
         .where(Topic.deleted_at.is_(None), visible_category_clause(user))
-        .options(
-            joinedload(Topic.author),
-            joinedload(Topic.last_poster),
-            joinedload(Topic.category),
-            selectinload(Topic.tags),
+    )
+    if user is None or not user.is_authenticated or not user.can("post.view_deleted"):
+        # A topic whose opening post is hidden (flags, held for review) is not listed.
+        hidden_opening = exists().where(
+            Post.topic_id == Topic.id, Post.position == 0, Post.hidden_at.is_not(None)
         )
+        query = query.where(~hidden_opening)
+    return query.options(
+        joinedload(Topic.author),
+        joinedload(Topic.last_poster),
+        joinedload(Topic.category),
+        selectinload(Topic.tags),
     )
 
 

@@ -184,6 +184,87 @@ def _follow(topic_id: int, user_id: int) -> None:
         db.session.add(TopicFollow(topic_id=topic_id, user_id=user_id, following=True))
 
 
+HELD_REASON = "first_post"
+
+
+def _held_for_review(author: User) -> bool:
+    """With HOLD_FIRST_POSTS, a member's posts wait for review until one is approved."""
+    if not current_app.config["HOLD_FIRST_POSTS"] or author.role != "member":
+        return False
+    if author.can("post.review_first"):
+        return False
+    visible = select(Post.id).where(
+        Post.author_id == author.id, Post.hidden_at.is_(None), Post.deleted_at.is_(None)
+    )
+    return db.session.scalar(visible.limit(1)) is None
+
+
+def _hold(post: Post) -> None:
+    post.hidden_at = post.created_at
+    post.hidden_reason = HELD_REASON
+
+
+def is_held(post: Post) -> bool:
+    return post.hidden_at is not None and post.hidden_reason == HELD_REASON
+
+
+def _queue_created(topic: Topic, post: Post) -> None:
+    """The creation event of a post, when it is written or when a held one is released."""
+    mentioned = mentioned_user_ids(post.body_source)
+    if post.is_opening_post:
+        events.queue(
+            events.topic_created,
+            "forum",
+            topic_id=topic.id,
+            post_id=post.id,
+            author_id=post.author_id,
+            category_id=topic.category_id,
+            kind=topic.kind,
+            mentioned_user_ids=mentioned,
+            created_at=post.created_at,
+        )
+        return
+    events.queue(
+        events.post_created,
+        "forum",
+        post_id=post.id,
+        topic_id=topic.id,
+        author_id=post.author_id,
+        topic_author_id=topic.author_id,
+        topic_kind=topic.kind,
+        category_id=topic.category_id,
+        reply_to_post_id=post.reply_to_post_id,
+        mentioned_user_ids=mentioned,
+        created_at=post.created_at,
+    )
+
+
+def opening_post_is_held(topic_id: int) -> bool:
+    reason = db.session.scalar(
+        select(Post.hidden_reason).where(Post.topic_id == topic_id, Post.position == 0)
+    )
+    return reason == HELD_REASON
+
+
+def release_held_post(post: Post) -> None:
+    """A reviewer approved a held first post: show it and send its creation event now."""
+    if not is_held(post) or post.deleted_at is not None:
+        raise ForumError(_l("This post is not waiting for review."))
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    unhide_post(post)
+    _queue_created(topic, post)
+
+
+def reject_held_post(actor: User, post: Post) -> None:
+    """A reviewer refused a held first post: it is deleted (a held topic with it)."""
+    if not is_held(post) or post.deleted_at is not None:
+        raise ForumError(_l("This post is not waiting for review."))
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    _soft_delete(actor, post, topic)
+
+
 def create_topic(
     author: User,
     category: Category,
@@ -202,6 +283,7 @@ def create_topic(
     body = _check_body(body)
     tag_names = parse_tags(tags)
     at = now_utc()
+    held = _held_for_review(author)
     topic = Topic(
         category_id=category.id,
         author_id=author.id,
@@ -228,17 +310,10 @@ def create_topic(
     )
     db.session.flush()
     _follow(topic.id, author.id)
-    events.queue(
-        events.topic_created,
-        "forum",
-        topic_id=topic.id,
-        post_id=post.id,
-        author_id=author.id,
-        category_id=category.id,
-        kind=kind,
-        mentioned_user_ids=mentioned_user_ids(body),
-        created_at=at,
-    )
+    if held:
+        _hold(post)
+    else:
+        _queue_created(topic, post)
     return topic
 
 
@@ -260,6 +335,7 @@ def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None
     if reply_to is not None and (reply_to.topic_id != topic.id or reply_to.deleted_at):
         raise ForumError(_l("That post is not in this topic."))
     at = now_utc()
+    held = _held_for_review(author)
     # Updating the topic row first serialises concurrent replies to one topic,
     # so the next position below cannot be taken twice.
     db.session.execute(
@@ -291,19 +367,10 @@ def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None
     )
     db.session.flush()
     _follow(topic.id, author.id)
-    events.queue(
-        events.post_created,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        author_id=author.id,
-        topic_author_id=topic.author_id,
-        topic_kind=topic.kind,
-        category_id=topic.category_id,
-        reply_to_post_id=post.reply_to_post_id,
-        mentioned_user_ids=mentioned_user_ids(body),
-        created_at=at,
-    )
+    if held:
+        _hold(post)
+    else:
+        _queue_created(topic, post)
     return post
 
 
@@ -414,6 +481,10 @@ def delete_post(actor: User, post: Post) -> None:
     if post.is_opening_post and topic.reply_count and not actor.can("post.delete_any"):
         # Deleting a topic takes its answers (and their authors' points) with it.
         raise Forbidden(_l("A question that has answers can only be removed by a moderator."))
+    _soft_delete(actor, post, topic)
+
+
+def _soft_delete(actor: User, post: Post, topic: Topic) -> None:
     at = now_utc()
     post.deleted_at = at
     post.deleted_by_id = actor.id

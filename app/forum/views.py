@@ -162,9 +162,16 @@ def new_topic() -> Any:
                 _fail(error, form)
             else:
                 commit()
+                if services.opening_post_is_held(topic.id):
+                    flash(_held_message(), "info")
+                    return redirect(url_for("forum.category", slug=chosen.slug))
                 return redirect(_topic_url(topic))
     status = 422 if form.errors else 200
     return render_template("forum/new_topic.html", form=form), status
+
+
+def _held_message() -> str:
+    return _("Thank you! As a newcomer, your first post is shown once a moderator approves it.")
 
 
 @blueprint.get("/t/<int:topic_id>")
@@ -238,6 +245,9 @@ def reply(topic_id: int) -> Any:
                 return redirect(_topic_url(found))
         else:
             commit()
+            if services.is_held(post):
+                flash(_held_message(), "info")
+                return redirect(_topic_url(found))
             return redirect(url_for("forum.post", post_id=post.id))
     # Show the form again with what was typed and the error: nothing is lost.
     return render_template("forum/reply.html", topic=found, form=form), 422

@@ -18,6 +18,7 @@ from app.forum import services as forum_services
 from app.forum.forms import ActionForm
 from app.forum.models import Post
 from app.forum.services import ForumError
+from app.moderation import first_posts as first_posts_module
 from app.moderation import queries, services
 from app.moderation.forms import REASON_LABELS, DecisionForm, FlagForm
 from app.moderation.services import ModerationError
@@ -160,3 +161,38 @@ def log() -> str:
         action=action,
         actions=queries.audit_actions(),
     )
+
+
+@blueprint.get("/manage/first-posts")
+@requires("post.review_first")
+def first_posts() -> str:
+    return render_template(
+        "moderation/first_posts.html", items=first_posts_module.held_posts(), form=DecisionForm()
+    )
+
+
+_FIRST_POST_DECISIONS = {"approve": first_posts_module.approve, "reject": first_posts_module.reject}
+
+
+@blueprint.post("/manage/first-posts/<int:post_id>/<decision>")
+@requires("post.review_first")
+def decide_first_post(post_id: int, decision: str) -> Any:
+    action = _FIRST_POST_DECISIONS.get(decision)
+    if action is None:
+        abort(404)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    try:
+        action(current_user, post, (form.reason.data or "").strip())
+    except ModerationError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+    else:
+        commit()
+        flash(_("Approved: the post is shown.") if decision == "approve" else _("Rejected."),
+              "success")  # fmt: skip
+    return redirect(url_for("moderation.first_posts"))
