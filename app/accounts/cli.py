@@ -52,3 +52,24 @@ def set_role(username: str, role: str) -> None:
     services.set_role(user, role)
     commit()
     click.echo(f"{user.username} is now {role}.")
+
+
+@users.command("link-customer")
+@click.argument("username")
+@click.argument("customer_id", required=False)
+@click.option("--clear", is_flag=True, help="Remove the link.")
+@with_appcontext
+def link_customer(username: str, customer_id: str | None, clear: bool) -> None:
+    """Link a member to the brand's customer id, so signals can name them by it."""
+    user = services.get_by_username(username)
+    if user is None:
+        raise click.ClickException(f"username: no member named {username!r}")
+    if not clear and not customer_id:
+        raise click.ClickException("customer_id: give one, or --clear")
+    try:
+        services.set_customer_id(user, None if clear else customer_id)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.ClickException(f"{error.field}: {error.message}") from error
+    commit()
+    click.echo(f"{user.username}: customer id {user.external_customer_id or 'none'}.")

@@ -184,5 +184,26 @@ def set_role(user: User, role: str) -> None:
     user.role = role
 
 
+CUSTOMER_ID_MAX_LENGTH = 64
+
+
+def set_customer_id(user: User, customer_id: str | None) -> None:
+    """Link the brand's own id for this customer (CRM, shop), or unlink with None."""
+    value = (customer_id or "").strip() or None
+    if value is not None:
+        if len(value) > CUSTOMER_ID_MAX_LENGTH:
+            raise AccountError(
+                _l("Use at most %(n)d characters.", n=CUSTOMER_ID_MAX_LENGTH), field="customer_id"
+            )
+        taken = db.session.scalar(
+            select(User.username).where(User.external_customer_id == value, User.id != user.id)
+        )
+        if taken is not None:
+            raise AccountError(
+                _l("This customer id belongs to %(name)s.", name=taken), field="customer_id"
+            )
+    user.external_customer_id = value
+
+
 def count_members() -> int:
     return db.session.scalar(select(func.count(User.id))) or 0

@@ -53,3 +53,19 @@ def test_set_role(app, member):
     assert services.get_by_username("alice").role == "staff"
     unknown = app.test_cli_runner().invoke(args=["users", "set-role", "zed", "staff"])
     assert unknown.exit_code == 1 and "no member named" in unknown.output
+
+
+def test_linking_a_member_to_a_customer_id(app, make_user):
+    from app.accounts.models import User
+    from app.extensions import db
+
+    ana = make_user("ana")
+    make_user("ben")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["users", "link-customer", "ana", "CRM-1"]).exit_code == 0
+    assert db.session.get(User, ana.id, populate_existing=True).external_customer_id == "CRM-1"
+    taken = runner.invoke(args=["users", "link-customer", "ben", "CRM-1"])
+    assert taken.exit_code == 1 and "customer_id: This customer id belongs to ana." in taken.output
+    assert runner.invoke(args=["users", "link-customer", "nobody", "X"]).exit_code == 1
+    assert runner.invoke(args=["users", "link-customer", "ana", "--clear"]).exit_code == 0
+    assert db.session.get(User, ana.id, populate_existing=True).external_customer_id is None

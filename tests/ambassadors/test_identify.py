@@ -14,6 +14,7 @@ from app.core.events import commit
 from app.core.notifications import Notification
 from app.core.permissions import HELPER_CAPABILITIES
 from app.extensions import db
+from app.forum.models import Post
 
 
 def status(user) -> str:
@@ -317,3 +318,52 @@ def test_public_or_implicit_status(app, community, run_identify):
     assert status(quiet) == "ambassador"
     assert holds_helper_capabilities(quiet)
     assert not db.session.scalars(select(BadgeAward).where(BadgeAward.user_id == quiet.id)).all()
+
+
+def _score_of(run, user):
+    return db.session.get(EngagementScore, (run.figures["run_id"], user.id))
+
+
+def test_a_vote_from_a_day_old_account_weighs_a_quarter(app, community, run_identify):
+    author = community.member("author", answers=3)
+    fresh = community.user("fresh_account", joined_days_ago=1)
+    established = community.voters(1)[0]
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == author.id).order_by(Post.id)
+    ).all()
+    community.vote(posts[0], fresh, community.now - timedelta(hours=1))
+    community.vote(posts[1], established, community.now - timedelta(hours=1))
+    commit()
+    run = run_identify()
+    assert _score_of(run, author).helpful_votes == 1.25
+
+
+def test_serial_votes_reported_by_the_nightly_check_do_not_count(app, community, run_identify):
+    from app.badges.models import VotingReport
+
+    author = community.member("author", answers=3, votes=1)
+    voter = community.voters(1)[0]
+    db.session.add(
+        VotingReport(
+            kind="serial", voter_id=voter.id, author_id=author.id, votes=3,
+            window_start=community.now - timedelta(days=6), window_end=community.now,
+            report_key="serial:test",
+        )
+    )  # fmt: skip
+    commit()
+    run = run_identify()
+    assert _score_of(run, author).helpful_votes == 0
+
+
+def test_answering_a_question_that_waited_a_day_counts_as_a_rescue(app, community, run_identify):
+    rescuer = community.member("rescuer", answers=3)  # answered within the hour: no rescue
+    waited = community.question(community.now - timedelta(days=3))
+    community.answer(waited, rescuer, community.now - timedelta(days=1))
+    second = community.question(community.now - timedelta(days=3))
+    community.answer(second, community.user("quick"), community.now - timedelta(days=2, hours=23))
+    community.answer(second, rescuer, community.now - timedelta(days=1), position=2)
+    commit()
+    run = run_identify()
+    score = _score_of(run, rescuer)
+    assert score.answers == 5
+    assert score.rescued_questions == 1  # the second question had been answered already

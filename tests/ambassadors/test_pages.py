@@ -77,3 +77,23 @@ def test_a_moderator_promotes_by_hand_with_a_reason(app, community, login, moder
     )
     assert denied.status_code == 403
     assert login(moderator).get("/manage/ambassadors/u/nobody").status_code == 404
+
+
+def test_the_profile_shows_the_status_publicly_and_the_score_to_its_owner(
+    app, client, community, login, run_identify
+):
+    helper = community.member("helper", answers=3, accepted=1)
+    run_identify()
+    public = client.get("/u/helper").get_data(as_text=True)
+    assert 'badge-chip gold">Ambassador' in public
+    assert "Engagement score" not in public
+    own = login(helper).get("/u/helper").get_data(as_text=True)
+    assert "Engagement score" in own and "rank 1" in own
+    assert "/me/ambassador" in own
+
+
+def test_an_implicit_status_shows_no_public_mark(app, client, community, run_identify):
+    app.config["AMBASSADOR_STATUS_PUBLIC"] = False
+    community.member("helper", answers=3, accepted=1)
+    run_identify()
+    assert 'badge-chip gold">Ambassador' not in client.get("/u/helper").get_data(as_text=True)
