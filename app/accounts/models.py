@@ -39,6 +39,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Suspended members can read but not write; set by moderation, None when not suspended.
     suspended_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # What the member is told while suspended (the full history is kept by moderation).
+    suspension_reason: Mapped[str | None] = mapped_column(String(300))
+    # Silenced members' posts wait for review until then (set by moderation).
+    silenced_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Cached total of the member's points ledger; the badges package keeps it and
     # `tribune points verify` recomputes it from the ledger.
     points: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
@@ -60,7 +64,12 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
     def can(self, capability: str) -> bool:
-        """Whether this member holds ``capability`` now, by role or by a grant."""
+        """Whether this member holds ``capability`` now, by role or by a grant.
+
+        A suspended member keeps only what lets them read (private categories)."""
+        reading = capability.startswith("category.")
+        if self.suspended_until is not None and not reading and self.is_suspended():
+            return False
         if self.granted_capabilities is not None:  # read with the member (the user loader)
             return permissions.role_can(self.role, capability) or (
                 capability in self.granted_capabilities
@@ -69,6 +78,9 @@ class User(UserMixin, db.Model):
 
     def is_suspended(self, at: datetime | None = None) -> bool:
         return self.suspended_until is not None and self.suspended_until > (at or now_utc())
+
+    def is_silenced(self, at: datetime | None = None) -> bool:
+        return self.silenced_until is not None and self.silenced_until > (at or now_utc())
 
     @property
     def is_staff_member(self) -> bool:

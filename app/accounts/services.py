@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User
 from app.core import events
+from app.core.clock import now_utc
 from app.core.permissions import ROLES
 from app.core.text import USERNAME_PATTERN
 from app.extensions import db
@@ -178,10 +179,24 @@ def update_profile(user: User, *, bio: str, locale: str | None) -> None:
     user.locale = locale or None
 
 
-def set_role(user: User, role: str) -> None:
+def set_role(user: User, role: str, changed_by: User | None = None, reason: str = "") -> bool:
+    """Change a member's role (who may is the caller's business); False if unchanged."""
     if role not in ROLES:
         raise AccountError(_l("Unknown role."), field="role")
-    user.role = role
+    if user.role == role:
+        return False
+    old, user.role = user.role, role
+    events.queue(
+        events.role_changed,
+        "accounts",
+        user_id=user.id,
+        old_role=old,
+        new_role=role,
+        changed_by_id=changed_by.id if changed_by else None,
+        reason=reason.strip()[:300],
+        changed_at=now_utc(),
+    )
+    return True
 
 
 CUSTOMER_ID_MAX_LENGTH = 64

@@ -24,6 +24,10 @@ signals = Namespace()
 user_registered: NamedSignal = signals.signal("user-registered")
 """A member account was created. Payload: user_id, username, registration_ip, created_at."""
 
+role_changed: NamedSignal = signals.signal("role-changed")
+"""A member's role changed. Payload: user_id, old_role, new_role, changed_by_id (None:
+the command line), reason, changed_at."""
+
 topic_created: NamedSignal = signals.signal("topic-created")
 """A topic was started. Payload: topic_id, post_id (the opening post), author_id,
 category_id, kind ("question" or "discussion"), created_at."""

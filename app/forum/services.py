@@ -188,7 +188,10 @@ HELD_REASON = "first_post"
 
 
 def _held_for_review(author: User) -> bool:
-    """With HOLD_FIRST_POSTS, a member's posts wait for review until one is approved."""
+    """A silenced member's posts wait for review; with HOLD_FIRST_POSTS, so do a member's
+    until one is approved."""
+    if author.is_silenced():
+        return True
     if not current_app.config["HOLD_FIRST_POSTS"] or author.role != "member":
         return False
     if author.can("post.review_first"):

@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
 from app.extensions import db
@@ -42,7 +43,7 @@ def _move_form(submitted: bool = True) -> MoveForm:
     categories = db.session.scalars(
         select(Category).where(visible_category_clause(current_user)).order_by(Category.position)
     )
-    form.category.choices = [(c.id, c.name) for c in categories]
+    form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     return form
 
 

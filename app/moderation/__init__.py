@@ -1,12 +1,51 @@
-"""Flags, the review queue, moderation actions and the audit log (first slice)."""
+"""Flags, the review queue, sanctions, moderation actions and the audit log."""
 
 from __future__ import annotations
 
-from flask import Flask
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+# What a suspended member may still post: their session, password, language, bell.
+ALLOWED_WHILE_SUSPENDED = frozenset(
+    {
+        "accounts.logout",
+        "accounts.change_password",
+        "i18n.set_language",
+        "notifications.read_all",
+    }
+)
+
+
+def refuse_writes_while_suspended() -> Any:
+    """Suspended members read but do not write: every other form answers 403, saying why."""
+    if request.method in ("GET", "HEAD", "OPTIONS") or not current_user.is_authenticated:
+        return None
+    if request.endpoint in ALLOWED_WHILE_SUSPENDED or not current_user.is_suspended():
+        return None
+    from app.core.errors import render_error
+
+    return render_error(403, _("Your account is suspended: you can read, not write."))
+
+
+def _profile_section(member: Any) -> dict[str, Any]:
+    show = current_user.is_authenticated and current_user.can("user.suspend")
+    return {
+        "show": show,
+        "username": member.username,
+        "suspended": show and member.is_suspended(),
+        "silenced": show and member.is_silenced(),
+    }
 
 
 def init_app(app: Flask) -> None:
-    from app.moderation import listeners, models, views  # noqa: F401  (models: tables)
+    from app.accounts.profile import register_section
+    from app.moderation import listeners, member_views, models, views  # noqa: F401  (models)
 
+    register_section(90, "moderation/_profile_section.html", _profile_section)
     app.register_blueprint(views.blueprint)
+    app.register_blueprint(member_views.blueprint)
     listeners.connect()
+    app.before_request(refuse_writes_while_suspended)

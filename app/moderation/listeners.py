@@ -50,7 +50,17 @@ def on_answer_accepted(sender: str, **p: Any) -> None:
     )  # fmt: skip
 
 
+def on_role_changed(sender: str, **p: Any) -> None:
+    _audit(
+        p["changed_by_id"], "user.role", "user", p["user_id"],
+        before={"role": p["old_role"]}, after={"role": p["new_role"]},
+        reason=p["reason"] or ("command line" if p["changed_by_id"] is None else ""),
+        created_at=p["changed_at"],
+    )  # fmt: skip
+
+
 _HANDLERS = {
+    events.role_changed: on_role_changed,
     events.topic_changed: on_topic_changed,
     events.post_edited: on_post_edited,
     events.answer_accepted: on_answer_accepted,

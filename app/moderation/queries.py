@@ -95,13 +95,25 @@ def open_voting_reports(limit: int = QUEUE_LIMIT) -> list[Any]:
     )
 
 
-def audit_log(*, actor: str = "", action: str = "", page: int, per_page: int) -> Page:
+def audit_query(*, actor: str = "", action: str = "", target: int | None = None,
+                text: str = "") -> Any:  # fmt: skip
+    """The log's rows, newest first, filtered by who, what, on which member or post, and
+    words of the reason."""
     query = select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.actor_id)
     if actor:
         query = query.where(User.username_key == actor.lower())
     if action:
         query = query.where(AuditEntry.action == action)
-    query = query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if target is not None:
+        query = query.where(AuditEntry.target_id == target)
+    if text:
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(AuditEntry.reason.ilike(f"%{escaped}%", escape="\\"))
+    return query.order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+
+
+def audit_log(*, page: int, per_page: int, **filters: Any) -> Page:
+    query = audit_query(**filters)
     rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
     return make_page(list(rows), page, per_page)
 

@@ -1,0 +1,121 @@
+"""A member's moderation page: record, suspend, silence, warn, lift, and roles (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.accounts.models import User
+from app.accounts.services import get_by_username
+from app.core.events import commit
+from app.core.permissions import ROLES
+from app.extensions import db
+from app.moderation import members
+from app.moderation.services import ModerationError
+from app.moderation.views import requires
+
+blueprint = Blueprint("members", __name__)
+
+
+class SanctionForm(FlaskForm):
+    days = IntegerField(
+        _l("Days"),
+        validators=[Optional(), NumberRange(min=1, max=members.MAX_DAYS)],
+        description=_l("Leave empty for “until lifted”."),
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[DataRequired(_l("Say why: the member will read it.")), Length(max=300)],
+    )
+
+
+class LiftForm(FlaskForm):
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(_l("Role"), choices=[SelectChoice(role, role) for role in ROLES])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
+def _member(username: str) -> User:
+    member = get_by_username(username)
+    if member is None:
+        abort(404)
+    return member
+
+
+def _page(member: User, code: int = 200, **forms: Any) -> tuple[str, int]:
+    role_form = forms.get("role") or RoleForm(formdata=None, role=member.role)
+    return render_template(
+        "moderation/member.html",
+        member=member,
+        record=members.record_of(member.id),
+        sanction_form=forms.get("sanction") or SanctionForm(formdata=None),
+        lift_form=LiftForm(formdata=None),
+        role_form=role_form,
+    ), code
+
+
+@blueprint.get("/manage/members/<username>")
+@requires("user.suspend")
+def member(username: str) -> tuple[str, int]:
+    return _page(_member(username))
+
+
+_SANCTIONS = {"suspend": members.suspend, "silence": members.silence}
+
+
+@blueprint.post("/manage/members/<username>/<kind>")
+@requires("user.suspend")
+def sanction(username: str, kind: str) -> Any:
+    if kind not in (*_SANCTIONS, "warn", "lift"):
+        abort(404)
+    target = _member(username)
+    form: FlaskForm = LiftForm() if kind == "lift" else SanctionForm()
+    if not form.validate_on_submit():
+        return _page(target, 422, sanction=form if kind != "lift" else None)
+    try:
+        if kind == "lift":
+            members.lift(current_user, target, form.reason.data or "")
+        elif kind == "warn":
+            members.warn(current_user, target, form.reason.data or "")
+        else:
+            _SANCTIONS[kind](current_user, target, form.days.data, form.reason.data or "")
+    except ModerationError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("members.member", username=target.username))
+    commit()
+    flash(_("Done."), "success")
+    return redirect(url_for("members.member", username=target.username))
+
+
+@blueprint.post("/manage/members/<username>/role")
+@requires("user.roles")
+def role(username: str) -> Any:
+    target = _member(username)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _page(target, 422, role=form)
+    try:
+        changed = members.change_role(current_user, target, form.role.data, form.reason.data or "")
+    except ModerationError as error:
+        db.session.rollback()
+        if error.status == 403:
+            abort(403)
+        flash(str(error.message), "error")
+        return redirect(url_for("members.member", username=target.username))
+    commit()
+    flash(_("Done.") if changed else _("Nothing to change."), "success")
+    return redirect(url_for("members.member", username=target.username))
