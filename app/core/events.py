@@ -66,7 +66,8 @@ post_id, answer_author_id, unaccepted_by_id, unaccepted_at."""
 
 topic_changed: NamedSignal = signals.signal("topic-changed")
 """A moderator or helper changed a topic. Payload: topic_id, actor_id, author_id, action
-("move", "retag", "lock", "unlock", "pin", "unpin", "close_duplicate", "reopen"),
+("move", "retag", "lock", "unlock", "pin", "unpin", "close_duplicate", "reopen",
+"merge", "split"),
 before and after (dicts of the changed fields), reason, changed_at."""
 
 history_imported: NamedSignal = signals.signal("history-imported")

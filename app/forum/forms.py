@@ -60,3 +60,15 @@ class TopicFlagForm(FlaskForm):
     """Lock, unlock, pin, unpin, reopen: one button and an optional reason."""
 
     reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class MergeForm(FlaskForm):
+    target = StringField(
+        _l("Merge into"), description=_l("The address or the number of the topic to keep.")
+    )
+    reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class SplitForm(FlaskForm):
+    title = StringField(_l("Title of the new topic"))
+    reason = StringField(_l("Reason"), validators=[Optional()])

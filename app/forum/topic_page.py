@@ -68,6 +68,8 @@ class TopicMeta:
     deleted: bool
     required_capability: str | None
     following: bool
+    # A topic merged into another is deleted and opens that one.
+    merged_into: int | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ def _meta_statement() -> Select[Any]:
             Topic.deleted_at.is_not(None),
             Category.required_capability,
             following,
+            Topic.duplicate_of_id,
         )
         .join(Category, Category.id == Topic.category_id)
         .where(Topic.id == bindparam("topic_id"))
@@ -107,7 +110,8 @@ def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
     )
     if row is None:
         return None
-    return TopicMeta(row[0], bool(row[1]), row[2], bool(row[3]))
+    deleted = bool(row[1])
+    return TopicMeta(row[0], deleted, row[2], bool(row[3]), row[4] if deleted else None)
 
 
 def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:

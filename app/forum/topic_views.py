@@ -5,17 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
+from app.core.text import excerpt
 from app.extensions import db
-from app.forum import topic_actions
-from app.forum.forms import DuplicateForm, MoveForm, RetagForm, TopicFlagForm
-from app.forum.models import Category, Topic
+from app.forum import topic_actions, topic_merge
+from app.forum.forms import (
+    DuplicateForm,
+    MergeForm,
+    MoveForm,
+    RetagForm,
+    SplitForm,
+    TopicFlagForm,
+)
+from app.forum.models import Category, Post, Topic
 from app.forum.queries import visible_category_clause
 from app.forum.services import ForumError
 from app.forum.views import _fail, _topic_url, _visible_topic
@@ -23,7 +31,14 @@ from app.forum.views import _fail, _topic_url, _visible_topic
 blueprint = Blueprint("topic_admin", __name__)
 
 # Any of these opens the page; each form shows only with its own capability.
-CAPABILITIES = ("topic.move", "topic.retag", "topic.lock", "topic.pin", "topic.close_duplicate")
+CAPABILITIES = (
+    "topic.move",
+    "topic.retag",
+    "topic.lock",
+    "topic.pin",
+    "topic.close_duplicate",
+    "topic.merge",
+)
 _TOPIC_NUMBER = re.compile(r"(?:/t/)?(\d{1,10})(?:[/?#].*)?$")
 
 
@@ -60,9 +75,31 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
         move=move,
         retag=retag,
         duplicate=forms.get("duplicate") or DuplicateForm(formdata=None),
+        merge=forms.get("merge") or MergeForm(formdata=None),
+        split=forms.get("split") or SplitForm(formdata=None),
+        replies=_replies(topic) if current_user.can("topic.merge") else [],
         flag_form=TopicFlagForm(formdata=None),
         original=db.session.get(Topic, topic.duplicate_of_id) if topic.duplicate_of_id else None,
     ), code
+
+
+def _replies(topic: Topic) -> list[tuple[int, str, str]]:
+    """(post id, author, excerpt) of the replies a split can move."""
+    from app.accounts.models import User
+
+    rows = db.session.execute(
+        select(Post.id, User.username, Post.body_html)
+        .join(User, User.id == Post.author_id)
+        .where(Post.topic_id == topic.id, Post.position > 0)
+        .order_by(Post.position)
+        .limit(topic_merge.MAX_SPLIT)
+    )
+    return [(post_id, username, excerpt(html, 120)) for post_id, username, html in rows]
+
+
+def _topic_from(text: str | None) -> Topic | None:
+    match = _TOPIC_NUMBER.search((text or "").strip())
+    return db.session.get(Topic, int(match.group(1))) if match else None
 
 
 @blueprint.get("/t/<int:topic_id>/manage")
@@ -119,14 +156,52 @@ def duplicate(topic_id: int) -> Any:
     form = DuplicateForm()
     if not form.validate_on_submit():
         abort(400)
-    match = _TOPIC_NUMBER.search((form.original.data or "").strip())
-    original = db.session.get(Topic, int(match.group(1))) if match else None
+    original = _topic_from(form.original.data)
     try:
         topic_actions.close_as_duplicate(current_user, topic, original, form.reason.data or "")
     except ForumError as error:
         _fail(error, form)
         return _page(topic, 422, duplicate=form)
     return _done(topic, True)
+
+
+@blueprint.post("/t/<int:topic_id>/manage/merge")
+@login_required
+def merge(topic_id: int) -> Any:
+    topic = _topic(topic_id)
+    form = MergeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    target = _topic_from(form.target.data)
+    try:
+        topic_merge.merge_topics(current_user, topic, target, form.reason.data or "")
+    except ForumError as error:
+        _fail(error, form)
+        return _page(topic, 422, merge=form)
+    assert target is not None
+    return _done(target, True)
+
+
+@blueprint.post("/t/<int:topic_id>/manage/split")
+@login_required
+def split(topic_id: int) -> Any:
+    topic = _topic(topic_id)
+    form = SplitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit() and len(v) < 10]
+    try:
+        new = topic_merge.split_topic(
+            current_user, topic, ids, title=form.title.data or "", reason=form.reason.data or ""
+        )
+    except ForumError as error:
+        if error.field == "post_ids":
+            db.session.rollback()
+            form.title.errors = [*form.title.errors, str(error.message)]
+        else:
+            _fail(error, form)
+        return _page(topic, 422, split=form)
+    return _done(new, True)
 
 
 _FLAG_ACTIONS = {

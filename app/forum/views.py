@@ -179,6 +179,8 @@ def _held_message() -> str:
 def topic(topic_id: int, slug: str | None = None) -> Any:
     viewer = _viewer()
     found = topic_page.meta(topic_id, viewer.id if viewer else None)
+    if found is not None and found.merged_into is not None:
+        return redirect(url_for("forum.topic", topic_id=found.merged_into), 301)
     if found is None or (found.deleted and not (viewer and viewer.can("post.view_deleted"))):
         abort(404)
     if not services.can_read(viewer, found.required_capability):

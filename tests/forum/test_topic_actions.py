@@ -129,3 +129,75 @@ def topic_opening(topic):
     return db.session.scalars(
         select(Post).where(Post.topic_id == topic.id, Post.position == 0)
     ).one()
+
+
+def _positions(topic_id):
+    from app.forum.models import Post
+
+    return db.session.execute(
+        select(Post.id, Post.position).where(Post.topic_id == topic_id).order_by(Post.position)
+    ).all()
+
+
+def test_merging_keeps_every_post_vote_and_point(
+    app, login, member, other_member, moderator, make_topic, make_answer, category, client
+):
+    from app.badges import points
+    from app.forum.models import Post
+
+    keep = make_topic(member, title="Descaling the 300")
+    make_answer(other_member, keep)
+    gone = make_topic(other_member, title="How to descale?")
+    answer = make_answer(member, gone)
+    services.vote(other_member, answer)
+    services.accept_answer(other_member, gone, answer)
+    commit()
+    totals = {u.id: points.ledger_total(u.id) for u in (member, other_member)}
+    moved = [post_id for post_id, _ in _positions(gone.id)]
+
+    page = login(moderator).post(f"/t/{gone.id}/manage/merge", {"target": str(keep.id)})
+    assert page.status_code == 302
+
+    assert [post_id for post_id, _ in _positions(keep.id)][2:] == moved
+    assert [position for _, position in _positions(keep.id)] == [0, 1, 2, 3]
+    target = fresh(Topic, keep.id)
+    assert target.reply_count == 3 and target.accepted_post_id == answer.id
+    assert db.session.get(Post, answer.id, populate_existing=True).vote_count == 1
+    assert {u.id: points.ledger_total(u.id) for u in (member, other_member)} == totals
+    assert fresh(Category, category.id).topic_count == 1
+    assert fresh(Category, category.id).post_count == 4
+    assert client.get(f"/t/{gone.id}").status_code == 301
+    assert client.get(f"/t/{gone.id}").location.endswith(f"/t/{keep.id}")
+    assert app.test_cli_runner().invoke(args=["points", "verify"]).exit_code == 0
+    assert ("topic.merge", moderator.id) in audit_actions()
+    assert login(member).post(f"/t/{keep.id}/manage/merge", {"target": "1"}).status_code == 403
+
+
+def test_splitting_moves_replies_into_a_new_topic(
+    app, login, member, other_member, moderator, make_topic, make_answer, category
+):
+    from app.badges import points
+
+    topic = make_topic(member, title="Milk frothing")
+    first = make_answer(other_member, topic, body="Off topic: my grinder is loud")
+    make_answer(member, topic, body="Back on milk: use whole milk")
+    third = make_answer(member, topic, body="Grinder: clean the burrs")
+    totals = {u.id: points.ledger_total(u.id) for u in (member, other_member)}
+    browser = login(moderator)
+    empty = browser.post(f"/t/{topic.id}/manage/split", {"title": "Noisy machine"})
+    assert empty.status_code == 422 and "Choose the replies" in empty.get_data(as_text=True)
+    done = browser.post(
+        f"/t/{topic.id}/manage/split",
+        {"title": "Noisy machine", "post_ids": [str(first.id), str(third.id)]},
+    )
+    assert done.status_code == 302
+    new = db.session.scalars(select(Topic).where(Topic.title == "Noisy machine")).one()
+    assert [post_id for post_id, _ in _positions(new.id)] == [first.id, third.id]
+    assert [position for _, position in _positions(new.id)] == [0, 1]
+    assert new.author_id == other_member.id and new.reply_count == 1
+    assert fresh(Topic, topic.id).reply_count == 1
+    assert fresh(Category, category.id).topic_count == 2
+    assert fresh(Category, category.id).post_count == 4
+    assert {u.id: points.ledger_total(u.id) for u in (member, other_member)} == totals
+    results = browser.get("/search?q=noisy").get_data(as_text=True)
+    assert f"/p/{first.id}" in results or f"/t/{new.id}" in results
