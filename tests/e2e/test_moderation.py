@@ -1,0 +1,87 @@
+"""Moderation in a real browser: members flag spam, it hides, a moderator restores it."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("playwright.sync_api", reason="the playwright package cannot be imported")
+
+from playwright.sync_api import Page, expect
+
+from app.accounts import services as account_services
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services as forum_services
+from app.forum.models import Category
+from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
+from tests.e2e.test_questions import log_in, log_out
+
+pytestmark = pytest.mark.e2e
+
+SPAM = "Genuine Caféo pods at half price on cheap-pods.example"
+
+
+def _community(live: LiveServer) -> tuple[int, int]:
+    """A question with a spammy answer, three members past the flag floor, a moderator."""
+    with live.services():
+        category = db.session.scalars(db.select(Category).filter_by(slug=CATEGORY_SLUG)).one()
+        asker = live.create_user("asker_amy")
+        spammer = live.create_user("pod_seller")
+        topic = forum_services.create_topic(
+            asker, category, title="Which pods fit the Caféo 300?", body="Any brand works?"
+        )
+        commit()
+        answer = forum_services.reply(spammer, topic, body=SPAM)
+        commit()
+        for name in ("flagger_one", "flagger_two", "flagger_three"):
+            user = live.create_user(name)
+            forum_services.create_topic(user, category, title=f"Hello from {name}", body="Hi!")
+            commit()
+        account_services.create_user("cm_clara", "cm_clara@example.com", PASSWORD, role="moderator")
+        commit()
+        return topic.id, answer.id
+
+
+def test_flags_hide_spam_and_a_moderator_restores_it_with_every_step_logged(
+    live_server: LiveServer, new_context
+) -> None:
+    topic_id, answer_id = _community(live_server)
+    page: Page = new_context().new_page()
+    for flagger in ("flagger_one", "flagger_two", "flagger_three"):
+        page.goto("/login")
+        log_in(page, flagger)
+        page.goto(f"/t/{topic_id}")
+        page.locator(f"#post-{answer_id}").get_by_role("link", name="Flag").click()
+        page.get_by_label("Spam").check()
+        page.get_by_role("button", name="Flag").click()
+        expect(page.get_by_role("status")).to_contain_text("the moderators will look at this post")
+        log_out(page)
+
+    # Three members' flags weigh enough: visitors no longer see the spam.
+    page.goto(f"/t/{topic_id}")
+    expect(page.get_by_text("Which pods fit the Caféo 300?").first).to_be_visible()
+    expect(page.get_by_text(SPAM)).to_have_count(0)
+
+    # The community manager disagrees and restores it from the queue.
+    page.goto("/login")
+    log_in(page, "cm_clara")
+    page.get_by_role("link", name="Manage").click()
+    item = page.locator(f"#queue-post-{answer_id}")
+    expect(item).to_contain_text("3 flags")
+    expect(item).to_contain_text("hidden")
+    item.get_by_label("Reason").fill("A real offer from our partner shop")
+    item.get_by_role("button", name="Approve").click()
+    expect(page.get_by_role("status")).to_contain_text("Done.")
+    expect(page.locator(f"#queue-post-{answer_id}")).to_have_count(0)
+
+    page.get_by_role("link", name="Audit log").click()
+    log = page.locator("table.audit-log tbody")
+    expect(log.locator("tr")).to_have_count(5)
+    expect(log.locator("tr").nth(0)).to_contain_text("post.approve")
+    expect(log.locator("tr").nth(0)).to_contain_text("A real offer from our partner shop")
+    expect(log.locator("tr").nth(1)).to_contain_text("post.auto_hide")
+    expect(log.get_by_text("flag.create")).to_have_count(3)
+    log_out(page)
+
+    page.goto(f"/t/{topic_id}")
+    expect(page.get_by_text(SPAM)).to_be_visible()
