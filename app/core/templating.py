@@ -90,6 +90,19 @@ def author_extras(user: Any) -> Markup:
     return Markup("").join(Markup(render(user)) for render in _AUTHOR_DECORATIONS.values())
 
 
+# Where moderators read who hid or deleted a post and why (the moderation package's log):
+# an endpoint taking ``type`` and ``target`` query arguments, or None.
+_POST_TRAIL: dict[str, str] = {}
+
+
+def register_post_trail(endpoint: str) -> None:
+    _POST_TRAIL["endpoint"] = endpoint
+
+
+def post_trail_endpoint() -> str | None:
+    return _POST_TRAIL.get("endpoint")
+
+
 # Links higher packages add to the main menu: (order, endpoint, label), label lazily translated.
 _NAV_LINKS: dict[str, tuple[int, str, Any]] = {}
 

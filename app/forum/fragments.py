@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.core.page_cache import PageCache
-from app.core.templating import ago_bucket, ago_text, author_extras
+from app.core.templating import ago_bucket, ago_text, author_extras, post_trail_endpoint
 from app.forum.labels import helpful_votes
 from app.forum.services import may_choose_solution
 
@@ -55,6 +55,8 @@ class PostContext:
     post_base: str
     profile_base: str
     t: dict[str, Markup]
+    # Hidden and deleted posts (shown to moderators only) link to who did it and why.
+    trail_base: str = ""
 
     @classmethod
     def for_page(cls, topic: Any, viewer: Any) -> PostContext:
@@ -70,7 +72,13 @@ class PostContext:
             post_base=_url_base("forum.post", post_id=0),
             profile_base=_url_base("accounts.profile", username="_"),
             t=_labels(locale),
+            trail_base=_trail_base() if member and viewer.can("post.view_deleted") else "",
         )
+
+
+def _trail_base() -> str:
+    endpoint = post_trail_endpoint()
+    return _url_base(endpoint, type="post", target=0) if endpoint else ""
 
 
 def _url_base(endpoint: str, **placeholder: Any) -> str:

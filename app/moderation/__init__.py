@@ -42,9 +42,11 @@ def _profile_section(member: Any) -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
+    from app.core.templating import register_post_trail
     from app.moderation import listeners, member_views, models, views  # noqa: F401  (models)
 
     register_section(90, "moderation/_profile_section.html", _profile_section)
+    register_post_trail("moderation.log")
     app.register_blueprint(views.blueprint)
     app.register_blueprint(member_views.blueprint)
     listeners.connect()

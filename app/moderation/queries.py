@@ -96,7 +96,7 @@ def open_voting_reports(limit: int = QUEUE_LIMIT) -> list[Any]:
 
 
 def audit_query(*, actor: str = "", action: str = "", target: int | None = None,
-                text: str = "") -> Any:  # fmt: skip
+                target_type: str = "", text: str = "") -> Any:  # fmt: skip
     """The log's rows, newest first, filtered by who, what, on which member or post, and
     words of the reason."""
     query = select(AuditEntry, User.username).outerjoin(User, User.id == AuditEntry.actor_id)
@@ -106,6 +106,8 @@ def audit_query(*, actor: str = "", action: str = "", target: int | None = None,
         query = query.where(AuditEntry.action == action)
     if target is not None:
         query = query.where(AuditEntry.target_id == target)
+    if target_type:
+        query = query.where(AuditEntry.target_type == target_type)
     if text:
         escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(AuditEntry.reason.ilike(f"%{escaped}%", escape="\\"))

@@ -161,6 +161,7 @@ def _log_filters() -> dict[str, Any]:
         "actor": request.args.get("actor", "").strip()[:32],
         "action": request.args.get("action", "").strip()[:48],
         "target": int(target) if target.isdigit() and len(target) < 10 else None,
+        "target_type": request.args.get("type", "").strip()[:32],
         "text": request.args.get("q", "").strip()[:100],
     }
 

@@ -181,3 +181,19 @@ def test_manage_routes_access(client, login, member, moderator):
     for url in ("/manage/queue/post/1/approve", "/manage/queue/report/1/reviewed"):
         assert client.post(url).status_code in (302, 400)
         assert login(member).post(url).status_code == 403
+
+
+def test_moderators_see_who_hid_a_post_and_why_from_the_topic_page(
+    app, login, moderator, flagged_answer
+):
+    from app.core.events import commit
+    from app.moderation import services
+
+    services.flag_post(moderator, flagged_answer, "spam")
+    commit()
+    browser = login(moderator)
+    page = browser.get(f"/p/{flagged_answer.id}", follow_redirects=True).get_data(as_text=True)
+    trail = f"/manage/log?type=post&amp;target={flagged_answer.id}"
+    assert trail in page
+    log = browser.get(f"/manage/log?type=post&target={flagged_answer.id}").get_data(as_text=True)
+    assert "post.auto_hide" in log and "mod_claire" in log
