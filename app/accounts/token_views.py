@@ -15,6 +15,7 @@ from wtforms.validators import DataRequired, Length
 from app.accounts import tokens
 from app.accounts.models import ApiToken
 from app.accounts.services import AccountError
+from app.core.events import commit
 from app.extensions import db
 
 blueprint = Blueprint("tokens", __name__)
@@ -65,7 +66,7 @@ def create() -> tuple[str, int]:
         db.session.rollback()
         form.name.errors = [*form.name.errors, str(error.message)]
         return _page(form, code=422)
-    db.session.commit()
+    commit()
     # Shown in this response only: never stored, never put in a cookie or a flash message.
     return _page(TokenForm(formdata=None), secret=secret, code=201)
 
@@ -77,7 +78,7 @@ def revoke(token_id: int) -> Any:
     token = db.session.get(ApiToken, token_id)
     if token is None:
         abort(404)
-    tokens.revoke_token(token)
-    db.session.commit()
+    tokens.revoke_token(token, by=current_user)
+    commit()
     flash(_("Token “%(name)s” revoked.", name=token.name), "success")
     return redirect(url_for("tokens.index"))

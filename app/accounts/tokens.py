@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from app.accounts.models import ApiToken, User
 from app.accounts.services import AccountError
+from app.core import events
 from app.core.clock import now_utc
 from app.extensions import db
 
@@ -46,14 +47,18 @@ def create_token(name: str, created_by: User | None) -> tuple[ApiToken, str]:
     )
     db.session.add(token)
     db.session.flush()
+    events.queue_audit(created_by.id if created_by else None, "api_token.create", "api_token",
+                       token.id, after={"name": name, "prefix": token.prefix})  # fmt: skip
     return token, secret
 
 
-def revoke_token(token: ApiToken, at: datetime | None = None) -> bool:
+def revoke_token(token: ApiToken, by: User | None = None, at: datetime | None = None) -> bool:
     """Revoke a token; False if it was already revoked. Caller commits."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = at or now_utc()
+    events.queue_audit(by.id if by else None, "api_token.revoke", "api_token", token.id,
+                       before={"name": token.name, "prefix": token.prefix})  # fmt: skip
     return True
 
 

@@ -15,6 +15,7 @@ from app.accounts import tokens
 from app.accounts.services import AccountError
 from app.ambassadors import export, queries, signals
 from app.ambassadors.models import SEGMENTS
+from app.core.events import commit
 from app.extensions import db
 
 MAX_ERRORS_SHOWN = 200
@@ -71,7 +72,7 @@ def create_token(name: str) -> None:
     except AccountError as error:
         db.session.rollback()
         raise click.ClickException(f"{error.field}: {error.message}") from error
-    db.session.commit()
+    commit()
     click.echo(secret)
     click.echo("Keep it now: only its hash is stored.", err=True)
 
@@ -96,7 +97,7 @@ def revoke_token(name: str) -> None:
     if token is None:
         raise click.ClickException(f"name: no active token named {name!r}")
     tokens.revoke_token(token)
-    db.session.commit()
+    commit()
     click.echo(f"Revoked {token.name} ({token.prefix}…).")
 
 

@@ -15,7 +15,7 @@ from app.badges import leaderboard, points, queries
 from app.badges.catalogue import BY_SLUG
 from app.badges.models import PointRule
 from app.core.clock import now_utc
-from app.core.events import commit
+from app.core.events import commit, queue_audit
 from app.extensions import db
 from app.forum.queries import categories as visible_categories
 
@@ -102,6 +102,10 @@ def point_rules() -> Any:
     values = points.all_rules()
     form = _rules_form(values)
     if form.validate_on_submit():
+        changed = {a: getattr(form, a).data for a in values if getattr(form, a).data != values[a]}
+        if changed:
+            queue_audit(current_user.id, "settings.points", "settings", None,
+                        before={a: values[a] for a in changed}, after=changed)  # fmt: skip
         for action in values:
             new = getattr(form, action).data
             rule = db.session.get(PointRule, action)

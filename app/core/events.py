@@ -70,6 +70,11 @@ topic_changed: NamedSignal = signals.signal("topic-changed")
 "merge", "split"),
 before and after (dicts of the changed fields), reason, changed_at."""
 
+action_taken: NamedSignal = signals.signal("action-taken")
+"""A member of staff did something the audit log must show, in a package that cannot
+write it (API tokens, point values). Payload: actor_id (None: the command line), action,
+target_type, target_id, before, after, reason, at."""
+
 history_imported: NamedSignal = signals.signal("history-imported")
 """Forum rows were written in bulk (the demo seed, an import) without an event per
 action; listeners derive what they keep from the rows themselves. Payload: none."""
@@ -80,6 +85,23 @@ _PENDING = "tribune.pending_events"
 def queue(signal: NamedSignal, sender: str, **payload: Any) -> None:
     """Send ``signal`` once the current transaction commits; drop it if it rolls back."""
     db.session.info.setdefault(_PENDING, []).append((signal, sender, payload))
+
+
+def queue_audit(
+    actor_id: int | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> None:
+    """Ask for an audit row once the change commits (see ``action_taken``)."""
+    from app.core.clock import now_utc
+
+    queue(action_taken, "core", actor_id=actor_id, action=action, target_type=target_type,
+          target_id=target_id, before=before, after=after, reason=reason, at=now_utc())  # fmt: skip
 
 
 def commit() -> None:

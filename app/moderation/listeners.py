@@ -59,7 +59,15 @@ def on_role_changed(sender: str, **p: Any) -> None:
     )  # fmt: skip
 
 
+def on_action_taken(sender: str, **p: Any) -> None:
+    _audit(
+        p["actor_id"], p["action"], p["target_type"], p["target_id"],
+        before=p["before"], after=p["after"], reason=p["reason"], created_at=p["at"],
+    )  # fmt: skip
+
+
 _HANDLERS = {
+    events.action_taken: on_action_taken,
     events.role_changed: on_role_changed,
     events.topic_changed: on_topic_changed,
     events.post_edited: on_post_edited,
