@@ -107,7 +107,7 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_packages(app: Flask) -> None:
-    from app import accounts, ambassadors, badges, core, forum, moderation
+    from app import accounts, ambassadors, badges, core, forum, interchange, moderation
 
     core.init_app(app)
     accounts.init_app(app)
@@ -115,3 +115,4 @@ def _register_packages(app: Flask) -> None:
     badges.init_app(app)
     moderation.init_app(app)
     ambassadors.init_app(app)
+    interchange.init_app(app)

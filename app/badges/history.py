@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, select
+from flask import current_app
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
 
+from app.accounts.models import User
 from app.badges import awards, leaderboard, points
 from app.badges.points import Award
 from app.core.clock import now_utc
+from app.core.sql import days_between
 from app.extensions import db
 from app.forum.models import Post, PostVote, Topic
 
@@ -31,6 +35,33 @@ def _vote_action(kind: str, position: int) -> str:
     if kind == "question":
         return "question_voted" if position == 0 else "answer_voted"
     return "post_voted"
+
+
+def _welcomes() -> list[Award]:
+    """The first answer to a newcomer's first question, as the live listener rewards it."""
+    asker, earlier, answer = aliased(User), aliased(Topic), aliased(Post)
+    first_topic = (
+        select(func.min(earlier.id)).where(earlier.author_id == asker.id).scalar_subquery()
+    )
+    first_answer = (
+        select(func.min(answer.id))
+        .where(answer.topic_id == Topic.id, answer.position > 0,
+               answer.author_id != Topic.author_id, answer.deleted_at.is_(None))
+        .scalar_subquery()
+    )  # fmt: skip
+    newcomer_days = current_app.config["NEWCOMER_DAYS"]
+    return [
+        Award(answerer_id, "welcomed_newcomer", f"welcome:{topic_id}", at, post_id=post_id,
+              topic_id=topic_id, category_id=category_id, actor_id=asker_id)
+        for topic_id, category_id, asker_id, post_id, answerer_id, at in _stream(
+            select(Topic.id, Topic.category_id, Topic.author_id, Post.id, Post.author_id,
+                   Post.created_at)
+            .join(asker, asker.id == Topic.author_id)
+            .join(Post, Post.id == first_answer)
+            .where(Topic.deleted_at.is_(None), Topic.kind == "question", Topic.id == first_topic)
+            .where(days_between(asker.created_at, Topic.created_at) <= newcomer_days)
+        )
+    ]  # fmt: skip
 
 
 def replay_forum_history() -> dict[str, int]:
@@ -86,6 +117,7 @@ def replay_forum_history() -> dict[str, int]:
             Award(asker_id, "accepted_an_answer", key + ":accepter", at, actor_id=asker_id,
                   **common)
         )  # fmt: skip
+    awards_to_record.extend(_welcomes())
     awards_to_record.sort(key=lambda award: award.at)
     for award in awards_to_record:
         if points.record(award) is not None:

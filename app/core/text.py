@@ -77,9 +77,13 @@ _markdown.inline.ruler.before("emphasis", "mention", _mention_rule)
 def cook(source: str, resolve_mentions: MentionResolver | None = None) -> str:
     """Render Markdown to HTML that is safe to show as it is."""
     links = resolve_mentions(find_mentions(source)) if resolve_mentions else {}
-    rendered = _markdown.render(source, {"mentions": links})
+    return clean_html(_markdown.render(source, {"mentions": links}))
+
+
+def clean_html(source: str) -> str:
+    """HTML from elsewhere (an import) through the same allow-list as cooked Markdown."""
     return nh3.clean(
-        rendered,
+        source,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,

@@ -1,0 +1,139 @@
+"""Importing an interchange folder: mapping, bad records, idempotence, resuming."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from app.accounts.models import User
+from app.ambassadors.models import ExternalSignal
+from app.badges.models import BadgeAward, LedgerEntry
+from app.core.notifications import Notification
+from app.extensions import db
+from app.forum.models import Category, Post, PostVote, Topic
+from app.interchange import importer as importer_module
+from app.interchange.importer import Importer
+
+EXAMPLE = Path(__file__).parent / "example"
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def folder(tmp_path) -> Path:
+    copy = tmp_path / "export"
+    shutil.copytree(EXAMPLE, copy)
+    return copy
+
+
+def run(app, folder: Path):
+    return app.test_cli_runner().invoke(args=["import", "jsonl", str(folder)])
+
+
+def test_the_example_folder_comes_in_whole(app, folder, client):
+    result = run(app, folder)
+    assert result.exit_code == 0, result.output
+    marie = db.session.scalars(select(User).where(User.email == "marie@example.com")).one()
+    assert marie.username == "Marie_Dubois" and marie.password_hash is None
+    assert marie.created_at.isoformat() == "2024-03-02T09:15:00+00:00"
+    # "admin" is reserved and there was no email: a free name, an address that cannot receive.
+    placeholder = db.session.scalars(select(User).where(User.email.like("imported+%"))).one()
+    assert placeholder.username == "admin_1"
+    assert placeholder.email.endswith("@users.invalid")
+    assert db.session.scalars(select(User.external_customer_id).where(
+        User.username == "tom_k")).one() == "CRM-1018"  # fmt: skip
+    question = db.session.scalars(select(Topic).where(Topic.kind == "question")).one()
+    assert question.reply_count == 2 and question.accepted_post_id is not None
+    assert [tag.name for tag in question.tags] == ["descaling"]
+    html_topic = db.session.scalars(select(Topic).where(Topic.kind == "discussion")).one()
+    opening = db.session.scalars(select(Post).where(Post.topic_id == html_topic.id,
+                                                    Post.position == 0)).one()  # fmt: skip
+    assert "<strong>1:2</strong>" in opening.body_html and "script" not in opening.body_html
+    assert count(PostVote) == 3
+    assert db.session.get(Category, question.category_id).post_count == 3
+    # Points at their original dates, badges, signals; no notifications for old history.
+    accepted_entry = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.action == "answer_accepted")
+    ).one()
+    assert accepted_entry.created_at.year == 2024
+    assert db.session.scalars(select(BadgeAward.badge).where(BadgeAward.badge == "referrer")).one()
+    assert db.session.scalars(select(ExternalSignal.value)).one() == 249.0
+    assert not [n for n in db.session.scalars(select(Notification.kind)) if n.startswith("forum.")]
+    page = client.get(f"/t/{question.id}").get_data(as_text=True)
+    assert "Hold the power button" in page and "The descaling light stays on" in page
+
+
+def test_importing_twice_changes_nothing(app, folder):
+    run(app, folder)
+    before = [count(m) for m in (User, Topic, Post, PostVote, LedgerEntry, BadgeAward)]
+    again = run(app, folder)
+    assert again.exit_code == 0, again.output
+    assert [count(m) for m in (User, Topic, Post, PostVote, LedgerEntry, BadgeAward)] == before
+    assert "already in" in again.output
+
+
+def _append(path: Path, *records: object) -> None:
+    with path.open("a", encoding="utf-8") as stream:
+        for record in records:
+            stream.write((record if isinstance(record, str) else json.dumps(record)) + "\n")
+
+
+def test_bad_records_are_reported_with_file_and_line_and_the_rest_goes_in(app, folder):
+    _append(folder / "members.jsonl", "{not json", {"id": "20", "username": "late"})
+    _append(
+        folder / "topics.jsonl",
+        {"id": "303", "category": "help", "author": "99", "title": "Unknown author",
+         "body": "x", "created_at": "2024-06-05T00:00:00Z"},
+        {"id": "304", "category": "help", "author": "17", "title": "Bad date",
+         "body": "x", "created_at": "yesterday"},
+        {"id": "305", "category": "help", "author": "17", "title": "Only a script",
+         "body": "<script>x</script>", "format": "html", "created_at": "2024-06-05T00:00:00Z"},
+    )  # fmt: skip
+    _append(
+        folder / "posts.jsonl",
+        {"id": "9004", "topic": "399", "author": "17", "body": "Orphan",
+         "created_at": "2024-06-05T00:00:00Z"},
+    )  # fmt: skip
+    result = run(app, folder)
+    assert result.exit_code == 1
+    out = result.output
+    assert f"{folder}/members.jsonl:4: not JSON" in out
+    assert f"{folder}/members.jsonl:5: created_at: required" in out
+    assert f"{folder}/topics.jsonl:3: author: '99' is not imported" in out
+    assert f"{folder}/topics.jsonl:4: created_at: 'yesterday' is not an ISO date and time" in out
+    assert f"{folder}/topics.jsonl:5: body: nothing left once cleaned" in out
+    assert f"{folder}/posts.jsonl:4: topic: '399' is not imported" in out
+    assert count(Topic) == 2 and count(Post) == 5  # the good ones, nothing half-written
+
+
+def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypatch):
+    monkeypatch.setattr(importer_module, "BATCH", 1)
+    calls = {"n": 0}
+    original = Importer._posts
+
+    def crash_on_second_post(self, record, known):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt("power cut")
+        return original(self, record, known)
+
+    monkeypatch.setattr(Importer, "_posts", crash_on_second_post)
+    with pytest.raises(KeyboardInterrupt):
+        Importer(folder).run()
+    db.session.rollback()
+    assert count(Post) == 2 + 1  # two opening posts and the first reply, committed
+    monkeypatch.setattr(Importer, "_posts", original)
+    Importer(folder).run()
+    assert count(Post) == 5
+    assert count(PostVote) == 3
+
+
+def test_a_folder_without_a_manifest_is_refused(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["import", "jsonl", str(tmp_path)])
+    assert result.exit_code == 1 and "manifest.json: missing" in result.output
