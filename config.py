@@ -139,6 +139,9 @@ class Config:
     # Signals from outside the forum add at most this times the member's forum score, so
     # forum contribution stays dominant (1.0: at most half of any score).
     AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
+    # Every member's breakdown is kept for this many latest runs (one row per active
+    # member and run); the runs themselves and the status history are kept for good.
+    AMBASSADOR_KEEP_RUNS = 30
 
     # The scheduler runs inside `tribune run` / `make run` unless turned off; in
     # production, run exactly one `tribune scheduler` process instead.

@@ -103,7 +103,11 @@ class VotingReport(db.Model):
     """Suspicious voting between two members, for the moderators' queue."""
 
     __tablename__ = "voting_reports"
-    __table_args__ = (Index("ix_voting_reports_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_voting_reports_status", "status", "created_at"),
+        # The ambassador score leaves out votes of reported pairs, one lookup per vote.
+        Index("ix_voting_reports_pair", "voter_id", "author_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "serial" (reversed) or "ring" (reported)

@@ -367,3 +367,17 @@ def test_answering_a_question_that_waited_a_day_counts_as_a_rescue(app, communit
     score = _score_of(run, rescuer)
     assert score.answers == 5
     assert score.rescued_questions == 1  # the second question had been answered already
+
+
+def test_only_the_latest_runs_keep_every_members_breakdown(app, community, run_identify):
+    app.config["AMBASSADOR_KEEP_RUNS"] = 2
+    community.member("star", answers=3)
+    first = run_identify(as_of=community.now)
+    run_identify(as_of=community.now + timedelta(hours=1))
+    third = run_identify(as_of=community.now + timedelta(hours=2))
+    assert third.figures["pruned_runs"] == 1
+    runs_with_scores = set(db.session.scalars(select(EngagementScore.run_id).distinct()))
+    assert first.figures["run_id"] not in runs_with_scores and len(runs_with_scores) == 2
+    # The history keeps its score and rank; the run itself stays.
+    assert db.session.get(AmbassadorRun, first.figures["run_id"]) is not None
+    assert db.session.scalars(select(StatusChange.score)).first() > 0
