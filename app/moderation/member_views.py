@@ -83,13 +83,24 @@ def sanction(username: str, kind: str) -> Any:
     form: FlaskForm = LiftForm() if kind == "lift" else SanctionForm()
     if not form.validate_on_submit():
         return _page(target, 422, sanction=form if kind != "lift" else None)
-    try:
+    reason = form.reason.data or ""
+
+    def act() -> bool:
         if kind == "lift":
-            members.lift(current_user, target, form.reason.data or "")
+            members.lift(current_user, target, reason)
         elif kind == "warn":
-            members.warn(current_user, target, form.reason.data or "")
+            members.warn(current_user, target, reason)
         else:
-            _SANCTIONS[kind](current_user, target, form.days.data, form.reason.data or "")
+            _SANCTIONS[kind](current_user, target, form.days.data, reason)
+        return True
+
+    return _decided(target, act)
+
+
+def _decided(target: User, act: Any) -> Any:
+    """Run a decision on a member; a refusal is a message (or a 403), never half-done."""
+    try:
+        changed = act()
     except ModerationError as error:
         db.session.rollback()
         if error.status == 403:
@@ -97,7 +108,7 @@ def sanction(username: str, kind: str) -> Any:
         flash(str(error.message), "error")
         return redirect(url_for("members.member", username=target.username))
     commit()
-    flash(_("Done."), "success")
+    flash(_("Done.") if changed else _("Nothing to change."), "success")
     return redirect(url_for("members.member", username=target.username))
 
 
@@ -108,14 +119,5 @@ def role(username: str) -> Any:
     form = RoleForm()
     if not form.validate_on_submit():
         return _page(target, 422, role=form)
-    try:
-        changed = members.change_role(current_user, target, form.role.data, form.reason.data or "")
-    except ModerationError as error:
-        db.session.rollback()
-        if error.status == 403:
-            abort(403)
-        flash(str(error.message), "error")
-        return redirect(url_for("members.member", username=target.username))
-    commit()
-    flash(_("Done.") if changed else _("Nothing to change."), "success")
-    return redirect(url_for("members.member", username=target.username))
+    role_name, reason = form.role.data, form.reason.data or ""
+    return _decided(target, lambda: members.change_role(current_user, target, role_name, reason))

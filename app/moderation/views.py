@@ -118,10 +118,8 @@ _DECISIONS = {
 }
 
 
-@blueprint.post("/manage/queue/post/<int:post_id>/<decision>")
-@requires("flag.review")
-def decide(post_id: int, decision: str) -> Any:
-    action = _DECISIONS.get(decision)
+def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
+    """A queue decision on one post: check the form, call the service, come back."""
     if action is None:
         abort(404)
     form = DecisionForm()
@@ -137,8 +135,14 @@ def decide(post_id: int, decision: str) -> Any:
         flash(str(error.message), "error")
     else:
         commit()
-        flash(_("Done."), "success")
-    return redirect(url_for("moderation.queue"))
+        flash(done, "success")
+    return redirect(url_for(back))
+
+
+@blueprint.post("/manage/queue/post/<int:post_id>/<decision>")
+@requires("flag.review")
+def decide(post_id: int, decision: str) -> Any:
+    return _decide_on_post(post_id, _DECISIONS.get(decision), _("Done."), "moderation.queue")
 
 
 @blueprint.post("/manage/queue/report/<int:report_id>/reviewed")
@@ -229,22 +233,7 @@ _FIRST_POST_DECISIONS = {"approve": first_posts_module.approve, "reject": first_
 @blueprint.post("/manage/first-posts/<int:post_id>/<decision>")
 @requires("post.review_first")
 def decide_first_post(post_id: int, decision: str) -> Any:
-    action = _FIRST_POST_DECISIONS.get(decision)
-    if action is None:
-        abort(404)
-    form = DecisionForm()
-    if not form.validate_on_submit():
-        abort(400)
-    post = db.session.get(Post, post_id)
-    if post is None:
-        abort(404)
-    try:
-        action(current_user, post, (form.reason.data or "").strip())
-    except ModerationError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-    else:
-        commit()
-        flash(_("Approved: the post is shown.") if decision == "approve" else _("Rejected."),
-              "success")  # fmt: skip
-    return redirect(url_for("moderation.first_posts"))
+    done = _("Approved: the post is shown.") if decision == "approve" else _("Rejected.")
+    return _decide_on_post(
+        post_id, _FIRST_POST_DECISIONS.get(decision), done, "moderation.first_posts"
+    )
