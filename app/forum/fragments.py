@@ -20,12 +20,17 @@ from functools import lru_cache
 from typing import Any
 
 from flask import current_app, get_template_attribute, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app.core.page_cache import PageCache
-from app.core.templating import ago_bucket, ago_text, author_extras, post_trail_endpoint
+from app.core.templating import (
+    ago_bucket,
+    ago_text,
+    author_extras,
+    current_locale,
+    post_trail_endpoint,
+)
 from app.forum.labels import helpful_votes
 from app.forum.services import may_choose_solution
 
@@ -61,7 +66,7 @@ class PostContext:
     @classmethod
     def for_page(cls, topic: Any, viewer: Any) -> PostContext:
         member = viewer is not None
-        locale = str(get_locale())
+        locale = current_locale()  # the request's, looked up once (the templates ask too)
         return cls(
             locale=locale,
             accepted_post_id=topic.accepted_post_id,
@@ -192,14 +197,25 @@ def render_posts(rows: list[Any], ctx: PostContext, my_votes: set[int], key: Has
                  ctx.can_edit_any, ctx.can_delete_any)  # fmt: skip
     generic = cache.blocks.get(block_key)
     if generic is None:
-        generic = [render_post(row.post, row.author, ctx, False, generic=True) for row in rows]
+        # With each post's id and author: reading them from the rows on every view cost
+        # more than the rest of this function.
+        generic = [
+            (
+                row.post.id,
+                row.post.author_id,
+                render_post(row.post, row.author, ctx, False, generic=True),
+            )
+            for row in rows
+        ]
         cache.blocks.set(block_key, generic)
     me = ctx.member_id
+    if me is None:
+        return Markup("".join(html for _id, _author, html in generic))
     parts = [
-        render_post(row.post, row.author, ctx, row.post.id in my_votes)
-        if me is not None and (row.post.id in my_votes or row.post.author_id == me)
+        render_post(row.post, row.author, ctx, post_id in my_votes)
+        if post_id in my_votes or author_id == me
         else html
-        for row, html in zip(rows, generic, strict=True)
+        for row, (post_id, author_id, html) in zip(rows, generic, strict=True)
     ]
     return Markup("".join(parts))
 

@@ -77,6 +77,8 @@ class TopicPageData:
     topic: TopicView
     opening: Any  # a row with .post and .author, like each answer
     answers: queries.Page
+    # The opening post's id, then the answers': what the reader's votes are read for.
+    post_ids: tuple[int, ...] = ()
 
 
 @cache
@@ -182,6 +184,7 @@ def load(
     answers = queries.topic_answers(
         topic, order=order, page=page, per_page=per_page, include_deleted=include_deleted
     )
-    data = TopicPageData(topic=topic, opening=opening, answers=answers)
+    post_ids = (opening.post.id, *(row.post.id for row in answers.items))
+    data = TopicPageData(topic=topic, opening=opening, answers=answers, post_ids=post_ids)
     cache.set(key, data)
     return data

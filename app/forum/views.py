@@ -211,8 +211,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         abort(404)
     my_votes: set[int] = set()
     if viewer is not None:
-        post_ids = [data.opening.post.id, *(r.post.id for r in data.answers.items)]
-        my_votes = queries.my_votes(viewer, post_ids)
+        my_votes = queries.my_votes(viewer, list(data.post_ids))
     page = render_template(
         "forum/topic.html",
         topic=data.topic,

@@ -106,3 +106,47 @@ def test_language_links_refuse_disguised_external_targets(client):
     ):
         response = client.get(f"/language/en?next={target}")
         assert response.location == "/", target
+
+
+def test_cached_chrome_and_topic_header_follow_each_viewer(
+    member, other_member, moderator, make_topic, login
+):
+    """The parts cached per language and member still show each viewer's own rights."""
+    from app.core.notifications import notify
+
+    topic = make_topic(member)
+    url = f"/t/{topic.id}"
+    bruno, claire = login(other_member), login(moderator)
+    for _ in range(2):  # the second round is served from the cached parts
+        as_bruno, as_claire = bruno.get(url).text, claire.get(url).text
+        assert "Manage topic" not in as_bruno and ">Manage<" not in as_bruno
+        assert "Manage topic" in as_claire and ">Manage<" in as_claire
+        assert ">bruno</a>" in as_bruno and ">mod_claire</a>" in as_claire
+        assert 'class="count"' not in as_bruno
+    notify([other_member.id], "moderation.warned", "/", reason="test")
+    commit()
+    assert 'class="count">1</span>' in bruno.get(url).text
+    assert "Stop following" not in bruno.get(url).text
+    assert bruno.post(f"/t/{topic.id}/follow").status_code == 302
+    assert "Stop following" in bruno.get(url).text
+
+
+def test_two_browsers_of_one_member_each_get_their_own_csrf_token(
+    app, member, other_member, make_topic, login
+):
+    import re
+
+    topic = make_topic(member)
+    tokens = []
+    browsers = [login(other_member), login(other_member)]
+    with browsers[1].client.session_transaction() as session:
+        session["csrf_token"] = "another-browser"
+    for browser in browsers:
+        page = browser.get(f"/t/{topic.id}").text
+        found = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+        assert len(found) == 1
+        tokens.append(found.pop())
+    assert tokens[0] != tokens[1]
+    for browser, token in zip(browsers, tokens, strict=True):
+        response = browser.client.post(f"/t/{topic.id}/follow", data={"csrf_token": token})
+        assert response.status_code == 302
