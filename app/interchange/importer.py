@@ -323,7 +323,9 @@ class Importer:
             .where(Post.topic_id == Topic.id, Post.deleted_at.is_(None))
             .scalar_subquery()
         )
-        db.session.execute(update(Topic).values(reply_count=live_replies, last_posted_at=last_post))
+        # A topic whose posts are all deleted keeps the date it has (the column is required).
+        latest = func.coalesce(last_post, Topic.last_posted_at)
+        db.session.execute(update(Topic).values(reply_count=live_replies, last_posted_at=latest))
         votes = select(func.count()).where(PostVote.post_id == Post.id).scalar_subquery()
         db.session.execute(update(Post).values(vote_count=votes))
         live_topic = (Topic.category_id == Category.id) & Topic.deleted_at.is_(None)

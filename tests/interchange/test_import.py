@@ -137,3 +137,16 @@ def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypa
 def test_a_folder_without_a_manifest_is_refused(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["import", "jsonl", str(tmp_path)])
     assert result.exit_code == 1 and "manifest.json: missing" in result.output
+
+
+def test_an_import_beside_deleted_topics_keeps_them_as_they_are(app, folder, member, make_topic):
+    from app.core.events import commit
+    from app.forum import services as forum_services
+
+    gone = make_topic(member, title="Removed by its author")
+    opening = db.session.scalars(select(Post).where(Post.topic_id == gone.id)).one()
+    forum_services.delete_post(member, opening)
+    commit()
+    assert run(app, folder).exit_code == 0
+    kept = db.session.get(Topic, gone.id, populate_existing=True)
+    assert kept.deleted_at is not None and kept.last_posted_at is not None
