@@ -43,7 +43,7 @@ from app.ambassadors.models import (
 from app.ambassadors.scoring import SIGNALS, ScoreParams, scores_query
 from app.badges import awards
 from app.core.clock import now_utc
-from app.core.notifications import notify
+from app.core.notifications import notify, notify_selected
 from app.core.permissions import HELPER_CAPABILITIES, CapabilityGrant
 from app.core.permissions import grant as grant_capability
 from app.core.permissions import revoke as revoke_capabilities
@@ -333,17 +333,7 @@ def _grant_helpers(user_ids: Select[Any]) -> None:
 
 
 def _notify_all(user_ids: Select[Any], kind: str) -> int:
-    """Notify every member the select names, streamed in batches."""
-    url = path_for("ambassadors.my_status")
-    sent, batch = 0, []
-    for user_id in db.session.scalars(user_ids.execution_options(yield_per=NOTIFY_BATCH)):
-        batch.append(user_id)
-        if len(batch) >= NOTIFY_BATCH:
-            sent += notify(batch, kind, url)
-            batch = []
-    if batch:
-        sent += notify(batch, kind, url)
-    return sent
+    return notify_selected(user_ids, kind, path_for("ambassadors.my_status"), NOTIFY_BATCH)
 
 
 # -- decisions by hand --------------------------------------------------------------

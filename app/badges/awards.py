@@ -17,7 +17,7 @@ from sqlalchemy.sql import Select
 from app.badges.catalogue import BY_SLUG, BadgeRule, rules_for, swept_rules
 from app.badges.models import BadgeAward
 from app.core.clock import now_utc
-from app.core.notifications import notify, register_kind
+from app.core.notifications import notify, notify_selected, register_kind
 from app.core.sql import insert_for
 from app.core.urls import path_for
 from app.extensions import db
@@ -107,15 +107,7 @@ def _notify_new(rule: BadgeRule, at: datetime, user_ids: list[int] | None = None
     if user_ids is not None:
         query = query.where(BadgeAward.user_id.in_(user_ids))
     url = path_for("badges.badge", slug=rule.slug)
-    sent, batch = 0, []
-    for user_id in db.session.scalars(query.execution_options(yield_per=NOTIFY_BATCH)):
-        batch.append(user_id)
-        if len(batch) >= NOTIFY_BATCH:
-            sent += notify(batch, "badges.awarded", url, badge=rule.slug)
-            batch = []
-    if batch:
-        sent += notify(batch, "badges.awarded", url, badge=rule.slug)
-    return sent
+    return notify_selected(query, "badges.awarded", url, NOTIFY_BATCH, badge=rule.slug)
 
 
 def check(hook: str, user_ids: Iterable[int], at: datetime | None = None) -> int:

@@ -61,6 +61,20 @@ def notify(user_ids: Iterable[int], kind: str, url: str, **data: Any) -> int:
     return len(rows)
 
 
+def notify_selected(user_ids: Any, kind: str, url: str, batch_size: int = 1000, **data: Any) -> int:
+    """Notify every member a select of user ids names, streamed and inserted in batches
+    (a nightly job may name tens of thousands); the caller commits."""
+    sent, batch = 0, []
+    for user_id in db.session.scalars(user_ids.execution_options(yield_per=batch_size)):
+        batch.append(user_id)
+        if len(batch) >= batch_size:
+            sent += notify(batch, kind, url, **data)
+            batch = []
+    if batch:
+        sent += notify(batch, kind, url, **data)
+    return sent
+
+
 def unread_count_query(user_id_column: Any) -> Any:
     """A scalar subquery counting a member's unread notifications (for the user loader)."""
     return (

@@ -11,15 +11,12 @@ from typing import Any
 
 from app.core import events
 from app.core.events import commit
-from app.extensions import db
-from app.moderation.models import AuditEntry
+from app.moderation.services import record_audit
 
 
 def _audit(actor_id: int | None, action: str, target: str, target_id: int, **fields: Any) -> None:
-    db.session.add(
-        AuditEntry(actor_id=actor_id, action=action, target_type=target, target_id=target_id,
-                   reason=(fields.pop("reason", "") or "")[:300], **fields)
-    )  # fmt: skip
+    fields["at"] = fields.pop("created_at", None)
+    record_audit(actor_id, action, target, target_id, **fields)
     commit()
 
 

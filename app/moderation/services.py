@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
@@ -30,6 +30,32 @@ class ModerationError(Exception):
         self.status = status
 
 
+def record_audit(
+    actor_id: int | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str | None = "",
+    at: datetime | None = None,
+) -> AuditEntry:
+    """Add an audit row (the caller commits); the reason is cut to its column's length."""
+    entry = AuditEntry(
+        actor_id=actor_id,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        before=before,
+        after=after,
+        reason=(reason or "")[:300],
+        created_at=at or now_utc(),
+    )
+    db.session.add(entry)
+    return entry
+
+
 def audit(
     actor: User | None,
     action: str,
@@ -40,18 +66,10 @@ def audit(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> AuditEntry:
-    entry = AuditEntry(
-        actor_id=actor.id if actor is not None else None,
-        action=action,
-        target_type=target_type,
-        target_id=target_id,
-        before=before,
-        after=after,
-        reason=reason[:300],
-        created_at=now_utc(),
-    )
-    db.session.add(entry)
-    return entry
+    return record_audit(
+        actor.id if actor is not None else None, action, target_type, target_id,
+        before=before, after=after, reason=reason,
+    )  # fmt: skip
 
 
 def _post_state(post: Post) -> dict[str, Any]:
