@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from app.badges import points
+from app.badges import history, points
 from app.extensions import db
 
 
@@ -31,3 +31,19 @@ def verify(fix: bool) -> None:
         click.echo(f"Fixed {changed} totals.")
         return
     raise click.ClickException("totals differ from the ledger; run with --fix to repair them")
+
+
+@points_group.command("rebuild")
+@with_appcontext
+def rebuild() -> None:
+    """Record every past topic, reply, vote and solution missing from the ledger, at its date.
+
+    Then totals are set from the ledger, badges swept and leaderboards refreshed. Run it
+    after an import; it is safe to run again (nothing is recorded twice).
+    """
+    figures = history.rebuild_from_history()
+    click.echo(
+        f"Recorded {figures['entries']} ledger entries; "
+        f"{figures['granted']} badges granted, {figures['revoked']} revoked; "
+        f"{figures['leaderboard_rows']} leaderboard rows."
+    )

@@ -1,11 +1,15 @@
-"""Points, badges and leaderboards from forum history written in bulk (demo, import).
+"""Points, badges and leaderboards from forum history written in bulk (import, demo).
 
-Each topic, reply, vote and accepted answer is recorded in the ledger in time order
-(so the daily vote cap applies day by day) under the same event keys live events use:
-replaying twice, or after live activity, adds nothing twice. Then the badge sweep and
-the leaderboards run. Rows are streamed from the database, but the awards are sorted
-by time in memory: right for a demo community; a full import (issue 6) needs one
-time-ordered stream instead.
+`rebuild_from_history` records in the ledger, in one INSERT ... SELECT, every topic,
+reply, helpful vote (named or anonymous), accepted answer and newcomer welcome that the
+forum's rows hold and the ledger does not, each at its original date and under the
+event key the live listeners use, so a rebuild after live activity, or twice, adds
+nothing twice. The daily vote cap is applied per historical day by a running sum over
+each member's day, counting what the ledger already kept that day first. Then the
+cached totals are set from the ledger, badges are swept and leaderboards refreshed.
+
+Existing entries are never rewritten (the ledger is append-only): a rebuild fills in
+what is missing; it does not re-price old entries after a point rule changed.
 """
 
 from __future__ import annotations
@@ -13,31 +17,113 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import String, and_, case, cast, false, func, literal, select, true, union_all
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges import awards, leaderboard, points
-from app.badges.points import Award
+from app.badges.models import LedgerEntry
 from app.core.clock import now_utc
-from app.core.sql import days_between
+from app.core.sql import days_between, stamp
 from app.extensions import db
-from app.forum.models import Post, PostVote, Topic
+from app.forum.models import AnonymousVote, Post, PostVote, Topic
 
-BATCH = 1000
-
-
-def _stream(query: Any) -> Any:
-    return db.session.execute(query.execution_options(yield_per=BATCH))
-
-
-def _vote_action(kind: str, position: int) -> str:
-    if kind == "question":
-        return "question_voted" if position == 0 else "answer_voted"
-    return "post_voted"
+_COLUMNS = (
+    "user_id", "action", "points", "post_id", "topic_id", "category_id", "actor_id",
+    "created_at", "event_key", "capped",
+)  # fmt: skip
+_VOTE_ACTIONS = ("question_voted", "answer_voted", "post_voted")
 
 
-def _welcomes() -> list[Award]:
+def _key(*parts: Any) -> Any:
+    """An event key built in SQL: text parts as they are, columns as text, joined by ':'."""
+    pieces = [literal(p) if isinstance(p, str) else cast(p, String) for p in parts]
+    joined = pieces[0]
+    for piece in pieces[1:]:
+        joined = joined + literal(":") + piece
+    return joined
+
+
+def _vote_action() -> Any:
+    """What a vote on this post is, as the live listener names it (needs Post and Topic)."""
+    return case(
+        (and_(Topic.kind == "question", Post.position == 0), "question_voted"),
+        (Topic.kind == "question", "answer_voted"),
+        else_="post_voted",
+    )
+
+
+def _row(user_id: Any, action: Any, rules: dict[str, int], key: Any, at: Any, *,
+         actor_id: Any = None, capped: bool = False) -> Any:  # fmt: skip
+    """A select giving candidate ledger rows in the order of _COLUMNS."""
+    if isinstance(action, str):
+        price: Any = literal(rules[action])
+        action = literal(action)
+    else:
+        price = case(*((action == name, rules[name]) for name in _VOTE_ACTIONS), else_=0)
+    return select(
+        user_id, action, price, Post.id, Topic.id, Topic.category_id,
+        actor_id if actor_id is not None else literal(None, type_=db.Integer),
+        at, key, true() if capped else false(),
+    )  # fmt: skip
+
+
+def _candidates(rules: dict[str, int]) -> Any:
+    """Every ledger entry the forum's live history implies, as one UNION ALL."""
+    live_topic = Topic.deleted_at.is_(None)
+    live_post = and_(live_topic, Post.deleted_at.is_(None))
+    topics = (
+        _row(Topic.author_id, "topic_started", rules, _key("topic", Topic.id), Topic.created_at)
+        .select_from(Topic)
+        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
+        .where(live_topic)
+    )
+    replies = (
+        _row(Post.author_id, "reply_posted", rules, _key("post", Post.id), Post.created_at)
+        .select_from(Post)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(live_post, Post.position > 0)
+    )
+    vote_key = _key("vote", PostVote.post_id, PostVote.user_id, stamp(PostVote.created_at))
+    named_votes = (
+        _row(Post.author_id, _vote_action(), rules, vote_key, PostVote.created_at,
+             actor_id=PostVote.user_id, capped=True)
+        .select_from(PostVote)
+        .join(Post, Post.id == PostVote.post_id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(live_post, Post.author_id != PostVote.user_id)
+    )  # fmt: skip
+    anonymous_votes = (
+        _row(Post.author_id, _vote_action(), rules, _key("anonvote", AnonymousVote.id),
+             AnonymousVote.created_at, capped=True)
+        .select_from(AnonymousVote)
+        .join(Post, Post.id == AnonymousVote.post_id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(live_post)
+    )  # fmt: skip
+    # The ledger does not know when an imported answer was accepted: the answer's date
+    # stands for it. An acceptance the live listener already recorded is left alone.
+    answer_key = _key("accept", Topic.id, Post.id, "history")
+    live_acceptance = (
+        select(LedgerEntry.id)
+        .where(LedgerEntry.post_id == Post.id, LedgerEntry.action == "answer_accepted",
+               LedgerEntry.reverses_id.is_(None))
+        .exists()
+    )  # fmt: skip
+    accepted = [
+        _row(user, action, rules, key, Post.created_at, actor_id=Topic.author_id)
+        .select_from(Topic)
+        .join(Post, Post.id == Topic.accepted_post_id)
+        .where(live_post, Post.author_id != Topic.author_id, ~live_acceptance)
+        for user, action, key in (
+            (Post.author_id, "answer_accepted", answer_key),
+            (Topic.author_id, "accepted_an_answer", answer_key + literal(":accepter")),
+        )
+    ]
+    return union_all(topics, replies, named_votes, anonymous_votes, *accepted, _welcomes(rules))
+
+
+def _welcomes(rules: dict[str, int]) -> Any:
     """The first answer to a newcomer's first question, as the live listener rewards it."""
     asker, earlier, answer = aliased(User), aliased(Topic), aliased(Post)
     first_topic = (
@@ -50,78 +136,68 @@ def _welcomes() -> list[Award]:
         .scalar_subquery()
     )  # fmt: skip
     newcomer_days = current_app.config["NEWCOMER_DAYS"]
-    return [
-        Award(answerer_id, "welcomed_newcomer", f"welcome:{topic_id}", at, post_id=post_id,
-              topic_id=topic_id, category_id=category_id, actor_id=asker_id)
-        for topic_id, category_id, asker_id, post_id, answerer_id, at in _stream(
-            select(Topic.id, Topic.category_id, Topic.author_id, Post.id, Post.author_id,
-                   Post.created_at)
-            .join(asker, asker.id == Topic.author_id)
-            .join(Post, Post.id == first_answer)
-            .where(Topic.deleted_at.is_(None), Topic.kind == "question", Topic.id == first_topic)
-            .where(days_between(asker.created_at, Topic.created_at) <= newcomer_days)
-        )
-    ]  # fmt: skip
+    return (
+        _row(Post.author_id, "welcomed_newcomer", rules, _key("welcome", Topic.id),
+             Post.created_at, actor_id=Topic.author_id)
+        .select_from(Topic)
+        .join(asker, asker.id == Topic.author_id)
+        .join(Post, Post.id == first_answer)
+        .where(Topic.deleted_at.is_(None), Topic.kind == "question", Topic.id == first_topic)
+        .where(days_between(asker.created_at, Topic.created_at) <= newcomer_days)
+    )  # fmt: skip
 
 
-def replay_forum_history() -> dict[str, int]:
-    """Record the forum's history in the ledger, sweep badges, refresh leaderboards."""
-    figures = {"entries": 0}
-    awards_to_record: list[Award] = []
-    live_topic = Topic.deleted_at.is_(None)
-    for topic_id, author_id, category_id, at, post_id in _stream(
-        select(Topic.id, Topic.author_id, Topic.category_id, Topic.created_at, Post.id)
-        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
-        .where(live_topic)
-    ):
-        awards_to_record.append(
-            Award(author_id, "topic_started", f"topic:{topic_id}", at, post_id=post_id,
-                  topic_id=topic_id, category_id=category_id)
-        )  # fmt: skip
-    for post_id, topic_id, author_id, category_id, at in _stream(
-        select(Post.id, Post.topic_id, Post.author_id, Topic.category_id, Post.created_at)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(live_topic, Post.position > 0, Post.deleted_at.is_(None))
-    ):
-        awards_to_record.append(
-            Award(author_id, "reply_posted", f"post:{post_id}", at, post_id=post_id,
-                  topic_id=topic_id, category_id=category_id)
-        )  # fmt: skip
-    for post_id, voter_id, at, author_id, position, topic_id, kind, category_id in _stream(
-        select(
-            PostVote.post_id, PostVote.user_id, PostVote.created_at, Post.author_id,
-            Post.position, Topic.id, Topic.kind, Topic.category_id,
-        )
-        .join(Post, Post.id == PostVote.post_id)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(live_topic, Post.deleted_at.is_(None), Post.author_id != PostVote.user_id)
-    ):  # fmt: skip
-        stamp = at.strftime("%Y%m%dT%H%M%S.%f")
-        awards_to_record.append(
-            Award(author_id, _vote_action(kind, position), f"vote:{post_id}:{voter_id}:{stamp}",
-                  at, post_id=post_id, topic_id=topic_id, category_id=category_id,
-                  actor_id=voter_id, capped=True)
-        )  # fmt: skip
-    for topic_id, asker_id, category_id, post_id, answerer_id, at in _stream(
-        select(Topic.id, Topic.author_id, Topic.category_id, Post.id, Post.author_id,
-               Post.created_at)
-        .join(Post, Post.id == Topic.accepted_post_id)
-        .where(live_topic, Post.author_id != Topic.author_id)
-    ):  # fmt: skip
-        common = {"post_id": post_id, "topic_id": topic_id, "category_id": category_id}
-        key = f"accept:{topic_id}:{post_id}:history"
-        awards_to_record.append(
-            Award(answerer_id, "answer_accepted", key, at, actor_id=asker_id, **common)
-        )
-        awards_to_record.append(
-            Award(asker_id, "accepted_an_answer", key + ":accepter", at, actor_id=asker_id,
-                  **common)
-        )  # fmt: skip
-    awards_to_record.extend(_welcomes())
-    awards_to_record.sort(key=lambda award: award.at)
-    for award in awards_to_record:
-        if points.record(award) is not None:
-            figures["entries"] += 1
+def _missing_entries() -> Any:
+    """The candidates not yet in the ledger, with vote points capped per member and day."""
+    rules = points.all_rules()
+    cap = int(current_app.config["POINTS_DAILY_VOTE_CAP"])
+    candidates = _candidates(rules).subquery("candidates")
+    c = candidates.c
+    # The subquery's columns are named after the first select's: name them ourselves.
+    row = {name: list(c)[i] for i, name in enumerate(_COLUMNS)}
+    recorded = select(LedgerEntry.id).where(LedgerEntry.event_key == row["event_key"]).exists()
+    fresh = select(*(row[name].label(name) for name in _COLUMNS)).where(~recorded)
+    fresh = fresh.add_columns(func.date(row["created_at"]).label("day")).subquery("fresh")
+    f = fresh.c
+    # What the ledger already kept that day counts first (a rebuild after live activity).
+    kept = (
+        select(LedgerEntry.user_id, func.date(LedgerEntry.created_at).label("day"),
+               func.sum(LedgerEntry.points).label("points"))
+        .where(LedgerEntry.capped.is_(True), LedgerEntry.reverses_id.is_(None))
+        .group_by(LedgerEntry.user_id, func.date(LedgerEntry.created_at))
+        .subquery("kept")
+    )  # fmt: skip
+    earlier_today = func.sum(f.points).over(
+        partition_by=(f.user_id, f.day, f.capped),
+        order_by=(f.created_at, f.event_key),
+        rows=(None, -1),
+    )
+    room = literal(cap) - func.coalesce(kept.c.points, 0) - func.coalesce(earlier_today, 0)
+    capped_points = case(
+        (f.points <= 0, f.points),
+        (room <= 0, 0),
+        (room < f.points, room),
+        else_=f.points,
+    )
+    value = case((f.capped, capped_points), else_=f.points)
+    columns = [f[name] if name != "points" else value for name in _COLUMNS]
+    return (
+        select(*columns)
+        .select_from(fresh)
+        .outerjoin(kept, and_(f.capped, kept.c.user_id == f.user_id, kept.c.day == f.day))
+        .order_by(f.created_at)
+    )
+
+
+def rebuild_from_history() -> dict[str, int]:
+    """Fill the ledger in from the forum's history, then badges, totals and leaderboards."""
+    insert = (
+        LedgerEntry.__table__.insert()
+        .from_select(list(_COLUMNS), _missing_entries())
+        .execution_options(preserve_rowcount=True)
+    )
+    figures = {"entries": db.session.execute(insert).rowcount}
+    points.fix_totals()
     db.session.commit()
     figures.update(awards.sweep(now_utc()))
     db.session.commit()

@@ -230,9 +230,9 @@ def on_post_edited(sender: str, **p: Any) -> None:
 
 
 def on_history_imported(sender: str, **p: Any) -> None:
-    from app.badges.history import replay_forum_history
+    from app.badges.history import rebuild_from_history
 
-    replay_forum_history()
+    rebuild_from_history()
 
 
 HANDLERS = {

@@ -38,3 +38,12 @@ def days_between(earlier: Any, later: Any) -> Any:
     if dialect() == "postgresql":
         return func.extract("epoch", later - earlier) / 86400
     return func.julianday(later) - func.julianday(earlier)
+
+
+def stamp(column: Any) -> Any:
+    """A timestamp as 'YYYYMMDDTHHMMSS.ffffff', as Python's strftime writes it in event keys."""
+    if dialect() == "postgresql":
+        return func.to_char(column, 'YYYYMMDD"T"HH24MISS.US')
+    # SQLite holds the column as text: 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    compact = func.replace(func.replace(func.substr(column, 1, 26), "-", ""), ":", "")
+    return func.replace(compact, " ", "T")

@@ -110,6 +110,10 @@ class Post(db.Model):
         ForeignKey("posts.id", ondelete="SET NULL")
     )
     body_source: Mapped[str] = mapped_column(Text)
+    # "markdown" as members write; "html" for bodies imported as HTML (Stack Exchange).
+    body_format: Mapped[str] = mapped_column(
+        String(8), default="markdown", server_default="markdown"
+    )
     # Cooked once at write time; pages show it as it is.
     body_html: Mapped[str] = mapped_column(Text)
     # Title (for the opening post) and body in search normal form; see core.text.
@@ -160,6 +164,29 @@ class PostVote(db.Model):
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class AnonymousVote(db.Model):
+    """A helpful vote brought in from another system that did not say who cast it.
+
+    Stack Exchange dumps publish votes without voters. Such a vote counts for the post
+    and its author (points at its date, the post's vote count) without an invented
+    member account; it is never anyone's vote to retract.
+    """
+
+    __tablename__ = "anonymous_votes"
+    __table_args__ = (
+        UniqueConstraint("source", "source_key", name="uq_anonymous_votes_source_key"),
+        Index("ix_anonymous_votes_post", "post_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Where it came from (the import's source name) and its id there: importing twice
+    # adds nothing twice.
+    source: Mapped[str] = mapped_column(String(64))
+    source_key: Mapped[str] = mapped_column(String(128))
 
 
 class TopicFollow(db.Model):

@@ -21,7 +21,7 @@ from app.ambassadors.models import ExternalSignal
 from app.badges.catalogue import BY_SLUG
 from app.badges.models import BadgeAward
 from app.extensions import db
-from app.forum.models import Category, Post, PostVote, Tag, Topic, topic_tags
+from app.forum.models import AnonymousVote, Category, Post, PostVote, Tag, Topic, topic_tags
 from app.interchange import reader
 
 BATCH = 2000
@@ -62,39 +62,39 @@ def _topics() -> Iterator[dict[str, Any]]:
         select(topic_tags.c.topic_id, Tag.name).join(Tag, Tag.id == topic_tags.c.tag_id)
     ):
         tag_names.setdefault(topic_id, []).append(name)
-    for topic, body in _stream(
-        select(Topic, Post.body_source)
+    for topic, body, body_format in _stream(
+        select(Topic, Post.body_source, Post.body_format)
         .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
-        .where(Topic.deleted_at.is_(None))
         .order_by(Topic.id)
     ):
-        yield {
+        record = {
             "id": f"t{topic.id}", "category": f"c{topic.category_id}",
             "author": f"u{topic.author_id}", "kind": topic.kind, "title": topic.title,
-            "body": body, "format": "markdown", "tags": sorted(tag_names.get(topic.id, [])),
+            "body": body, "format": body_format, "tags": sorted(tag_names.get(topic.id, [])),
             "pinned": topic.pinned, "locked": topic.locked, "created_at": _when(topic.created_at),
         }  # fmt: skip
-
-
-def _live_posts() -> Any:
-    return and_(Post.deleted_at.is_(None), Topic.deleted_at.is_(None))
+        if topic.deleted_at:
+            record["deleted_at"] = _when(topic.deleted_at)
+        yield record
 
 
 def _posts() -> Iterator[dict[str, Any]]:
     parent = aliased(Post)
     for post, reply_position, reply_topic in _stream(
         select(Post, parent.position, parent.topic_id)
-        .join(Topic, Topic.id == Post.topic_id)
         .outerjoin(parent, parent.id == Post.reply_to_post_id)
-        .where(Post.position > 0, _live_posts())
+        .where(Post.position > 0)
         .order_by(Post.topic_id, Post.position)
     ):
         record = {
             "id": f"p{post.id}", "topic": f"t{post.topic_id}", "author": f"u{post.author_id}",
-            "body": post.body_source, "format": "markdown", "created_at": _when(post.created_at),
+            "body": post.body_source, "format": post.body_format,
+            "created_at": _when(post.created_at),
         }  # fmt: skip
         if post.reply_to_post_id and reply_position:
             record["reply_to"] = _post_ref(post.reply_to_post_id, reply_position, reply_topic)
+        if post.deleted_at:
+            record["deleted_at"] = _when(post.deleted_at)
         yield record
 
 
@@ -103,18 +103,25 @@ def _votes() -> Iterator[dict[str, Any]]:
         select(PostVote.post_id, Post.position, Post.topic_id, PostVote.user_id,
                PostVote.created_at)
         .join(Post, Post.id == PostVote.post_id)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(_live_posts())
         .order_by(PostVote.created_at, PostVote.post_id, PostVote.user_id)
     ):  # fmt: skip
         yield {"post": _post_ref(post_id, position, topic_id), "voter": f"u{voter_id}",
+               "created_at": _when(at)}  # fmt: skip
+    for source, key, post_id, position, topic_id, at in _stream(
+        select(AnonymousVote.source, AnonymousVote.source_key, Post.id, Post.position,
+               Post.topic_id, AnonymousVote.created_at)
+        .join(Post, Post.id == AnonymousVote.post_id)
+        .order_by(AnonymousVote.id)
+    ):  # fmt: skip
+        # No voter: the record's id keeps it unique (the source and its key there).
+        yield {"id": f"{source}:{key}", "post": _post_ref(post_id, position, topic_id),
                "created_at": _when(at)}  # fmt: skip
 
 
 def _accepted() -> Iterator[dict[str, Any]]:
     for topic_id, post_id in _stream(
         select(Topic.id, Topic.accepted_post_id)
-        .where(Topic.accepted_post_id.is_not(None), Topic.deleted_at.is_(None))
+        .where(Topic.accepted_post_id.is_not(None))
         .order_by(Topic.id)
     ):
         yield {"topic": f"t{topic_id}", "post": f"p{post_id}"}

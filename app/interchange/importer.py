@@ -28,9 +28,9 @@ from app.core import events
 from app.core.clock import now_utc
 from app.core.permissions import ROLES
 from app.core.sql import insert_for
-from app.core.text import clean_html, cook, search_normal_form
+from app.core.text import clean_html, cook, plain_text, search_normal_form
 from app.extensions import db
-from app.forum.models import Category, Post, PostVote, Topic
+from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
 from app.forum.services import ForumError, parse_tags, tags_by_name
 from app.interchange import reader
 from app.interchange.models import ImportedRecord
@@ -216,11 +216,18 @@ class Importer:
             category_id=category_id, author_id=author_id, kind=kind, title=title,
             created_at=at, last_posted_at=at, last_poster_id=author_id,
             pinned=flag(record, "pinned"), locked=flag(record, "locked"),
+            deleted_at=moment(record, "deleted_at", required=False),
         )  # fmt: skip
         topic.tags = tags_by_name(parse_tags([str(t) for t in tags]))
         db.session.add(topic)
         db.session.flush()
-        post = Post(topic_id=topic.id, author_id=author_id, position=0, created_at=at)
+        post = Post(
+            topic_id=topic.id,
+            author_id=author_id,
+            position=0,
+            created_at=at,
+            deleted_at=topic.deleted_at,
+        )  # a deleted topic's opening post is too
         _body_into(post, record, title)
         db.session.add(post)
         db.session.flush()
@@ -240,6 +247,7 @@ class Importer:
         post = Post(
             topic_id=topic_id, author_id=author_id, position=position, created_at=at,
             reply_to_post_id=known["reply_to"].get(str(reply_to)) if reply_to else None,
+            deleted_at=moment(record, "deleted_at", required=False),
         )  # fmt: skip
         _body_into(post, record, None)
         db.session.add(post)
@@ -249,6 +257,8 @@ class Importer:
 
     def _votes(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
         post_id = _ref(record, "post", known)
+        if record.get("voter") in (None, ""):
+            return self._anonymous_vote(record, post_id)
         voter_id = _ref(record, "voter", known)
         author_id = db.session.scalar(select(Post.author_id).where(Post.id == post_id))
         if author_id == voter_id:
@@ -258,6 +268,19 @@ class Importer:
             .values(post_id=post_id, user_id=voter_id, created_at=moment(record, "created_at"))
             .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
         )
+        return bool(db.session.execute(statement).rowcount)
+
+    def _anonymous_vote(self, record: dict[str, Any], post_id: int) -> bool:
+        """A vote whose voter the source does not name: it counts, under no member."""
+        key = ident(record, required=False)
+        if not key:
+            raise RecordError("id: required for a vote without a voter (it makes it unique)")
+        statement = (
+            insert_for(AnonymousVote)
+            .values(post_id=post_id, created_at=moment(record, "created_at"),
+                    source=self.source, source_key=key)
+            .on_conflict_do_nothing(index_elements=["source", "source_key"])
+        )  # fmt: skip
         return bool(db.session.execute(statement).rowcount)
 
     def _accepted(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
@@ -326,8 +349,9 @@ class Importer:
         # A topic whose posts are all deleted keeps the date it has (the column is required).
         latest = func.coalesce(last_post, Topic.last_posted_at)
         db.session.execute(update(Topic).values(reply_count=live_replies, last_posted_at=latest))
-        votes = select(func.count()).where(PostVote.post_id == Post.id).scalar_subquery()
-        db.session.execute(update(Post).values(vote_count=votes))
+        named = select(func.count()).where(PostVote.post_id == Post.id).scalar_subquery()
+        anonymous = select(func.count()).where(AnonymousVote.post_id == Post.id).scalar_subquery()
+        db.session.execute(update(Post).values(vote_count=named + anonymous))
         live_topic = (Topic.category_id == Category.id) & Topic.deleted_at.is_(None)
         db.session.execute(
             update(Category).values(
@@ -378,8 +402,9 @@ def _body_into(post: Post, record: dict[str, Any], title: str | None) -> None:
         raise RecordError(f"format: {kind!r} is not markdown or html")
     if not html.strip():
         raise RecordError("body: nothing left once cleaned")
-    post.body_source, post.body_html = body, html
-    post.search_text = search_normal_form(f"{title or ''} {body if kind == 'markdown' else html}")
+    post.body_source, post.body_html, post.body_format = body, html, kind
+    words = body if kind == "markdown" else plain_text(html)
+    post.search_text = search_normal_form(f"{title or ''} {words}")
 
 
 def _placeholder_email(source: str, source_id: str) -> str:

@@ -14,7 +14,7 @@ from app.ambassadors.models import ExternalSignal
 from app.badges.models import BadgeAward, LedgerEntry
 from app.core.notifications import Notification
 from app.extensions import db
-from app.forum.models import Category, Post, PostVote, Topic
+from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
 from app.interchange import importer as importer_module
 from app.interchange.importer import Importer
 
@@ -56,6 +56,14 @@ def test_the_example_folder_comes_in_whole(app, folder, client):
                                                     Post.position == 0)).one()  # fmt: skip
     assert "<strong>1:2</strong>" in opening.body_html and "script" not in opening.body_html
     assert count(PostVote) == 3
+    # The vote without a voter counts for the answer and its author, under no member.
+    members = len((folder / "members.jsonl").read_text().splitlines())
+    assert count(AnonymousVote) == 1 and count(User) == members
+    answer = db.session.scalars(select(Post).where(Post.body_source.like("Hold the power%"))).one()
+    assert answer.vote_count == 3
+    # The deleted reply is kept, deleted: not counted, not shown, worth no points.
+    deleted = db.session.scalars(select(Post).where(Post.deleted_at.is_not(None))).one()
+    assert deleted.body_source.startswith("Spam link")
     assert db.session.get(Category, question.category_id).post_count == 3
     # Points at their original dates, badges, signals; no notifications for old history.
     accepted_entry = db.session.scalars(
@@ -67,6 +75,7 @@ def test_the_example_folder_comes_in_whole(app, folder, client):
     assert not [n for n in db.session.scalars(select(Notification.kind)) if n.startswith("forum.")]
     page = client.get(f"/t/{question.id}").get_data(as_text=True)
     assert "Hold the power button" in page and "The descaling light stays on" in page
+    assert "Spam link" not in page
 
 
 def test_importing_twice_changes_nothing(app, folder):
@@ -100,6 +109,7 @@ def test_bad_records_are_reported_with_file_and_line_and_the_rest_goes_in(app, f
         {"id": "9004", "topic": "399", "author": "17", "body": "Orphan",
          "created_at": "2024-06-05T00:00:00Z"},
     )  # fmt: skip
+    _append(folder / "votes.jsonl", {"post": "9001", "created_at": "2024-06-05T00:00:00Z"})
     result = run(app, folder)
     assert result.exit_code == 1
     out = result.output
@@ -108,8 +118,9 @@ def test_bad_records_are_reported_with_file_and_line_and_the_rest_goes_in(app, f
     assert f"{folder}/topics.jsonl:3: author: '99' is not imported" in out
     assert f"{folder}/topics.jsonl:4: created_at: 'yesterday' is not an ISO date and time" in out
     assert f"{folder}/topics.jsonl:5: body: nothing left once cleaned" in out
-    assert f"{folder}/posts.jsonl:4: topic: '399' is not imported" in out
-    assert count(Topic) == 2 and count(Post) == 5  # the good ones, nothing half-written
+    assert f"{folder}/posts.jsonl:5: topic: '399' is not imported" in out
+    assert f"{folder}/votes.jsonl:5: id: required for a vote without a voter" in out
+    assert count(Topic) == 2 and count(Post) == 6  # the good ones, nothing half-written
 
 
 def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypatch):
@@ -130,7 +141,7 @@ def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypa
     assert count(Post) == 2 + 1  # two opening posts and the first reply, committed
     monkeypatch.setattr(Importer, "_posts", original)
     Importer(folder).run()
-    assert count(Post) == 5
+    assert count(Post) == 6
     assert count(PostVote) == 3
 
 
