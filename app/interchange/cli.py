@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -14,6 +15,7 @@ from flask.cli import with_appcontext
 from app.interchange import exporter
 from app.interchange.importer import Importer
 from app.interchange.reader import FolderError
+from app.interchange.stackexchange import Dump, DumpError
 
 MAX_ERRORS_SHOWN = 100
 
@@ -34,22 +36,65 @@ def import_jsonl(folder: Path) -> None:
     """Import an interchange folder (docs/import-format.md). Safe to run again."""
     started = time.perf_counter()
     try:
-        reports = Importer(folder, progress=_progress).run()
+        importer = Importer.from_folder(folder, progress=_progress)
     except FolderError as error:
         raise click.ClickException(str(error)) from error
+    _run(importer, started)
+
+
+def _run(importer: Importer, started: float) -> None:
+    """Import, then say what went in and what was refused (exit 1 if anything was)."""
+    reports = importer.run()
     refused = 0
     for report in reports:
-        for line, message in report.errors[:MAX_ERRORS_SHOWN]:
-            click.echo(f"{folder / report.name}.jsonl:{line}: {message}", err=True)
+        for where, message in report.errors[:MAX_ERRORS_SHOWN]:
+            click.echo(f"{where}: {message}", err=True)
         if len(report.errors) > MAX_ERRORS_SHOWN:
             click.echo(f"... and {len(report.errors) - MAX_ERRORS_SHOWN} more", err=True)
         refused += len(report.errors)
     click.echo(f"Imported in {time.perf_counter() - started:.1f} s:")
     for report in reports:
+        skipped = f"  {report.skipped:>7} not taken" if report.skipped else ""
         click.echo(f"  {report.name:<11} {report.imported:>9} new  {report.known:>9} already in"
-                   f"  {len(report.errors):>7} refused")  # fmt: skip
+                   f"  {len(report.errors):>7} refused{skipped}")  # fmt: skip
+    click.echo("Points, badges and leaderboards were rebuilt from the history.")
     if refused:
         sys.exit(1)
+
+
+@import_group.command("stackexchange")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--categories",
+    type=click.Choice(["one", "top-tags"]),
+    default="one",
+    show_default=True,
+    help="One category, or one per most used tag (and Other).",
+)
+@click.option(
+    "--top-tags",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="How many tags get a category, with --categories top-tags.",
+)
+@click.option("--category-name", help="The one category's name (default: the folder's).")
+@click.option("--source", help="The name ids are remembered under (default: the folder's).")
+@with_appcontext
+def import_stackexchange(folder: Path, categories: str, top_tags: int,
+                         category_name: str | None, source: str | None) -> None:  # fmt: skip
+    """Import a Stack Exchange data dump (Users.xml, Posts.xml, ...). Safe to run again."""
+    started = time.perf_counter()
+    source = source or re.sub(r"[^A-Za-z0-9._:-]+", "-", folder.resolve().name)[:64] or "dump"
+    try:
+        dump = Dump(folder, categories=categories, top_tags=top_tags,
+                    category_name=category_name)  # fmt: skip
+        importer = Importer(source, dump.sources(), progress=_progress, shared_post_ids=True)
+        if (folder / "Badges.xml").is_file():
+            click.echo("Badges.xml is not imported: badges are earned again from the history.")
+        _run(importer, started)
+    except DumpError as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.group("export", help="Write the community out.")

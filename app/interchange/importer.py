@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +47,68 @@ class FileReport:
     name: str
     imported: int = 0
     known: int = 0
-    errors: list[tuple[int, str]] = field(default_factory=list)
+    skipped: int = 0  # rows the source has that Tribune does not take (down-votes...)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (file:line, message)
 
 
 Progress = Callable[[str, int], Any]  # (file name, records) -> a context with update(n)
+# (where: "file:line", the record, a RecordError for a broken one, or None: skipped)
+Located = tuple[str, dict[str, Any] | RecordError | None]
+
+
+@dataclass(frozen=True)
+class RecordSource:
+    """The records of one kind (a file name of the format) and how many there are."""
+
+    name: str
+    records: Callable[[], Iterator[Located]]
+    count: Callable[[], int]
+
+
+def folder_sources(folder: Path) -> list[RecordSource]:
+    """The files of an interchange folder that exist, in import order."""
+    sources = []
+    for name in reader.FILES:
+        path = folder / f"{name}.jsonl"
+        if path.is_file():
+            sources.append(RecordSource(name, partial(_located, path), partial(_count, path)))
+    return sources
+
+
+def _located(path: Path) -> Iterator[Located]:
+    for line, record in reader.records(path):
+        yield f"{path}:{line}", record
+
+
+def _count(path: Path) -> int:
+    return reader.count_lines(path)
 
 
 class Importer:
-    def __init__(self, folder: Path, progress: Progress | None = None) -> None:
-        self.folder = folder
-        self.manifest = reader.read_manifest(folder)
-        self.source = self.manifest.source
+    """Imports records of the interchange format from any source (a folder, a dump).
+
+    ``shared_post_ids``: the source numbers questions and answers in one sequence
+    (Stack Exchange), so a post reference may name a question: its opening post.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        sources: list[RecordSource],
+        *,
+        progress: Progress | None = None,
+        shared_post_ids: bool = False,
+    ) -> None:
+        self.source = source
+        self.sources = sources
         self.progress = progress
+        self.shared_post_ids = shared_post_ids
+        self._remembered: dict[str, dict[str, int]] = {}
+
+    @classmethod
+    def from_folder(cls, folder: Path, progress: Progress | None = None) -> Importer:
+        manifest = reader.read_manifest(folder)
+        return cls(manifest.source, folder_sources(folder), progress=progress)
 
     # -- the source-id map ----------------------------------------------------------
 
@@ -77,31 +129,38 @@ class Importer:
         db.session.add(
             ImportedRecord(source=self.source, kind=kind, source_id=source_id, local_id=local_id)
         )
+        self._remembered.setdefault(kind, {})[source_id] = local_id
+
+    def _post_ids(self, values: list[str]) -> dict[str, int]:
+        """Local posts for references: a post's id, "topic:T", or (shared ids) a question's."""
+        found = self._local_ids("post", values)
+        if self.shared_post_ids:
+            missing = [v for v in values if v not in found]
+            openings = self._local_ids("post", [f"topic:{v}" for v in missing])
+            found.update({key.removeprefix("topic:"): local for key, local in openings.items()})
+        return found
 
     # -- the run --------------------------------------------------------------------
 
     def run(self) -> list[FileReport]:
-        reports = []
-        for name in reader.FILES:
-            path = self.folder / f"{name}.jsonl"
-            if path.is_file():
-                reports.append(self._import_file(name, path))
+        reports = [self._import_file(source) for source in self.sources]
         self._recount()
         db.session.commit()
         # Points, badges and leaderboards from the rows, at their original dates.
         events.history_imported.send("interchange")
         return reports
 
-    def _import_file(self, name: str, path: Path) -> FileReport:
+    def _import_file(self, source: RecordSource) -> FileReport:
+        name = source.name
         report = FileReport(name)
         handle: Callable[[dict[str, Any], dict[str, dict[str, int]]], bool] = getattr(
             self, f"_{name}"
         )
         refs = _REFERENCES[name]
-        total = reader.count_lines(path) if self.progress else 0
+        total = source.count() if self.progress else 0
         with _bar(self.progress, name, total) as bar:
-            batch: list[tuple[int, dict[str, Any] | RecordError]] = []
-            for item in reader.records(path):
+            batch: list[Located] = []
+            for item in source.records():
                 batch.append(item)
                 if len(batch) >= BATCH:
                     self._batch(batch, handle, refs, name, report)
@@ -114,34 +173,43 @@ class Importer:
 
     def _batch(self, batch, handle, refs, name, report) -> None:  # type: ignore[no-untyped-def]
         """Resolve the batch's references in a few queries, then each record alone."""
-        good = [(line, rec) for line, rec in batch if isinstance(rec, dict)]
+        good = [rec for _, rec in batch if isinstance(rec, dict)]
         known: dict[str, dict[str, int]] = {}
         for field_name, kind in refs.items():
-            values = [str(rec[field_name]) for _, rec in good if rec.get(field_name) is not None]
-            known[field_name] = self._local_ids(kind, values)
+            values = list({str(rec[field_name]) for rec in good if rec.get(field_name) is not None})
+            known[field_name] = (
+                self._post_ids(values) if kind == "post" else self._local_ids(kind, values)
+            )
         own_kind = _OWN_KIND.get(name)
         done = (
-            self._local_ids(own_kind, [str(rec.get("id")) for _, rec in good if rec.get("id")])
+            self._local_ids(own_kind, [str(rec.get("id")) for rec in good if rec.get("id")])
             if own_kind
             else {}
         )
-        for line, record in batch:
+        for where, record in batch:
+            if record is None:
+                report.skipped += 1
+                continue
             if isinstance(record, RecordError):
-                report.errors.append((line, str(record)))
+                report.errors.append((where, str(record)))
                 continue
             if own_kind and str(record.get("id")) in done:
                 report.known += 1
                 continue
+            self._remembered = {}
             try:
                 with db.session.begin_nested():
                     imported = handle(record, known)
             except (RecordError, AccountError, ForumError) as error:
                 message = getattr(error, "message", None) or str(error)
-                report.errors.append((line, str(message)))
+                report.errors.append((where, str(message)))
                 continue
             except IntegrityError as error:
-                report.errors.append((line, f"conflicts with existing data ({error.orig})"))
+                report.errors.append((where, f"conflicts with existing data ({error.orig})"))
                 continue
+            # Later records of the batch may refer to this one (a reply to a reply).
+            for field_name, kind in refs.items():
+                known[field_name].update(self._remembered.get(kind, {}))
             if imported:
                 report.imported += 1
             else:
@@ -237,17 +305,22 @@ class Importer:
 
     def _posts(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
         source_id = ident(record)
-        topic_id = _ref(record, "topic", known)
+        reply_to = record.get("reply_to")
+        reply_to_id = known["reply_to"].get(str(reply_to)) if reply_to not in (None, "") else None
+        if record.get("topic") in (None, "") and reply_to not in (None, ""):
+            # A comment names only the post it is on: it goes in that post's topic.
+            reply_to_id = _ref(record, "reply_to", known)
+            topic_id = db.session.scalar(select(Post.topic_id).where(Post.id == reply_to_id))
+        else:
+            topic_id = _ref(record, "topic", known)
         author_id = _ref(record, "author", known)
         at = moment(record, "created_at")
         position = db.session.scalar(
             select(func.coalesce(func.max(Post.position), 0) + 1).where(Post.topic_id == topic_id)
         )
-        reply_to = record.get("reply_to")
         post = Post(
             topic_id=topic_id, author_id=author_id, position=position, created_at=at,
-            reply_to_post_id=known["reply_to"].get(str(reply_to)) if reply_to else None,
-            deleted_at=moment(record, "deleted_at", required=False),
+            reply_to_post_id=reply_to_id, deleted_at=moment(record, "deleted_at", required=False),
         )  # fmt: skip
         _body_into(post, record, None)
         db.session.add(post)
@@ -415,7 +488,9 @@ def _placeholder_email(source: str, source_id: str) -> str:
 
 def _free_username(wanted: str) -> str:
     """The wanted name made valid, with a number added while it is taken."""
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", wanted.strip())[:28].strip("._-") or "member"
+    # Accents dropped rather than the letters ("Élodie" becomes "Elodie").
+    ascii_name = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name.strip())[:28].strip("._-") or "member"
     if len(base) < 3:
         base = f"{base}_member"[:28]
     for n in range(0, 10_000):

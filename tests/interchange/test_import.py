@@ -136,11 +136,11 @@ def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypa
 
     monkeypatch.setattr(Importer, "_posts", crash_on_second_post)
     with pytest.raises(KeyboardInterrupt):
-        Importer(folder).run()
+        Importer.from_folder(folder).run()
     db.session.rollback()
     assert count(Post) == 2 + 1  # two opening posts and the first reply, committed
     monkeypatch.setattr(Importer, "_posts", original)
-    Importer(folder).run()
+    Importer.from_folder(folder).run()
     assert count(Post) == 6
     assert count(PostVote) == 3
 
