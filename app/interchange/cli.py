@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -29,14 +30,22 @@ def import_group() -> None:
     pass
 
 
+def _workers_option(command: Any) -> Any:
+    return click.option(
+        "--workers", type=click.IntRange(0, 64), default=min(4, os.cpu_count() or 1),
+        show_default=True, help="Processes cooking Markdown and HTML bodies (0: none).",
+    )(command)  # fmt: skip
+
+
 @import_group.command("jsonl")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@_workers_option
 @with_appcontext
-def import_jsonl(folder: Path) -> None:
+def import_jsonl(folder: Path, workers: int) -> None:
     """Import an interchange folder (docs/import-format.md). Safe to run again."""
     started = time.perf_counter()
     try:
-        importer = Importer.from_folder(folder, progress=_progress)
+        importer = Importer.from_folder(folder, progress=_progress, workers=workers)
     except FolderError as error:
         raise click.ClickException(str(error)) from error
     _run(importer, started)
@@ -80,16 +89,19 @@ def _run(importer: Importer, started: float) -> None:
 )
 @click.option("--category-name", help="The one category's name (default: the folder's).")
 @click.option("--source", help="The name ids are remembered under (default: the folder's).")
+@_workers_option
 @with_appcontext
 def import_stackexchange(folder: Path, categories: str, top_tags: int,
-                         category_name: str | None, source: str | None) -> None:  # fmt: skip
+                         category_name: str | None, source: str | None,
+                         workers: int) -> None:  # fmt: skip
     """Import a Stack Exchange data dump (Users.xml, Posts.xml, ...). Safe to run again."""
     started = time.perf_counter()
     source = source or re.sub(r"[^A-Za-z0-9._:-]+", "-", folder.resolve().name)[:64] or "dump"
     try:
         dump = Dump(folder, categories=categories, top_tags=top_tags,
                     category_name=category_name)  # fmt: skip
-        importer = Importer(source, dump.sources(), progress=_progress, shared_post_ids=True)
+        importer = Importer(source, dump.sources(), progress=_progress, shared_post_ids=True,
+                            workers=workers)  # fmt: skip
         if (folder / "Badges.xml").is_file():
             click.echo("Badges.xml is not imported: badges are earned again from the history.")
         _run(importer, started)

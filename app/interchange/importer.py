@@ -1,17 +1,18 @@
-"""Importing an interchange folder: streaming, idempotent, resumable, record by record.
+"""Importing records of the interchange format: streaming, idempotent, resumable.
 
-Each file is read a line at a time and imported in batches: one savepoint per record
-(a refused record leaves nothing behind), one commit per batch, and every record's
-source id remembered with the row it became, in the same transaction. Importing a
-folder again, or after a stop halfway, skips what is already in. Nothing is notified
-or mailed; points, badges and leaderboards are derived from the rows at the end.
+Each source (a file of a folder, or a dump's file read as such records) is imported in
+batches of BATCH, one commit per batch, every record's source id remembered with the
+row it became in the same transaction. Members, topics, posts and votes are checked
+record by record and then written together (app/interchange/bulk.py); the smaller
+files go in one record per savepoint. Either way a refused record leaves nothing
+behind. Importing again, or after a stop halfway, skips what is already in. Nothing is
+notified or mailed; points, badges and leaderboards are derived from the rows at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -21,25 +22,23 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts.models import User
-from app.accounts.services import AccountError, check_username, normalize_email
+from app.accounts.services import AccountError
 from app.ambassadors.models import SIGNAL_KINDS, ExternalSignal
 from app.badges.catalogue import BY_SLUG
 from app.badges.models import BadgeAward
 from app.core import events
 from app.core.clock import now_utc
-from app.core.permissions import ROLES
 from app.core.sql import insert_for
-from app.core.text import clean_html, cook, plain_text, search_normal_form
 from app.extensions import db
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
-from app.forum.services import ForumError, parse_tags, tags_by_name
-from app.interchange import reader
+from app.forum.services import ForumError
+from app.interchange import bulk, reader
+from app.interchange.cooking import Cook, cooks
+from app.interchange.cooking import in_process as cooks_in_process
 from app.interchange.models import ImportedRecord
-from app.interchange.reader import RecordError, flag, ident, moment, text
+from app.interchange.reader import RecordError, ident, moment, text
 
-BATCH = 500
-BODY_MAX = 32_000 * 4  # imported posts may be longer than new ones; still bounded
+BATCH = 1000
 
 
 @dataclass
@@ -98,17 +97,20 @@ class Importer:
         *,
         progress: Progress | None = None,
         shared_post_ids: bool = False,
+        workers: int = 0,
     ) -> None:
         self.source = source
         self.sources = sources
         self.progress = progress
         self.shared_post_ids = shared_post_ids
-        self._remembered: dict[str, dict[str, int]] = {}
+        self.workers = workers  # processes cooking bodies (0: this one)
+        self._cook: Cook = cooks_in_process
 
     @classmethod
-    def from_folder(cls, folder: Path, progress: Progress | None = None) -> Importer:
+    def from_folder(cls, folder: Path, progress: Progress | None = None,
+                    workers: int = 0) -> Importer:  # fmt: skip
         manifest = reader.read_manifest(folder)
-        return cls(manifest.source, folder_sources(folder), progress=progress)
+        return cls(manifest.source, folder_sources(folder), progress=progress, workers=workers)
 
     # -- the source-id map ----------------------------------------------------------
 
@@ -129,7 +131,6 @@ class Importer:
         db.session.add(
             ImportedRecord(source=self.source, kind=kind, source_id=source_id, local_id=local_id)
         )
-        self._remembered.setdefault(kind, {})[source_id] = local_id
 
     def _post_ids(self, values: list[str]) -> dict[str, int]:
         """Local posts for references: a post's id, "topic:T", or (shared ids) a question's."""
@@ -143,7 +144,8 @@ class Importer:
     # -- the run --------------------------------------------------------------------
 
     def run(self) -> list[FileReport]:
-        reports = [self._import_file(source) for source in self.sources]
+        with cooks(self.workers) as self._cook:
+            reports = [self._import_file(source) for source in self.sources]
         self._recount()
         db.session.commit()
         # Points, badges and leaderboards from the rows, at their original dates.
@@ -151,30 +153,26 @@ class Importer:
         return reports
 
     def _import_file(self, source: RecordSource) -> FileReport:
-        name = source.name
-        report = FileReport(name)
-        handle: Callable[[dict[str, Any], dict[str, dict[str, int]]], bool] = getattr(
-            self, f"_{name}"
-        )
-        refs = _REFERENCES[name]
+        report = FileReport(source.name)
         total = source.count() if self.progress else 0
-        with _bar(self.progress, name, total) as bar:
+        with _bar(self.progress, source.name, total) as bar:
             batch: list[Located] = []
             for item in source.records():
                 batch.append(item)
                 if len(batch) >= BATCH:
-                    self._batch(batch, handle, refs, name, report)
+                    self._batch(source.name, batch, report)
                     bar.update(len(batch))
                     batch = []
             if batch:
-                self._batch(batch, handle, refs, name, report)
+                self._batch(source.name, batch, report)
                 bar.update(len(batch))
         return report
 
-    def _batch(self, batch, handle, refs, name, report) -> None:  # type: ignore[no-untyped-def]
-        """Resolve the batch's references in a few queries, then each record alone."""
+    def _batch(self, name: str, batch: list[Located], report: FileReport) -> None:
+        """Resolve the batch's references in a few queries, check, write, commit."""
         good = [rec for _, rec in batch if isinstance(rec, dict)]
-        known: dict[str, dict[str, int]] = {}
+        refs = _REFERENCES[name]
+        known: bulk.Known = {}
         for field_name, kind in refs.items():
             values = list({str(rec[field_name]) for rec in good if rec.get(field_name) is not None})
             known[field_name] = (
@@ -186,64 +184,98 @@ class Importer:
             if own_kind
             else {}
         )
+        records = []
         for where, record in batch:
             if record is None:
                 report.skipped += 1
-                continue
-            if isinstance(record, RecordError):
+            elif isinstance(record, RecordError):
                 report.errors.append((where, str(record)))
-                continue
-            if own_kind and str(record.get("id")) in done:
+            elif own_kind and str(record.get("id")) in done:
                 report.known += 1
+            else:
+                records.append((where, record))
+        if name in bulk.KINDS:
+            self._write_batch(bulk.KINDS[name], records, known, report)
+        else:
+            self._write_one_by_one(name, records, known, report)
+        db.session.commit()
+
+    def _write_batch(self, kind: bulk.Kind, records: list[tuple[str, dict[str, Any]]],
+                     known: bulk.Known, report: FileReport) -> None:  # fmt: skip
+        lookups = kind.lookups(self, [record for _, record in records], known)
+        plans: list[bulk.Plan] = []
+        seen: set[str] = set()
+        for where, record in records:
+            try:
+                plan = kind.prepare(self, where, record, known, lookups)
+            except (RecordError, AccountError, ForumError) as error:
+                report.errors.append((where, _message(error)))
                 continue
-            self._remembered = {}
+            if plan.source_id and plan.source_id in seen:
+                report.known += 1  # the same record twice in a file
+                continue
+            seen.add(plan.source_id)
+            plans.append(plan)
+            if kind.self_reference:
+                known[kind.self_reference][plan.source_id] = plan
+        if kind.cooked:
+            plans = self._cook_plans(plans, report)
+        try:
+            with db.session.begin_nested():
+                new = kind.write(self, plans)
+        except IntegrityError:
+            new = self._write_each(kind, plans, report)
+            plans = [plan for plan in plans if not plan.refused]
+        report.imported += new
+        report.known += len(plans) - new
+
+    def _cook_plans(self, plans: list[bulk.Plan], report: FileReport) -> list[bulk.Plan]:
+        """Cook the bodies; a body with nothing left once cleaned refuses its record."""
+        cooked = self._cook([plan.body for plan in plans if plan.body is not None])
+        kept = []
+        for plan, (html, search) in zip(plans, cooked, strict=True):
+            if plan.reply_to is not None and plan.reply_to.refused:
+                plan.refused = "reply_to: that post was refused"
+            elif not html.strip():
+                plan.refused = "body: nothing left once cleaned"
+            if plan.refused:
+                report.errors.append((plan.where, plan.refused))
+                continue
+            plan.cooked = (html, search)
+            kept.append(plan)
+        return kept
+
+    def _write_each(self, kind: bulk.Kind, plans: list[bulk.Plan], report: FileReport) -> int:
+        """After the database refused a batch: each record alone, naming the conflicts."""
+        new = 0
+        for plan in plans:
+            plan.local_id = None
+        for plan in plans:
+            try:
+                with db.session.begin_nested():
+                    new += kind.write(self, [plan])
+            except (IntegrityError, RecordError) as error:
+                plan.refused = _message(error)
+                report.errors.append((plan.where, plan.refused))
+        return new
+
+    def _write_one_by_one(self, name: str, records: list[tuple[str, dict[str, Any]]],
+                          known: bulk.Known, report: FileReport) -> None:  # fmt: skip
+        """The smaller files: each record in its own savepoint."""
+        handle = getattr(self, f"_{name}")
+        for where, record in records:
             try:
                 with db.session.begin_nested():
                     imported = handle(record, known)
-            except (RecordError, AccountError, ForumError) as error:
-                message = getattr(error, "message", None) or str(error)
-                report.errors.append((where, str(message)))
+            except (RecordError, AccountError, ForumError, IntegrityError) as error:
+                report.errors.append((where, _message(error)))
                 continue
-            except IntegrityError as error:
-                report.errors.append((where, f"conflicts with existing data ({error.orig})"))
-                continue
-            # Later records of the batch may refer to this one (a reply to a reply).
-            for field_name, kind in refs.items():
-                known[field_name].update(self._remembered.get(kind, {}))
             if imported:
                 report.imported += 1
             else:
                 report.known += 1
-        db.session.commit()
 
     # -- one record of each kind (inside a savepoint; True if something was added) --
-
-    def _members(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        source_id = ident(record)
-        email = text(record, "email", required=False, max_length=254)
-        email = normalize_email(email) if email else _placeholder_email(self.source, source_id)
-        existing = db.session.scalar(select(User).where(func.lower(User.email) == email.lower()))
-        if existing is not None:  # the same person already has an account here: link them
-            self._remember("member", source_id, existing.id)
-            return True
-        role = text(record, "role", required=False) or "member"
-        if role not in ROLES:
-            raise RecordError(f"role: {role!r} is not one of {', '.join(ROLES)}")
-        user = User(
-            username=_free_username(text(record, "username", max_length=64)),
-            email=email,
-            password_hash=None,  # they claim the account with a reset link later
-            role=role,
-            bio=text(record, "bio", required=False, max_length=2000),
-            locale=text(record, "locale", required=False, max_length=8) or None,
-            created_at=moment(record, "created_at"),
-            external_customer_id=text(record, "customer_id", required=False, max_length=64) or None,
-        )
-        user.username_key = user.username.lower()
-        db.session.add(user)
-        db.session.flush()
-        self._remember("member", source_id, user.id)
-        return True
 
     def _categories(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
         source_id = ident(record)
@@ -266,99 +298,9 @@ class Importer:
         self._remember("category", source_id, category.id)
         return True
 
-    def _topics(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        source_id = ident(record)
-        category_id = _ref(record, "category", known)
-        author_id = _ref(record, "author", known)
-        kind = text(record, "kind", required=False) or "question"
-        if kind not in ("question", "discussion"):
-            raise RecordError(f"kind: {kind!r} is not question or discussion")
-        title = text(record, "title", max_length=200).strip()
-        if not title:
-            raise RecordError("title: required")
-        at = moment(record, "created_at")
-        tags = record.get("tags") or []
-        if not isinstance(tags, list):
-            raise RecordError("tags: must be a list")
-        topic = Topic(
-            category_id=category_id, author_id=author_id, kind=kind, title=title,
-            created_at=at, last_posted_at=at, last_poster_id=author_id,
-            pinned=flag(record, "pinned"), locked=flag(record, "locked"),
-            deleted_at=moment(record, "deleted_at", required=False),
-        )  # fmt: skip
-        topic.tags = tags_by_name(parse_tags([str(t) for t in tags]))
-        db.session.add(topic)
-        db.session.flush()
-        post = Post(
-            topic_id=topic.id,
-            author_id=author_id,
-            position=0,
-            created_at=at,
-            deleted_at=topic.deleted_at,
-        )  # a deleted topic's opening post is too
-        _body_into(post, record, title)
-        db.session.add(post)
-        db.session.flush()
-        self._remember("topic", source_id, topic.id)
-        self._remember("post", f"topic:{source_id}", post.id)
-        return True
-
-    def _posts(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        source_id = ident(record)
-        reply_to = record.get("reply_to")
-        reply_to_id = known["reply_to"].get(str(reply_to)) if reply_to not in (None, "") else None
-        if record.get("topic") in (None, "") and reply_to not in (None, ""):
-            # A comment names only the post it is on: it goes in that post's topic.
-            reply_to_id = _ref(record, "reply_to", known)
-            topic_id = db.session.scalar(select(Post.topic_id).where(Post.id == reply_to_id))
-        else:
-            topic_id = _ref(record, "topic", known)
-        author_id = _ref(record, "author", known)
-        at = moment(record, "created_at")
-        position = db.session.scalar(
-            select(func.coalesce(func.max(Post.position), 0) + 1).where(Post.topic_id == topic_id)
-        )
-        post = Post(
-            topic_id=topic_id, author_id=author_id, position=position, created_at=at,
-            reply_to_post_id=reply_to_id, deleted_at=moment(record, "deleted_at", required=False),
-        )  # fmt: skip
-        _body_into(post, record, None)
-        db.session.add(post)
-        db.session.flush()
-        self._remember("post", source_id, post.id)
-        return True
-
-    def _votes(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        post_id = _ref(record, "post", known)
-        if record.get("voter") in (None, ""):
-            return self._anonymous_vote(record, post_id)
-        voter_id = _ref(record, "voter", known)
-        author_id = db.session.scalar(select(Post.author_id).where(Post.id == post_id))
-        if author_id == voter_id:
-            raise RecordError("voter: members do not vote for their own posts here")
-        statement = (
-            insert_for(PostVote)
-            .values(post_id=post_id, user_id=voter_id, created_at=moment(record, "created_at"))
-            .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
-        )
-        return bool(db.session.execute(statement).rowcount)
-
-    def _anonymous_vote(self, record: dict[str, Any], post_id: int) -> bool:
-        """A vote whose voter the source does not name: it counts, under no member."""
-        key = ident(record, required=False)
-        if not key:
-            raise RecordError("id: required for a vote without a voter (it makes it unique)")
-        statement = (
-            insert_for(AnonymousVote)
-            .values(post_id=post_id, created_at=moment(record, "created_at"),
-                    source=self.source, source_key=key)
-            .on_conflict_do_nothing(index_elements=["source", "source_key"])
-        )  # fmt: skip
-        return bool(db.session.execute(statement).rowcount)
-
     def _accepted(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        topic_id = _ref(record, "topic", known)
-        post_id = _ref(record, "post", known)
+        topic_id = bulk.ref(record, "topic", known)
+        post_id = bulk.ref(record, "post", known)
         post_topic = db.session.scalar(select(Post.topic_id).where(Post.id == post_id))
         if post_topic != topic_id:
             raise RecordError("post: that answer is not in this topic")
@@ -370,7 +312,7 @@ class Importer:
         return True
 
     def _badges(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        user_id = _ref(record, "member", known)
+        user_id = bulk.ref(record, "member", known)
         slug = text(record, "badge", max_length=48)
         rule = BY_SLUG.get(slug)
         if rule is None:
@@ -386,7 +328,7 @@ class Importer:
         return bool(db.session.execute(statement).rowcount)
 
     def _signals(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        user_id = _ref(record, "member", known)
+        user_id = bulk.ref(record, "member", known)
         kind = text(record, "kind")
         if kind not in SIGNAL_KINDS:
             raise RecordError(f"kind: {kind!r} is not one of {', '.join(SIGNAL_KINDS)}")
@@ -453,56 +395,10 @@ _REFERENCES: dict[str, dict[str, str]] = {
 _OWN_KIND = {"members": "member", "categories": "category", "topics": "topic", "posts": "post"}
 
 
-def _ref(record: dict[str, Any], name: str, known: dict[str, dict[str, int]]) -> int:
-    """The local id a reference field names; RecordError if it was not imported."""
-    value = record.get(name)
-    if value is None or value == "":
-        raise RecordError(f"{name}: required")
-    local = known.get(name, {}).get(str(value))
-    if local is None:
-        raise RecordError(f"{name}: {value!r} is not imported (missing from its file, or refused)")
-    return local
-
-
-def _body_into(post: Post, record: dict[str, Any], title: str | None) -> None:
-    body = text(record, "body", max_length=BODY_MAX)
-    kind = text(record, "format", required=False) or "markdown"
-    if kind == "markdown":
-        html = cook(body)
-    elif kind == "html":
-        html = clean_html(body)
-    else:
-        raise RecordError(f"format: {kind!r} is not markdown or html")
-    if not html.strip():
-        raise RecordError("body: nothing left once cleaned")
-    post.body_source, post.body_html, post.body_format = body, html, kind
-    words = body if kind == "markdown" else plain_text(html)
-    post.search_text = search_normal_form(f"{title or ''} {words}")
-
-
-def _placeholder_email(source: str, source_id: str) -> str:
-    """An address that can never receive mail (RFC 2606), until the member claims it."""
-    safe = re.sub(r"[^a-z0-9]+", "-", f"{source}-{source_id}".lower()).strip("-")
-    return f"imported+{safe[:200]}@users.invalid"
-
-
-def _free_username(wanted: str) -> str:
-    """The wanted name made valid, with a number added while it is taken."""
-    # Accents dropped rather than the letters ("Élodie" becomes "Elodie").
-    ascii_name = unicodedata.normalize("NFKD", wanted).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "_", ascii_name.strip())[:28].strip("._-") or "member"
-    if len(base) < 3:
-        base = f"{base}_member"[:28]
-    for n in range(0, 10_000):
-        candidate = base if n == 0 else f"{base[:24]}_{n}"
-        try:
-            check_username(candidate)
-        except AccountError:
-            continue
-        taken = db.session.scalar(select(User.id).where(User.username_key == candidate.lower()))
-        if taken is None:
-            return candidate
-    raise RecordError("username: no free name found")
+def _message(error: Exception) -> str:
+    if isinstance(error, IntegrityError):
+        return f"conflicts with existing data ({error.orig})"
+    return str(getattr(error, "message", None) or error)
 
 
 class _NoBar:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from app.badges.models import BadgeAward, LedgerEntry
 from app.core.notifications import Notification
 from app.extensions import db
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
+from app.interchange import bulk, cooking
 from app.interchange import importer as importer_module
 from app.interchange.importer import Importer
 
@@ -126,20 +128,20 @@ def test_bad_records_are_reported_with_file_and_line_and_the_rest_goes_in(app, f
 def test_a_run_stopped_halfway_finishes_without_duplicates(app, folder, monkeypatch):
     monkeypatch.setattr(importer_module, "BATCH", 1)
     calls = {"n": 0}
-    original = Importer._posts
+    posts = bulk.KINDS["posts"]
 
-    def crash_on_second_post(self, record, known):
+    def crash_on_second_post(importer, plans):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("power cut")
-        return original(self, record, known)
+        return posts.write(importer, plans)
 
-    monkeypatch.setattr(Importer, "_posts", crash_on_second_post)
+    monkeypatch.setitem(bulk.KINDS, "posts", replace(posts, write=crash_on_second_post))
     with pytest.raises(KeyboardInterrupt):
         Importer.from_folder(folder).run()
     db.session.rollback()
     assert count(Post) == 2 + 1  # two opening posts and the first reply, committed
-    monkeypatch.setattr(Importer, "_posts", original)
+    monkeypatch.setitem(bulk.KINDS, "posts", posts)
     Importer.from_folder(folder).run()
     assert count(Post) == 6
     assert count(PostVote) == 3
@@ -161,3 +163,26 @@ def test_an_import_beside_deleted_topics_keeps_them_as_they_are(app, folder, mem
     assert run(app, folder).exit_code == 0
     kept = db.session.get(Topic, gone.id, populate_existing=True)
     assert kept.deleted_at is not None and kept.last_posted_at is not None
+
+
+def test_a_conflict_the_checks_cannot_see_refuses_only_its_record(app, folder, make_user):
+    # The brand's customer id is unique: a second member claiming it conflicts in the
+    # database, after the batch was checked. The batch is then written record by record.
+    make_user("already_here").external_customer_id = "CRM-1018"
+    db.session.commit()
+    result = run(app, folder)
+    assert result.exit_code == 1
+    assert f"{folder}/members.jsonl:2: conflicts with existing data" in result.output
+    imported = db.session.scalars(select(User.username).where(User.email.like("%example%")))
+    assert "Marie_Dubois" in set(imported)
+
+
+def test_bodies_cooked_in_worker_processes_are_the_same(app):
+    jobs = [
+        (f"**Bold {n}** and a [link](https://example.com/{n})", "markdown", f"T{n}")
+        for n in range(cooking.POOL_THRESHOLD * 2)
+    ] + [("<p onclick=x>Hi</p>", "html", "")]
+    with cooking.cooks(2) as cook_in_pool:
+        pooled = cook_in_pool(jobs)
+    assert pooled == cooking.in_process(jobs)
+    assert pooled[0][0].startswith("<p><strong>Bold 0</strong>") and "onclick" not in pooled[-1][0]
