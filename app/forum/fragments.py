@@ -145,9 +145,12 @@ def _head(post: Any, author: Any, ctx: PostContext) -> Markup:
     return fragment
 
 
-def _button(url: str, label: str, css: str, pressed: bool | None = None) -> str:
+def _button(url: str, label: str, css: str = "", pressed: bool | None = None) -> str:
+    """A button of the page's one ``actions`` form (its CSRF token): works without
+    JavaScript. The vote button has no class: CSS styles it by its aria-pressed."""
     aria = "" if pressed is None else f' aria-pressed="{"true" if pressed else "false"}"'
-    return f'<button form="post-actions" formaction="{url}" class="{css}"{aria}>{label}</button>'
+    css = f' class="{css}"' if css else ""
+    return f'<button form="actions" formaction="{url}"{css}{aria}>{label}</button>'
 
 
 @lru_cache(maxsize=20_000)
@@ -167,8 +170,8 @@ def _footer(
     parts = ["<footer>"]
     if can_vote:
         label = f"{t['helpful']} · {vote_count}"
-        action, css = ("unvote", "vote on") if voted else ("vote", "vote")
-        parts.append(_button(f"{base}/{action}", label, css, voted))
+        action = "unvote" if voted else "vote"
+        parts.append(_button(f"{base}/{action}", label, pressed=voted))
     else:
         parts.append(f'<span class="votes">{escape(helpful_votes(vote_count))}</span>')
     if accept_action is not None:
@@ -180,7 +183,8 @@ def _footer(
     elif can_restore:
         parts.append(_button(f"{base}/restore", t["restore"], "link"))
     if can_flag:
-        parts.append(f' <a class="flag-link" href="{base}/flag" rel="nofollow">{t["flag"]}</a>')
+        # Members only (logged-out pages never show it), so no rel="nofollow" is needed.
+        parts.append(f' <a href="{base}/flag">{t["flag"]}</a>')
     parts.append("</footer></article>")
     return "".join(parts)
 

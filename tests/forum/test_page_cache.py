@@ -46,7 +46,7 @@ def test_members_are_not_served_the_visitor_copy(client, member, other_member, m
     topic = make_topic(member)
     client.get(f"/t/{topic.id}")
     page = login(other_member).get(f"/t/{topic.id}").text
-    assert "Log out" in page and "post-actions" in page
+    assert "Log out" in page and 'id="actions"' in page
 
 
 def test_restricted_and_deleted_topics_stay_hidden(client, member, moderator, make_topic):
