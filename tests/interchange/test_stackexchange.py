@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
+from app.ambassadors.models import AmbassadorStatus, EngagementScore
 from app.badges.models import LedgerEntry
 from app.extensions import db
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
@@ -92,9 +93,9 @@ def test_a_dump_comes_in_with_its_history(app, dump, client):
         (10, None, "2015-01-28"), (10, None, "2015-01-29"), (10, None, "2015-03-03"),
     ]  # fmt: skip
     db.session.expire_all()
-    # Two answers (1 each), three votes (10 each), one solution (15), and the first
-    # answer to a newcomer's first question (grinder42 joined a month before asking).
-    assert member("Elodie_Barista").points == 2 + 30 + 15 + 5
+    # Two answers and a comment (1 each), three votes (10 each), one solution (15), and
+    # the first answer to a newcomer's first question (grinder42 joined a month before).
+    assert member("Elodie_Barista").points == 3 + 30 + 15 + 5
 
     page = client.get(f"/t/{sour.id}").get_data(as_text=True)
     assert "Under-extraction" in page and "Which beans do you use?" in page
@@ -141,3 +142,26 @@ def test_entity_declarations_are_refused(app, dump):
 def test_a_folder_without_posts_is_not_a_dump(app, tmp_path):
     result = run(app, tmp_path)
     assert result.exit_code == 1 and "Posts.xml: missing" in result.output
+
+
+def test_the_ambassador_job_sees_the_community_as_it_stood_on_a_date(app, dump):
+    run(app, dump)
+    runner = app.test_cli_runner()
+
+    def ambassadors_on(day: str) -> set[str]:
+        result = runner.invoke(args=["jobs", "run", "identify-ambassadors", "--as-of", day,
+                                     "-o", "window_days=60"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        return set(db.session.scalars(
+            select(User.username).join(AmbassadorStatus, AmbassadorStatus.user_id == User.id)
+            .where(AmbassadorStatus.status == "ambassador")
+        ))  # fmt: skip
+
+    # On 2015-02-15 Élodie had written one answer: under the activity floor (3 posts).
+    assert ambassadors_on("2015-02-15") == set()
+    # By 2015-03-10 she had answered twice and commented: the community's top 1%.
+    assert ambassadors_on("2015-03-10") == {"Elodie_Barista"}
+    latest = db.session.scalars(select(EngagementScore).where(
+        EngagementScore.user_id == member("Elodie_Barista").id
+    ).order_by(EngagementScore.run_id.desc())).first()  # fmt: skip
+    assert latest is not None and latest.score > 0
