@@ -46,6 +46,7 @@ class Plan:
     body: tuple[str, str, str] | None = None  # (source, format, title) to cook
     tags: list[str] = field(default_factory=list)
     reply_to: Plan | None = None  # a post of the same batch
+    topic_from_reply: bool = False  # a comment: its topic is the replied post's
     same_as: Plan | None = None  # a member of the same batch with the same email
     existing_id: int | None = None  # a member whose email has an account here
     cooked: tuple[str, str] | None = None  # (safe HTML, search text)
@@ -292,6 +293,7 @@ def prepare_post(importer: Importer, where: str, record: dict[str, Any], known: 
     }  # fmt: skip
     plan = Plan(where, source_id, values, body=_body(record, ""))
     plan.reply_to = reply_to if isinstance(reply_to, Plan) else None
+    plan.topic_from_reply = record.get("topic") in (None, "")
     return plan
 
 

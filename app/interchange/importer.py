@@ -235,8 +235,11 @@ class Importer:
         kept = []
         for plan, (html, search) in zip(plans, cooked, strict=True):
             if plan.reply_to is not None and plan.reply_to.refused:
-                plan.refused = "reply_to: that post was refused"
-            elif not html.strip():
+                if plan.topic_from_reply:
+                    plan.refused = "reply_to: that post was refused"
+                else:
+                    plan.reply_to = None  # a reply to the topic, as when the post is missing
+            if not plan.refused and not html.strip():
                 plan.refused = "body: nothing left once cleaned"
             if plan.refused:
                 report.errors.append((plan.where, plan.refused))

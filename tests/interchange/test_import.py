@@ -186,3 +186,20 @@ def test_bodies_cooked_in_worker_processes_are_the_same(app):
         pooled = cook_in_pool(jobs)
     assert pooled == cooking.in_process(jobs)
     assert pooled[0][0].startswith("<p><strong>Bold 0</strong>") and "onclick" not in pooled[-1][0]
+
+
+def test_a_reply_to_a_refused_post_of_the_same_batch(app, folder):
+    _append(
+        folder / "posts.jsonl",
+        {"id": "9100", "topic": "301", "author": "17", "body": "<script>only</script>",
+         "format": "html", "created_at": "2024-06-05T00:00:00Z"},
+        {"id": "9101", "topic": "301", "author": "18", "body": "Kept, as a reply to the topic.",
+         "reply_to": "9100", "created_at": "2024-06-05T01:00:00Z"},
+        {"id": "9102", "author": "18", "body": "A comment on the refused post: refused.",
+         "reply_to": "9100", "created_at": "2024-06-05T02:00:00Z"},
+    )  # fmt: skip
+    result = run(app, folder)
+    assert f"{folder}/posts.jsonl:5: body: nothing left once cleaned" in result.output
+    assert f"{folder}/posts.jsonl:7: reply_to: that post was refused" in result.output
+    kept = db.session.scalars(select(Post).where(Post.body_source.like("Kept,%"))).one()
+    assert kept.reply_to_post_id is None
