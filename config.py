@@ -34,6 +34,18 @@ class Config:
     # werkzeug's scrypt with its default cost (n=2**15).
     PASSWORD_HASH_METHOD = "scrypt"
     WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still posts
+    # Outgoing mail (password reset links). Without MAIL_SERVER messages are only logged,
+    # which suits one machine in development.
+    MAIL_SERVER = ""
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_FROM = "Tribune <no-reply@localhost>"
+    # A reset link works once, for this many hours; at most so many are sent per hour.
+    PASSWORD_RESET_HOURS = 2
+    PASSWORD_RESETS_PER_HOUR = 3
+    PASSWORD_RESET_LIMIT_PER_IP = "10/hour"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

@@ -230,7 +230,7 @@ def _write(args, url, counts, figures, rate, load) -> None:  # type: ignore[no-u
     seconds = figures["seconds"]
     rows = "\n".join(f"| {name} | {value:.1f} s |" for name, value in seconds.items())
     records = ", ".join(f"{name} {n:,}" for name, n in sorted(counts.items()))
-    title = f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: import of a generated community ({backend})"
+    title = f"Import at scale ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {backend})"
     command = (f".venv/bin/python bench/import_bench.py --members {args.members} "
                f"--posts {args.posts} --workers {args.workers}"
                + (" --database-url ..." if args.database_url else "") + " --write")  # fmt: skip
@@ -249,10 +249,7 @@ def _write(args, url, counts, figures, rate, load) -> None:  # type: ignore[no-u
 
 """
     text = RESULTS.read_text(encoding="utf-8")
-    marker = "\n## "
-    head, _, rest = text.partition(marker)
-    RESULTS.write_text(head + "\n" + section + "## " + rest if rest else text + section,
-                       encoding="utf-8")  # fmt: skip
+    RESULTS.write_text(text.rstrip() + "\n\n" + section, encoding="utf-8")
 
 
 if __name__ == "__main__":

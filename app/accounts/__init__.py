@@ -67,7 +67,12 @@ def load_user(session_id: str) -> Any:
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts import cli, token_views, views
+    from app.accounts import (
+        cli,
+        reset_views,  # noqa: F401  (adds its routes to views.blueprint)
+        token_views,
+        views,
+    )
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
