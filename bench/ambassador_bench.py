@@ -6,9 +6,11 @@ awards + external signals reach ``--events-per-member`` (10 by default: 10,000,0
 1,000,000 members), most of the added ones inside the last 90 days. Then, each in its
 own child process (wall time, peak RSS as VmHWM):
 
-- the floor: one hand-written SQL aggregate (a single GROUP BY per member over a UNION
-  ALL of the window's posts, votes, badge awards, flags and external signals, with the
-  job's weights; see FLOOR_SQL);
+- the floor: one hand-written SQL aggregate that computes every member's score as the
+  job does (a single GROUP BY per member over a UNION ALL of the window's posts, votes,
+  badge awards, flags and external signals, with the job's joins, exclusions, weights
+  and cap; see FLOOR_SQL), without eligibility, ranking or storing anything;
+  ``--legacy-floor`` also times the lighter floor used before (LEGACY_FLOOR_SQL);
 - the job as the product runs it: ``run_job("identify-ambassadors", as_of=...)`` inside
   ``create_app("production", ...)``, as a first run (what earlier runs wrote is deleted
   first, so every selected member is promoted); each SQL statement is timed with
@@ -17,7 +19,7 @@ own child process (wall time, peak RSS as VmHWM):
 Floor and first run alternate for ``--rounds`` rounds (the best of each is kept, so
 the machine's other load falls on both alike), then the job runs once more on the same
 data (second run: statuses already applied). ``--breakdown`` instead times each
-signal's sub-select of the score query alone. The SQLite runs work on a copy.
+table's select of the score query alone. The SQLite runs work on a copy.
 
 Targets: the job within 1.5 times the floor; peak memory under 300 MB.
 
@@ -75,13 +77,98 @@ BADGES = ("first-post", "supporter", "appreciated", "nice-answer", "regular-visi
 # Tables copied from SQLite into PostgreSQL (parents first; FKs are off while copying).
 COPY_TABLES = (*community.TABLES, "badge_awards", "external_signals")
 
-# The floor: one statement, one GROUP BY per member over the window's events, with the
-# job's weights: topics started, answers (+ accepted), replies, helpful votes weighted by
-# the voter's age, active days (distinct days with a post or a vote), badges, upheld
-# flags, external signals. Left out: rescued questions (a look-back per answer), the
-# serial-voting exclusion, one follow per network, the external cap, eligibility and
-# ranking. count(*) and sum() consume every member's row inside the database.
+# The floor: one statement, hand-written, that computes what the job's score query
+# computes for every member, with the same joins, filters, window and default weights
+# (AMBASSADOR_WEIGHTS, new voters 0.25, established after 30 days, external capped at
+# 1.0 x the forum score): one GROUP BY per member over a UNION ALL of
+# - posts joined to topics (live posts in live topics): a topic started 1, a reply in a
+#   discussion 0.5, an answer to someone else's question 2, +15 if accepted, +5 if it
+#   came a day or more after the question and no earlier live answer did (rescued);
+# - helpful votes joined to posts and voters (live posts in live topics, no self vote,
+#   none inside a serial-voting report's window): 3 each, 0.75 from new voters; written
+#   with the job's two rewrites (the topic checked against the deleted topics' ids, the
+#   report look-up only for reported voters), which make it faster, not slower;
+# - active days: distinct days with a post or a vote cast;
+# - badge awards (not revoked, not the job's own) 2, upheld flags 2;
+# - external signals: purchase 1, review 4 x stars/5 (stars clamped to 0..5), referral
+#   6, event 5, and 1 per distinct social network followed;
+# then score = forum + min(external, forum). Its total equals the sum of the scores the
+# job stores (checked). Left out: eligibility (a users join), ranking, storing the rows
+# and everything after (statuses, grants, segments). count(*) and sum() consume every
+# member's row inside the database. On PostgreSQL it runs with JIT off, as the job
+# does (JIT only slows it).
 FLOOR_SQL = """
+SELECT count(*) AS members, sum(score) AS total FROM (
+  SELECT m.forum + CASE WHEN m.external < m.forum THEN m.external ELSE m.forum END AS score
+  FROM (
+    SELECT e.user_id, sum(e.forum) + count(DISTINCT e.day) AS forum,
+           sum(e.external) + count(DISTINCT e.network) AS external
+    FROM (
+      SELECT p.author_id AS user_id,
+             CASE WHEN p.position = 0 THEN 1.0
+                  WHEN t.kind = 'discussion' THEN 0.5
+                  WHEN t.kind <> 'question' OR p.author_id = t.author_id THEN 0.0
+                  ELSE 2.0
+                       + CASE WHEN t.accepted_post_id = p.id THEN 15.0 ELSE 0.0 END
+                       + CASE WHEN {late} >= 1 AND NOT EXISTS (
+                                SELECT 1 FROM posts a
+                                WHERE a.topic_id = p.topic_id AND a.position > 0
+                                  AND a.position < p.position
+                                  AND a.author_id <> t.author_id AND a.deleted_at IS NULL)
+                              THEN 5.0 ELSE 0.0 END
+             END AS forum,
+             0.0 AS external, date(p.created_at) AS day, NULL AS network
+      FROM posts p JOIN topics t ON t.id = p.topic_id
+      WHERE p.created_at > :start AND p.created_at <= :end
+        AND p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL
+      UNION ALL
+      SELECT p.author_id, CASE WHEN {age} >= 30 THEN 3.0 ELSE 0.75 END, 0.0, NULL, NULL
+      FROM post_votes v
+      JOIN posts p ON p.id = v.post_id
+      JOIN users u ON u.id = v.user_id
+      WHERE v.created_at > :start AND v.created_at <= :end AND v.user_id <> p.author_id
+        AND p.deleted_at IS NULL AND p.hidden_at IS NULL
+        AND p.topic_id NOT IN (SELECT id FROM topics WHERE deleted_at IS NOT NULL)
+        AND (v.user_id NOT IN (SELECT voter_id FROM voting_reports WHERE kind = 'serial')
+             OR NOT EXISTS (
+               SELECT 1 FROM voting_reports r
+               WHERE r.voter_id = v.user_id AND r.author_id = p.author_id
+                 AND r.kind = 'serial'
+                 AND v.created_at >= r.window_start AND v.created_at <= r.window_end))
+      UNION ALL
+      SELECT v.user_id, 0.0, 0.0, date(v.created_at), NULL
+      FROM post_votes v
+      WHERE v.created_at > :start AND v.created_at <= :end
+      UNION ALL
+      SELECT b.user_id, 2.0, 0.0, NULL, NULL
+      FROM badge_awards b
+      WHERE b.awarded_at > :start AND b.awarded_at <= :end AND b.revoked_at IS NULL
+        AND b.badge NOT IN ('ambassador', 'helper')
+      UNION ALL
+      SELECT f.flagger_id, 2.0, 0.0, NULL, NULL
+      FROM flags f
+      WHERE f.status = 'upheld' AND f.resolved_at > :start AND f.resolved_at <= :end
+      UNION ALL
+      SELECT s.user_id, 0.0,
+             CASE s.kind WHEN 'purchase' THEN 1.0 WHEN 'referral' THEN 6.0
+                         WHEN 'event' THEN 5.0
+                         WHEN 'review' THEN 4.0 * CASE WHEN s.value > 5 THEN 5.0
+                                                       WHEN s.value < 0 THEN 0.0
+                                                       ELSE s.value END / 5.0
+                         ELSE 0.0 END,
+             NULL,
+             CASE WHEN s.kind = 'social_follow' THEN s.source END
+      FROM external_signals s
+      WHERE s.occurred_at > :start AND s.occurred_at <= :end
+    ) AS e
+    GROUP BY e.user_id
+  ) AS m
+) AS s
+"""
+# The floor used until 2026-12 (kept to compare with): one sum and one count of days,
+# without the votes' topic join, the serial-voting exclusion, rescued questions, one
+# follow per network and the external cap.
+LEGACY_FLOOR_SQL = """
 SELECT count(*) AS members, sum(score) AS total FROM (
   SELECT e.user_id, sum(e.points) + count(DISTINCT e.day) AS score
   FROM (
@@ -126,16 +213,18 @@ SELECT count(*) AS members, sum(score) AS total FROM (
   GROUP BY e.user_id
 ) AS s
 """
-VOTER_AGE = {
-    "sqlite": "julianday(v.created_at) - julianday(u.created_at)",
-    "postgresql": "extract(epoch FROM v.created_at - u.created_at) / 86400",
+DAYS_BETWEEN = {
+    "sqlite": "julianday({later}) - julianday({earlier})",
+    "postgresql": "extract(epoch FROM {later} - {earlier}) / 86400",
 }
 
 
-def floor_sql(url: str) -> str:
-    return FLOOR_SQL.replace(
-        "{age}", VOTER_AGE["sqlite" if url.startswith("sqlite") else "postgresql"]
-    )
+def floor_sql(url: str, legacy: bool = False) -> str:
+    days = DAYS_BETWEEN["sqlite" if url.startswith("sqlite") else "postgresql"]
+    age = days.format(later="v.created_at", earlier="u.created_at")
+    late = days.format(later="p.created_at", earlier="t.created_at")
+    sql = LEGACY_FLOOR_SQL if legacy else FLOOR_SQL
+    return sql.replace("{age}", age).replace("{late}", late)
 
 
 # One measurement in a fresh interpreter; prints its figures as JSON on the last line.
@@ -179,7 +268,9 @@ with app.app_context():
         db.session.rollback()
     baseline = status("VmRSS")
     started = time.perf_counter()
-    if mode == "floor":
+    if mode.startswith("floor"):
+        if engine.dialect.name == "postgresql":
+            db.session.execute(text("SET LOCAL jit = off"))  # as the job does
         start = at - timedelta(days=90)
         if engine.dialect.name == "sqlite":
             bounds = [x.strftime("%Y-%m-%d %H:%M:%S.%f") for x in (start, at)]
@@ -189,17 +280,19 @@ with app.app_context():
         result = {"members": row[0], "total": round(float(row[1] or 0), 1)}
         db.session.rollback()
     elif mode == "breakdown":
-        # Each signal's sub-select of the score query alone, consumed by count() and sum()
-        # (an unused amount column would not be computed at all).
+        # Each table's select of the score query alone, consumed by count() and sum()
+        # (an unused column would not be computed at all).
         from sqlalchemy import func, select
-        from app.ambassadors.scoring import SIGNALS, ScoreParams, _sources
+        from app.ambassadors.scoring import ScoreParams, _rows
         result = {}
-        for name, source in zip(SIGNALS, _sources(ScoreParams.from_config(at)), strict=True):
+        names = ("posts", "votes_received", "votes_cast", "badges", "flags", "external")
+        for name, (source, _) in zip(names, _rows(ScoreParams.from_config(at)), strict=True):
             rows = source.subquery()
-            query = select(func.count(), func.sum(rows.c.amount))
+            query = select(func.count(), func.sum(rows.c.amount + rows.c.code),
+                           func.count(rows.c.day), func.count(rows.c.follow_source))
             began = time.perf_counter()
-            count, total = db.session.execute(query).one()
-            result[name] = {"seconds": round(time.perf_counter() - began, 2), "members": count,
+            count, total, _, _ = db.session.execute(query).one()
+            result[name] = {"seconds": round(time.perf_counter() - began, 2), "rows": count,
                             "amount": round(float(total or 0), 1)}  # fmt: skip
         db.session.rollback()
     else:
@@ -584,8 +677,9 @@ def measure(url: str, mode: str, label: str, as_of: int, timeout: float) -> Meas
     """Run the floor or the job in a child process; its peak memory is its own."""
     print(f"  {label}...", flush=True)
     load = load_average()
+    sql = floor_sql(url, legacy=mode == "floor-legacy")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, url, mode, str(as_of), floor_sql(url)],
+        [sys.executable, "-c", CHILD, url, mode, str(as_of), sql],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -682,6 +776,9 @@ def bench_size(args: argparse.Namespace, members: int) -> SizeRun:
             run.measures.append(
                 measure(url, "floor", f"floor (round {attempt})", as_of, args.timeout)
             )
+            if args.legacy_floor:
+                label = f"legacy floor (round {attempt})"
+                run.measures.append(measure(url, "floor-legacy", label, as_of, args.timeout))
             reset(url)
             run.measures.append(
                 measure(url, "job", f"job, first run (round {attempt})", as_of, args.timeout)
@@ -726,12 +823,16 @@ def report(runs: list[SizeRun]) -> str:
         "",
         "`bench/ambassador_bench.py`: the `identify-ambassadors` job as the product runs it",
         '(`run_job` in `create_app("production")`, 90-day window, `as_of` = the generation',
-        "time) against the floor, one hand-written SQL aggregate over the same window's",
-        "events (one GROUP BY per member over posts joined to topics, votes joined to posts",
-        "and voters, badge awards, flags, external signals; see `FLOOR_SQL`). Each run in a",
-        "fresh child process, wall time, peak RSS as VmHWM. Floor and job first run",
-        "alternate (rounds; the job's rows are deleted before each first run), the best of",
-        "each is kept; then a second job run on the same data (statuses already applied).",
+        "time) against the floor, one hand-written SQL aggregate that computes every",
+        "member's score as the job does (one GROUP BY per member over the window's posts",
+        "joined to topics, votes joined to posts and voters, badge awards, flags and",
+        "external signals, with the job's exclusions, rescues, follows and cap; its total",
+        "equals the sum of the stored scores; no eligibility, ranking or storing; see",
+        '`FLOOR_SQL`; PostgreSQL with JIT off, as the job). "legacy floor": the lighter',
+        "one used before (`LEGACY_FLOOR_SQL`). Each run in a fresh child process, wall",
+        "time, peak RSS as VmHWM. Floor and job first run alternate (rounds; the job's rows",
+        "are deleted before each first run), the best of each is kept; then a second job",
+        "run on the same data (statuses already applied).",
         "",
         f"- Machine: {info['cores']} cores ({info['cpu']}), {info['memory']} RAM, {info['os']}",
         f"- Python {info['python']}; SQLite {info['sqlite']} (WAL, synchronous=NORMAL)"
@@ -739,8 +840,9 @@ def report(runs: list[SizeRun]) -> str:
         *dict.fromkeys(f"- Command: `{r.command}`" for r in measured),
         "",
         "| members | database | events | in window | floor | job (first run) | ratio | "
-        "job (second run) | ratio | job peak RSS | load | ratio ≤ 1.5 | peak < 300 MB |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "job (second run) | ratio | job peak RSS | load | ratio ≤ 1.5 | peak < 300 MB | "
+        "legacy floor | ratio to it |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|---:|---:|",
     ]
     for r in runs:
         floor = r.best("floor")
@@ -756,7 +858,12 @@ def report(runs: list[SizeRun]) -> str:
             f"{floor.seconds:,.1f} s | {first.seconds:,.1f} s | {ratio1:.2f} | "
             f"{second.seconds:,.1f} s | {ratio2:.2f} | {peak:,.0f} MB | {loads} | "
             f"{'met' if max(ratio1, ratio2) <= TARGET_RATIO else '**missed**'} | "
-            f"{'met' if peak < TARGET_PEAK_MB else '**missed**'} |"
+            f"{'met' if peak < TARGET_PEAK_MB else '**missed**'} | "
+            + (
+                f"{legacy.seconds:,.1f} s | {first.seconds / legacy.seconds:.2f} |"
+                if (legacy := r.best("floor-legacy"))
+                else "- | - |"
+            )
         )
     lines += [
         "",
@@ -840,8 +947,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the SQLite work copy")
     parser.add_argument("--build-only", action="store_true", help="build the data, measure nothing")
     parser.add_argument(
-        "--breakdown", action="store_true", help="only time each signal's sub-select alone"
+        "--breakdown", action="store_true", help="only time each table's select alone"
     )
+    parser.add_argument(
+        "--legacy-floor", action="store_true",
+        help="also time the floor used until 2026-12 (LEGACY_FLOOR_SQL) in each round",
+    )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2, help="floor and first runs, interleaved")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds per measurement")
     parser.add_argument("--combine", type=Path, nargs="*", default=[], help="saved runs to add")

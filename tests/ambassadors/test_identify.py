@@ -14,7 +14,7 @@ from app.core.events import commit
 from app.core.notifications import Notification
 from app.core.permissions import HELPER_CAPABILITIES
 from app.extensions import db
-from app.forum.models import Post
+from app.forum.models import Post, Topic
 
 
 def status(user) -> str:
@@ -353,6 +353,40 @@ def test_serial_votes_reported_by_the_nightly_check_do_not_count(app, community,
     commit()
     run = run_identify()
     assert _score_of(run, author).helpful_votes == 0
+
+
+def test_votes_count_unless_their_topic_is_deleted_or_a_serial_report_covers_them(
+    app, community, run_identify
+):
+    from app.badges.models import VotingReport
+
+    author = community.member("author", answers=4, votes=1, days_ago=5)
+    other = community.member("other_author", answers=3, votes=1, days_ago=5)
+    voter = community.voters(1)[0]
+    posts = db.session.scalars(
+        select(Post).where(Post.author_id == author.id).order_by(Post.id)
+    ).all()
+    db.session.get(Topic, posts[0].topic_id).deleted_at = community.now - timedelta(days=1)
+    # The voter was reported, for this author, but in a window before these votes, and
+    # for the other author over these votes' days.
+    db.session.add_all(
+        [
+            VotingReport(
+                kind="serial", voter_id=voter.id, author_id=author.id, votes=3,
+                window_start=community.now - timedelta(days=40),
+                window_end=community.now - timedelta(days=30), report_key="serial:old",
+            ),
+            VotingReport(
+                kind="serial", voter_id=voter.id, author_id=other.id, votes=3,
+                window_start=community.now - timedelta(days=6), window_end=community.now,
+                report_key="serial:other",
+            ),
+        ]
+    )  # fmt: skip
+    commit()
+    run = run_identify()
+    assert _score_of(run, author).helpful_votes == 3  # the deleted topic's vote is out
+    assert _score_of(run, other).helpful_votes == 0
 
 
 def test_answering_a_question_that_waited_a_day_counts_as_a_rescue(app, community, run_identify):
