@@ -130,6 +130,8 @@ class Config:
     # A vote from an account younger than this (at voting time) weighs NEW_VOTER_WEIGHT.
     AMBASSADOR_ESTABLISHED_DAYS = 30
     AMBASSADOR_NEW_VOTER_WEIGHT = 0.25
+    # An imported vote without a voter (Stack Exchange dumps) counts this much.
+    AMBASSADOR_ANONYMOUS_VOTE_WEIGHT = 0.5
     # Points per unit of each signal. Forum signals first, then those from outside the
     # forum; a review counts in five-star units (a 4-star review is 0.8).
     AMBASSADOR_WEIGHTS = {

@@ -35,7 +35,7 @@ from app.accounts.models import User
 from app.ambassadors.models import ExternalSignal
 from app.badges.models import BadgeAward, VotingReport
 from app.core.sql import days_between
-from app.forum.models import Post, PostVote, Topic
+from app.forum.models import AnonymousVote, Post, PostVote, Topic
 from app.moderation.models import Flag
 
 FORUM_SIGNALS = (
@@ -73,6 +73,7 @@ class ScoreParams:
     established_days: int
     new_voter_weight: float
     min_posts: int
+    anonymous_vote_weight: float = 0.5
 
     @property
     def start(self) -> datetime:
@@ -90,6 +91,7 @@ class ScoreParams:
             established_days=int(config["AMBASSADOR_ESTABLISHED_DAYS"]),
             new_voter_weight=float(config["AMBASSADOR_NEW_VOTER_WEIGHT"]),
             min_posts=int(config["AMBASSADOR_MIN_POSTS"]),
+            anonymous_vote_weight=float(config["AMBASSADOR_ANONYMOUS_VOTE_WEIGHT"]),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,6 +102,7 @@ class ScoreParams:
             "established_days": self.established_days,
             "new_voter_weight": self.new_voter_weight,
             "min_posts": self.min_posts,
+            "anonymous_vote_weight": self.anonymous_vote_weight,
         }
 
 
@@ -217,6 +220,17 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
         .where(Post.topic_id.not_in(deleted_topics))
         .where(PostVote.user_id != Post.author_id, not_serial)
     )
+    # Imported votes without a voter (Stack Exchange): neither the voter's age nor serial
+    # voting can be checked, so they weigh ANONYMOUS_VOTE_WEIGHT.
+    anonymous_votes = (
+        _row(Post.author_id, literal_column(str(VOTE)),
+             amount=literal(p.anonymous_vote_weight))
+        .select_from(AnonymousVote)
+        .join(Post, Post.id == AnonymousVote.post_id)
+        .where(_in_window(AnonymousVote.created_at, p))
+        .where(Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+        .where(Post.topic_id.not_in(deleted_topics))
+    )  # fmt: skip
     votes_cast = _row(PostVote.user_id, _NONE, day=func.date(PostVote.created_at)).where(
         _in_window(PostVote.created_at, p)
     )
@@ -248,6 +262,7 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
     return [
         (posts, Post.author_id),
         (votes_received, Post.author_id),
+        (anonymous_votes, Post.author_id),
         (votes_cast, PostVote.user_id),
         (badges, BadgeAward.user_id),
         (flags, Flag.flagger_id),

@@ -164,4 +164,5 @@ def test_the_ambassador_job_sees_the_community_as_it_stood_on_a_date(app, dump):
     latest = db.session.scalars(select(EngagementScore).where(
         EngagementScore.user_id == member("Elodie_Barista").id
     ).order_by(EngagementScore.run_id.desc())).first()  # fmt: skip
-    assert latest is not None and latest.score > 0
+    # Her three up-votes count, without voters, at the anonymous weight (0.5 each).
+    assert latest is not None and latest.helpful_votes == 1.5
