@@ -42,8 +42,9 @@ class EngagementScore(db.Model):
 
     __tablename__ = "engagement_scores"
     __table_args__ = (
+        # Rows are read by run (the ranking) or by run and member (the primary key);
+        # every other index would be updated for each of the job's rows every night.
         Index("ix_engagement_scores_run_rank", "run_id", "rank"),
-        Index("ix_engagement_scores_user", "user_id", "run_id"),
     )
 
     # No foreign keys, on purpose: the job writes these rows in one INSERT ... SELECT
