@@ -352,24 +352,23 @@ def prepare_vote(importer: Importer, where: str, record: dict[str, Any], known: 
 
 
 def write_votes(importer: Importer, plans: list[Plan]) -> int:
-    new = 0
     named = [p.values for p in plans if "user_id" in p.values]
-    if named:
-        statement = (
-            insert_for(PostVote)
-            .on_conflict_do_nothing(index_elements=["post_id", "user_id"])
-            .returning(PostVote.post_id)
-        )
-        new += len(db.session.execute(statement, named).all())
     anonymous = [p.values for p in plans if "source_key" in p.values]
-    if anonymous:
-        statement = (
-            insert_for(AnonymousVote)
-            .on_conflict_do_nothing(index_elements=["source", "source_key"])
-            .returning(AnonymousVote.id)
-        )
-        new += len(db.session.execute(statement, anonymous).all())
-    return new
+    return _insert_new(PostVote, ["post_id", "user_id"], named) + _insert_new(
+        AnonymousVote, ["source", "source_key"], anonymous
+    )
+
+
+def _insert_new(model: Any, unique: list[str], rows: list[dict[str, Any]]) -> int:
+    """Insert the rows not already there (by ``unique``); returns how many went in."""
+    if not rows:
+        return 0
+    statement = (
+        insert_for(model)
+        .on_conflict_do_nothing(index_elements=unique)
+        .returning(getattr(model, unique[0]))
+    )
+    return len(db.session.execute(statement, rows).all())
 
 
 def no_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
