@@ -223,7 +223,7 @@ class Importer:
         try:
             with db.session.begin_nested():
                 new = kind.write(self, plans)
-        except IntegrityError:
+        except (IntegrityError, RecordError):  # a conflict, or no free username left
             new = self._write_each(kind, plans, report)
             plans = [plan for plan in plans if not plan.refused]
         report.imported += new
