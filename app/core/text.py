@@ -109,6 +109,24 @@ def search_normal_form(text: str) -> str:
     return " ".join(re.sub(r"[\W_]+", " ", stripped).split())
 
 
+def render_body(
+    body: str,
+    body_format: str,
+    title: str = "",
+    resolve_mentions: MentionResolver | None = None,
+) -> tuple[str, str]:
+    """A post's body as pages show it and as search indexes it: (safe HTML, search text).
+
+    Markdown is cooked; an HTML body (imported) goes through the same sanitizer.
+    """
+    if body_format == "html":
+        html = clean_html(body)
+        words = plain_text(html)
+    else:
+        html, words = cook(body, resolve_mentions), body
+    return html, search_normal_form(f"{title} {words}")
+
+
 def excerpt(cooked_html: str, length: int = 200) -> str:
     text = plain_text(cooked_html)
     if len(text) <= length:

@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
 from app.core.permissions import CAPABILITIES
-from app.core.text import clean_html, cook, find_mentions, plain_text, search_normal_form
+from app.core.text import find_mentions, render_body
 from app.core.urls import path_for
 from app.extensions import db
 from app.forum.models import (
@@ -150,13 +150,10 @@ def mentioned_user_ids(source: str) -> list[int]:
 
 def _cook_into(post: Post, body: str, title: str | None) -> None:
     post.body_source = body
-    if post.body_format == "html":  # an imported HTML body stays HTML when edited
-        post.body_html = clean_html(body)
-        words = plain_text(post.body_html)
-    else:
-        post.body_html = cook(body, _mention_links)
-        words = body
-    post.search_text = search_normal_form(f"{title or ''} {words}")
+    # An imported HTML body stays HTML when edited.
+    post.body_html, post.search_text = render_body(
+        body, post.body_format or "markdown", title or "", _mention_links
+    )
 
 
 def touch_topic(topic_id: int) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from app.core.text import clean_html, cook, plain_text, search_normal_form
+from app.core.text import render_body
 
 # Below this many bodies a batch is cooked in the importing process (no round trip).
 POOL_THRESHOLD = 64
@@ -20,12 +20,7 @@ Cooked = tuple[str, str]  # (safe HTML, search text)
 def cook_body(job: Job) -> Cooked:
     """A body as a new post's would be: sanitized HTML and its search normal form."""
     body, body_format, title = job
-    if body_format == "markdown":
-        html, words = cook(body), body
-    else:
-        html = clean_html(body)
-        words = plain_text(html)
-    return html, search_normal_form(f"{title} {words}")
+    return render_body(body, body_format, title)
 
 
 class Cook(Protocol):
