@@ -4,7 +4,6 @@ never had one, set it. A link works once, for PASSWORD_RESET_HOURS, and is store
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -13,16 +12,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from app.accounts.models import PasswordReset, User
-from app.accounts.services import AccountError, check_password_rules, hash_password
+from app.accounts.services import AccountError, check_password_rules, get_by_login, hash_password
+from app.accounts.tokens import digest
 from app.core.clock import now_utc
 from app.extensions import db
 
 UNDELIVERABLE = "@users.invalid"  # imported members without an address (RFC 2606)
 INVALID_LINK = _l("This link is invalid, used or expired. Ask for a new one.")
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def request_reset(email: str) -> tuple[User, str] | None:
@@ -33,7 +29,7 @@ def request_reset(email: str) -> tuple[User, str] | None:
     address = email.strip().lower()
     if not address or address.endswith(UNDELIVERABLE):
         return None
-    user = db.session.scalar(select(User).where(func.lower(User.email) == address))
+    user = get_by_login(address)  # emails are stored in lower case
     if user is None or not user.active:
         return None
     now = now_utc()
@@ -46,14 +42,14 @@ def request_reset(email: str) -> tuple[User, str] | None:
         return None  # someone is filling this member's mailbox
     token = secrets.token_urlsafe(32)
     hours = current_app.config["PASSWORD_RESET_HOURS"]
-    db.session.add(PasswordReset(user_id=user.id, token_hash=_digest(token), created_at=now,
+    db.session.add(PasswordReset(user_id=user.id, token_hash=digest(token), created_at=now,
                                  expires_at=now + timedelta(hours=hours)))  # fmt: skip
     return user, token
 
 
 def valid_reset(token: str) -> PasswordReset | None:
-    digest = _digest(token)
-    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == digest))
+    stored = digest(token)
+    reset = db.session.scalar(select(PasswordReset).where(PasswordReset.token_hash == stored))
     if reset is None or reset.used_at is not None or reset.expires_at <= now_utc():
         return None
     return reset

@@ -25,7 +25,8 @@ NAME_MAX_LENGTH = 80
 LAST_USED_RESOLUTION_SECONDS = 60
 
 
-def _digest(token: str) -> str:
+def digest(token: str) -> str:
+    """How a secret is stored: its SHA-256 (API tokens, password reset links)."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -41,7 +42,7 @@ def create_token(name: str, created_by: User | None) -> tuple[ApiToken, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
     token = ApiToken(
         name=name,
-        token_hash=_digest(secret),
+        token_hash=digest(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         created_by_id=created_by.id if created_by else None,
     )
@@ -66,7 +67,7 @@ def authenticate(secret: str) -> ApiToken | None:
     """The active token with this secret (its last use noted), or None. Commits a use."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
     if token is None or token.revoked_at is not None:
         return None
     now = now_utc()
