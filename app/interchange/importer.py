@@ -127,11 +127,6 @@ class Importer:
         )
         return {source_id: local_id for source_id, local_id in rows}
 
-    def _remember(self, kind: str, source_id: str, local_id: int) -> None:
-        db.session.add(
-            ImportedRecord(source=self.source, kind=kind, source_id=source_id, local_id=local_id)
-        )
-
     def _post_ids(self, values: list[str]) -> dict[str, int]:
         """Local posts for references: a post's id, "topic:T", or (shared ids) a question's."""
         found = self._local_ids("post", values)
@@ -298,7 +293,7 @@ class Importer:
             )
             db.session.add(category)
             db.session.flush()
-        self._remember("category", source_id, category.id)
+        bulk.remember(self, "category", [(source_id, category.id)])
         return True
 
     def _accepted(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
