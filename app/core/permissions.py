@@ -12,10 +12,11 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, func, literal_column, or_, select
+from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.clock import now_utc
+from app.core.sql import comma_joined
 from app.core.types import UTCDateTime
 from app.extensions import db
 
@@ -147,14 +148,8 @@ def can(role: str, grants: Iterable[CapabilityGrant], capability: str) -> bool:
 def active_capabilities_query(user_id_column: Any, at: Any, dialect: str) -> Any:
     """A scalar subquery: the member's capabilities from grants active at ``at``, joined
     by commas (the user loader reads them with the member, without a second query)."""
-    column = CapabilityGrant.capability
-    joined = (
-        func.string_agg(column, literal_column("','"))
-        if dialect == "postgresql"
-        else func.group_concat(column, ",")
-    )
     return (
-        select(joined)
+        select(comma_joined(CapabilityGrant.capability, dialect))
         .where(
             CapabilityGrant.user_id == user_id_column,
             or_(CapabilityGrant.expires_at.is_(None), CapabilityGrant.expires_at > at),

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, func
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -47,3 +61,31 @@ def stamp(column: Any) -> Any:
     # SQLite holds the column as text: 'YYYY-MM-DD HH:MM:SS.ffffff'.
     compact = func.replace(func.replace(func.substr(column, 1, 26), "-", ""), ":", "")
     return func.replace(compact, " ", "T")
+
+
+def comma_joined(column: Any, dialect_name: str) -> Any:
+    """The aggregate of a column's values as one comma-separated text (NULL for no rows).
+
+    ``dialect_name`` is passed, not looked up, for statements built once per process."""
+    if dialect_name == "postgresql":
+        return func.string_agg(cast(column, Text), literal_column("','"))
+    return func.group_concat(column, ",")
+
+
+def among_ids(column: Any, name: str, dialect_name: str) -> Any:
+    """``column IN (...)`` over one bound parameter ``name`` holding every id (give it
+    ``ids_value(ids, dialect_name)``).
+
+    An expanding IN binds one parameter per id, and SQLAlchemy rebuilds the statement
+    and processes those fifty parameters on every execution; one array (PostgreSQL) or
+    JSON text (SQLite) costs the same for any number of ids.
+    """
+    if dialect_name == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    ids = select(literal_column("value")).select_from(func.json_each(bindparam(name, type_=String)))
+    return column.in_(ids)
+
+
+def ids_value(ids: Iterable[int], dialect_name: str) -> Any:
+    """The parameter value for among_ids()."""
+    return list(ids) if dialect_name == "postgresql" else json.dumps(list(ids))

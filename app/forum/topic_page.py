@@ -5,6 +5,12 @@ A view first reads that revision, with what decides who may see the topic and wh
 the reader follows it, in one statement; the rest of the page's data (the topic, its
 opening post, tags and a page of answers, as immutable rows) is then taken from a
 per-process cache under a key that holds the revision, or loaded in three statements.
+
+A member's view also needs their votes on the page's posts. Which posts those are is
+known only once the revision is, so the first statement reads the member's votes among
+the posts this page last showed (``recent_post_ids``): when the page still shows those,
+as it does until the next change, the votes come with the revision, and only otherwise
+are they read again (``queries.my_votes``).
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
+from app.core.sql import among_ids, comma_joined, ids_value
 from app.extensions import db
 from app.forum import queries
-from app.forum.models import Category, Post, Tag, Topic, TopicFollow, topic_tags
+from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,20 @@ class TopicMeta:
     following: bool
     # A topic merged into another is deleted and opens that one.
     merged_into: int | None = None
+    # The reader's votes among the posts ``votes_among``, read with the revision.
+    votes_among: tuple[int, ...] = ()
+    votes: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class PageView:
+    """Which page of a topic, in which order, for readers with which rights."""
+
+    topic_id: int
+    order: str
+    page: int
+    per_page: int
+    include_deleted: bool
 
 
 @dataclass(frozen=True)
@@ -82,38 +103,75 @@ class TopicPageData:
 
 
 @cache
-def _meta_statement() -> Select[Any]:
-    """Built once per process: every view of every topic page runs it."""
+def _meta_statement(dialect: str, with_votes: bool) -> Select[Any]:
+    """Built once per process and backend: every view of every topic page runs it."""
     following = (
         select(TopicFollow.following)
         .where(TopicFollow.topic_id == Topic.id, TopicFollow.user_id == bindparam("user_id"))
         .scalar_subquery()
     )
-    return (
-        select(
-            Topic.revision,
-            Topic.deleted_at.is_not(None),
-            Category.required_capability,
-            following,
-            Topic.duplicate_of_id,
+    columns: list[Any] = [
+        Topic.revision,
+        Topic.deleted_at.is_not(None),
+        Category.required_capability,
+        following,
+        Topic.duplicate_of_id,
+    ]
+    if with_votes:
+        votes = select(comma_joined(PostVote.post_id, dialect)).where(
+            PostVote.user_id == bindparam("user_id"),
+            among_ids(PostVote.post_id, "post_ids", dialect),
         )
+        columns.append(votes.scalar_subquery())
+    return (
+        select(*columns)
         .join(Category, Category.id == Topic.category_id)
         .where(Topic.id == bindparam("topic_id"))
     )
 
 
-def meta(topic_id: int, user_id: int | None) -> TopicMeta | None:
-    """Revision, visibility and the reader's follow, in one statement."""
+def meta(topic_id: int, user_id: int | None, votes_among: tuple[int, ...] = ()) -> TopicMeta | None:
+    """Revision, visibility, the reader's follow and their votes among ``votes_among``
+    (post ids), in one statement."""
+    with_votes = bool(user_id and votes_among)
+    parameters: dict[str, Any] = {"topic_id": topic_id, "user_id": user_id or 0}
+    dialect = db.engine.dialect.name
+    if with_votes:
+        parameters["post_ids"] = ids_value(votes_among, dialect)
+    statement = _meta_statement(dialect, with_votes)
     # Through the connection: plain columns need none of the ORM's result machinery.
-    row = (
-        db.session.connection()
-        .execute(_meta_statement(), {"topic_id": topic_id, "user_id": user_id or 0})
-        .first()
-    )
+    row = db.session.connection().execute(statement, parameters).first()
     if row is None:
         return None
     deleted = bool(row[1])
-    return TopicMeta(row[0], deleted, row[2], bool(row[3]), row[4] if deleted else None)
+    votes = (
+        frozenset(int(post_id) for post_id in row[5].split(","))
+        if with_votes and row[5]
+        else frozenset()
+    )
+    return TopicMeta(
+        row[0],
+        deleted,
+        row[2],
+        bool(row[3]),
+        row[4] if deleted else None,
+        votes_among if with_votes else (),
+        votes,
+    )
+
+
+def recent_post_ids(view: PageView) -> tuple[int, ...]:
+    """The posts this page showed when last loaded (at whatever revision), or ()."""
+    cache: PageCache = current_app.extensions["tribune.topic_data"]
+    return cache.get(("recent", view)) or ()
+
+
+def reader_votes(found: TopicMeta, data: TopicPageData, user: Any) -> set[int]:
+    """The reader's votes on the page's posts: those read with the revision when they
+    were read for exactly these posts, else read now."""
+    if found.votes_among == data.post_ids:
+        return set(found.votes)
+    return queries.my_votes(user, list(data.post_ids))
 
 
 def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:
@@ -168,23 +226,26 @@ def _load_topic(topic_id: int) -> tuple[TopicView, Any] | None:
     return topic, row
 
 
-def load(
-    topic_id: int, revision: int, *, order: str, page: int, per_page: int, include_deleted: bool
-) -> TopicPageData | None:
+def load(view: PageView, revision: int) -> TopicPageData | None:
     """The page's data, from the cache when this revision was seen before."""
     cache: PageCache = current_app.extensions["tribune.topic_data"]
-    key = (topic_id, revision, order, page, per_page, include_deleted)
+    key = (view, revision)
     cached = cache.get(key)
     if cached is not None:
         return cached
-    loaded = _load_topic(topic_id)
+    loaded = _load_topic(view.topic_id)
     if loaded is None:
         return None
     topic, opening = loaded
     answers = queries.topic_answers(
-        topic, order=order, page=page, per_page=per_page, include_deleted=include_deleted
+        topic,
+        order=view.order,
+        page=view.page,
+        per_page=view.per_page,
+        include_deleted=view.include_deleted,
     )
     post_ids = (opening.post.id, *(row.post.id for row in answers.items))
     data = TopicPageData(topic=topic, opening=opening, answers=answers, post_ids=post_ids)
     cache.set(key, data)
+    cache.set(("recent", view), post_ids)
     return data

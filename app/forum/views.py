@@ -178,10 +178,20 @@ def _held_message() -> str:
 @blueprint.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id: int, slug: str | None = None) -> Any:
     viewer = _viewer()
-    found = topic_page.meta(topic_id, viewer.id if viewer else None)
+    order = request.args.get("order", "helpful")
+    if order not in queries.ANSWER_ORDERS:
+        order = "helpful"
+    include_deleted = bool(viewer and viewer.can("post.view_deleted"))
+    view = topic_page.PageView(
+        topic_id, order, _page_arg(), current_app.config["POSTS_PER_PAGE"], include_deleted
+    )
+    if viewer is None:
+        found = topic_page.meta(topic_id, None)
+    else:
+        found = topic_page.meta(topic_id, viewer.id, topic_page.recent_post_ids(view))
     if found is not None and found.merged_into is not None:
         return redirect(url_for("forum.topic", topic_id=found.merged_into), 301)
-    if found is None or (found.deleted and not (viewer and viewer.can("post.view_deleted"))):
+    if found is None or (found.deleted and not include_deleted):
         abort(404)
     if not services.can_read(viewer, found.required_capability):
         abort(404)
@@ -194,24 +204,10 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         cached = _page_cache().get(cache_key)
         if cached is not None:
             return cached
-    order = request.args.get("order", "helpful")
-    if order not in queries.ANSWER_ORDERS:
-        order = "helpful"
-    page_number, per_page = _page_arg(), current_app.config["POSTS_PER_PAGE"]
-    include_deleted = bool(viewer and viewer.can("post.view_deleted"))
-    data = topic_page.load(
-        topic_id,
-        found.revision,
-        order=order,
-        page=page_number,
-        per_page=per_page,
-        include_deleted=include_deleted,
-    )
+    data = topic_page.load(view, found.revision)
     if data is None or (data.opening.post.hidden_at is not None and not include_deleted):
         abort(404)
-    my_votes: set[int] = set()
-    if viewer is not None:
-        my_votes = queries.my_votes(viewer, list(data.post_ids))
+    my_votes = topic_page.reader_votes(found, data, viewer) if viewer is not None else set()
     page = render_template(
         "forum/topic.html",
         topic=data.topic,
@@ -221,7 +217,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         my_votes=my_votes,
         following=found.following,
         post_context=PostContext.for_page(data.topic, viewer),
-        answers_key=(topic_id, found.revision, order, page_number, per_page, include_deleted),
+        answers_key=(view, found.revision),
     )
     if cache_key is not None:
         _page_cache().set(cache_key, page)

@@ -97,6 +97,36 @@ def test_members_sharing_a_cached_page_each_see_their_own_buttons(
     assert f'href="/p/{mine.id}/edit"' not in dora.get(f"/t/{topic.id}").text
 
 
+def test_a_members_votes_show_on_each_page_as_the_page_changes(
+    app, member, other_member, make_user, make_topic, make_answer, login
+):
+    """Votes are read with the revision for the posts the page last showed: they must
+    still be this member's, on this page, after votes and new answers change it."""
+    app.config["POSTS_PER_PAGE"] = 2
+    topic = make_topic(member)
+    first, second, third = (make_answer(make_user(), topic, f"Answer {n}") for n in range(3))
+    bruno = login(other_member)
+    page_two = f"/t/{topic.id}?order=date&page=2"
+    for url in (f"/t/{topic.id}?order=date", page_two):
+        bruno.get(url)  # seen once: the next views read votes with the revision
+    assert bruno.post(f"/p/{third.id}/vote").status_code == 302
+    for _ in range(2):
+        shown = bruno.get(page_two).text
+        assert f'formaction="/p/{third.id}/unvote"' in shown
+        assert f'formaction="/p/{first.id}/' not in shown, "page 1's post is not on page 2"
+        assert f'formaction="/p/{first.id}/vote"' in bruno.get(f"/t/{topic.id}?order=date").text
+    dora = login(make_user("dora"))
+    assert f'formaction="/p/{third.id}/vote"' in dora.get(page_two).text, "Bruno's vote only"
+    fourth = make_answer(make_user(), topic, "Answer 3")  # page 2: the third and fourth
+    assert bruno.post(f"/p/{fourth.id}/vote").status_code == 302
+    shown = bruno.get(page_two).text
+    assert f'formaction="/p/{third.id}/unvote"' in shown
+    assert f'formaction="/p/{fourth.id}/unvote"' in shown, "a post the page did not show"
+    assert bruno.post(f"/p/{third.id}/unvote").status_code == 302
+    assert f'formaction="/p/{third.id}/vote"' in bruno.get(page_two).text
+    assert f'formaction="/p/{second.id}/vote"' in bruno.get(f"/t/{topic.id}?order=date").text
+
+
 def test_language_links_refuse_disguised_external_targets(client):
     for target in (
         "/%09/evil.example",
