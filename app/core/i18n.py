@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from flask import (
     Blueprint,
     Flask,
@@ -24,7 +26,18 @@ from app.core.urls import safe_path
 blueprint = Blueprint("i18n", __name__)
 
 
-def select_locale() -> str:
+def select_locale() -> Locale:
+    return _parsed(_locale_code())
+
+
+@lru_cache(maxsize=16)
+def _parsed(code: str) -> Locale:
+    # Flask-Babel parses what the selector returns on every request (a file system
+    # check included) unless it is a Locale already; the codes are a short list.
+    return Locale.parse(code)
+
+
+def _locale_code() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
