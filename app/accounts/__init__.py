@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
@@ -29,6 +29,13 @@ def _member_statement(dialect: str) -> Select[Any]:
         unread_count_query(User.id).label("_unread"),
         active_capabilities_query(User.id, bindparam("now"), dialect).label("_capabilities"),
     ).where(table.c.id == bindparam("user_id"))
+
+
+@cache
+def _user_manager() -> Any:
+    from app.accounts.models import User
+
+    return inspect(User).class_manager
 
 
 def load_user(session_id: str) -> Any:
@@ -58,8 +65,11 @@ def load_user(session_id: str) -> Any:
     if existing is not None:
         user = existing  # already in this session (tests, or a login in this request)
     else:
-        user = User(**{key: value for key, value in row.items() if not key.startswith("_")})
-        make_transient_to_detached(user)
+        # A bare instance filled from the row, as the ORM's own loading does: the
+        # constructor's per-attribute events cost more than the statement.
+        user = _user_manager().new_instance()
+        user.__dict__.update({key: value for key, value in row.items() if not key.startswith("_")})
+        make_transient_to_detached(user)  # then persistent, changes tracked as usual
         db.session.add(user)
     user.unread_notifications = row["_unread"]
     user.granted_capabilities = parse_capabilities(row["_capabilities"])
