@@ -11,7 +11,7 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.forum import cli, fragments, labels, notify, profile, topic_views, views
+    from app.forum import cli, fragments, labels, notify, profile, topic_rows, topic_views, views
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
@@ -27,6 +27,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["render_post"] = fragments.render_post
     app.jinja_env.globals["render_posts"] = fragments.render_posts
     app.extensions["tribune.fragments"] = fragments.FragmentCache()
+    topic_rows.init_app(app)
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.seed_demo)

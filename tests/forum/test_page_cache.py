@@ -180,3 +180,37 @@ def test_two_browsers_of_one_member_each_get_their_own_csrf_token(
     for browser, token in zip(browsers, tokens, strict=True):
         response = browser.client.post(f"/t/{topic.id}/follow", data={"csrf_token": token})
         assert response.status_code == 302
+
+
+def test_topic_lists_show_each_change_at_once(
+    client, member, other_member, moderator, make_topic, make_answer, category
+):
+    """Rows are rendered once per what they show: every change still shows at once."""
+    from app.forum import topic_actions
+
+    topic = make_topic(member, title="Grinder noise", tags="grinder")
+    pages = ("/", f"/c/{category.slug}", "/tags/grinder")
+    for page in pages:
+        shown = client.get(page).text
+        assert "Grinder noise" in shown and "<b>0</b>" in shown
+    answer = make_answer(other_member, topic, "Check the burrs.")
+    services.accept_answer(member, topic, answer)
+    services.edit_post(member, topic_opening(topic), body="It squeaks.", title="Grinder squeak")
+    topic_actions.pin_topic(moderator, topic)
+    topic_actions.retag_topic(moderator, topic, "grinder, burrs")
+    commit()
+    for page in pages:
+        shown = client.get(page).text
+        assert "Grinder squeak" in shown and "Grinder noise" not in shown, page
+        assert "<b>1</b>" in shown and "solved" in shown and "Pinned" in shown, page
+        assert "/tags/burrs" in shown, page
+        assert "(bruno)" in shown, "the latest poster"
+    french = client.get(f"/c/{category.slug}", headers={"Accept-Language": "fr"}).text
+    assert "Épinglé" in french
+
+
+def topic_opening(topic):
+    from app.extensions import db
+    from app.forum.models import Post
+
+    return db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
