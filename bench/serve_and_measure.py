@@ -181,7 +181,7 @@ def create_question() -> Fixture:
     from app.core.events import commit
     from app.core.templating import slugify
     from app.extensions import db
-    from app.forum import services
+    from app.forum import services, solutions, voting
     from app.forum.models import Category
 
     app = create_app()
@@ -220,8 +220,8 @@ def create_question() -> Fixture:
         ]
         for post in answers:
             for voter in rng.sample([*voters, reader], rng.randint(0, 6)):
-                services.vote(voter, post)
-        services.accept_answer(asker, topic, answers[7])
+                voting.vote(voter, post)
+        solutions.accept_answer(asker, topic, answers[7])
         commit()
         fixture = Fixture(
             topic_path=f"/t/{topic.id}/{slugify(topic.title)}",

@@ -32,7 +32,7 @@ from app.core.templating import (
     post_trail_endpoint,
 )
 from app.forum.labels import helpful_votes
-from app.forum.services import may_choose_solution
+from app.forum.solutions import may_choose_solution
 
 MAX_FRAGMENTS = 5000
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -24,7 +22,6 @@ from app.forum.models import (
     Category,
     Post,
     PostRevision,
-    PostVote,
     Tag,
     Topic,
     TopicFollow,
@@ -65,7 +62,8 @@ def can_see_category(user: User | None, category: Category) -> bool:
     return can_read(user, category.required_capability)
 
 
-def _require(user: User, capability: str) -> None:
+def require(user: User, capability: str) -> None:
+    """Raise Forbidden unless ``user`` holds ``capability``."""
     if not user.can(capability):
         raise Forbidden()
 
@@ -279,7 +277,7 @@ def create_topic(
     kind: str = "question",
     tags: str | Iterable[str] = "",
 ) -> Topic:
-    _require(author, "topic.create")
+    require(author, "topic.create")
     if not can_see_category(author, category):
         raise NotFound()
     if kind not in TOPIC_KINDS:
@@ -331,7 +329,7 @@ def _check_can_write_in(user: User, topic: Topic) -> None:
 
 def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None) -> Post:
     """Answer a question or reply in a discussion."""
-    _require(author, "post.create")
+    require(author, "post.create")
     category = db.session.get(Category, topic.category_id)
     if category is None or not can_see_category(author, category):
         raise NotFound()
@@ -433,7 +431,8 @@ def edit_post(
     return post
 
 
-def _unaccept(topic: Topic, actor: User) -> None:
+def clear_solution(topic: Topic, actor: User) -> None:
+    """Take away the question's solution, if any (no rights checked: callers do)."""
     if topic.accepted_post_id is None:
         return
     previous = db.session.get(Post, topic.accepted_post_id)
@@ -497,7 +496,7 @@ def _soft_delete(actor: User, post: Post, topic: Topic) -> None:
         topic.deleted_at = at
     _count_post(topic, post, -1)
     if topic.accepted_post_id == post.id:
-        _unaccept(topic, actor)
+        clear_solution(topic, actor)
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
@@ -515,7 +514,7 @@ def _soft_delete(actor: User, post: Post, topic: Topic) -> None:
 def restore_post(actor: User, post: Post) -> None:
     if post.deleted_at is None:
         return
-    _require(actor, "post.delete_any")
+    require(actor, "post.delete_any")
     topic = db.session.get(Topic, post.topic_id)
     assert topic is not None
     post.deleted_at = None
@@ -533,146 +532,6 @@ def restore_post(actor: User, post: Post) -> None:
         author_id=post.author_id,
         restored_by_id=actor.id,
     )
-
-
-def _votable(voter: User, post: Post) -> Topic:
-    _require(voter, "post.vote")
-    topic = db.session.get(Topic, post.topic_id)
-    if topic is None or post.deleted_at is not None or topic.deleted_at is not None:
-        raise NotFound()
-    if post.author_id == voter.id:
-        raise ForumError(_l("You cannot vote for your own post."), status=403)
-    return topic
-
-
-def vote(voter: User, post: Post) -> bool:
-    """Mark a post helpful; returns False if this member had already voted for it."""
-    topic = _votable(voter, post)
-    at = now_utc()
-    try:
-        with db.session.begin_nested():
-            db.session.add(PostVote(post_id=post.id, user_id=voter.id, created_at=at))
-    except IntegrityError:
-        return False
-    db.session.execute(
-        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + 1)
-    )
-    touch_topic(topic.id)
-    events.queue(
-        events.vote_cast,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        voter_id=voter.id,
-        author_id=post.author_id,
-        is_opening_post=post.is_opening_post,
-        topic_kind=topic.kind,
-        created_at=at,
-    )
-    return True
-
-
-def retract_vote(voter: User, post: Post) -> bool:
-    """Withdraw a helpful vote; returns False if there was none.
-
-    A vote is locked once VOTE_CHANGE_WINDOW_SECONDS have passed, unless the post was
-    edited after the vote (then the voter may want to reconsider).
-    """
-    topic = _votable(voter, post)
-    cast = db.session.get(PostVote, (post.id, voter.id))
-    if cast is None:
-        return False
-    window = timedelta(seconds=current_app.config["VOTE_CHANGE_WINDOW_SECONDS"])
-    edited_since = post.edited_at is not None and post.edited_at > cast.created_at
-    if now_utc() - cast.created_at > window and not edited_since:
-        raise ForumError(
-            _l("Your vote is locked: it can change within 5 minutes, or after the post is edited."),
-            status=409,
-        )
-    removed = db.session.execute(
-        delete(PostVote).where(PostVote.post_id == post.id, PostVote.user_id == voter.id)
-    ).rowcount
-    if not removed:
-        return False
-    db.session.execute(
-        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count - 1)
-    )
-    touch_topic(topic.id)
-    events.queue(
-        events.vote_retracted,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        voter_id=voter.id,
-        author_id=post.author_id,
-        is_opening_post=post.is_opening_post,
-        topic_kind=topic.kind,
-        retracted_at=now_utc(),
-    )
-    return True
-
-
-def is_stale_question(topic: Any, at: datetime | None = None) -> bool:
-    """An unsolved question asked STALE_QUESTION_DAYS ago or more: helpers may solve it."""
-    days = current_app.config["STALE_QUESTION_DAYS"]
-    created = getattr(topic, "created_at", None)
-    return (
-        topic.is_question
-        and topic.accepted_post_id is None
-        and created is not None
-        and created <= (at or now_utc()) - timedelta(days=days)
-    )
-
-
-def may_choose_solution(actor: User, topic: Any) -> bool:
-    """The asker and moderators always; helpers on a question left unsolved."""
-    if actor.id == topic.author_id or actor.can("answer.accept_any"):
-        return True
-    return actor.can("answer.accept_stale") and is_stale_question(topic)
-
-
-def _check_can_accept(actor: User, topic: Topic) -> None:
-    if not topic.is_question:
-        raise ForumError(_l("Only questions have a solution."))
-    if topic.deleted_at is not None:
-        raise NotFound()
-    if not may_choose_solution(actor, topic):
-        raise Forbidden(_l("Only the member who asked can choose the solution."))
-
-
-def accept_answer(actor: User, topic: Topic, post: Post) -> None:
-    """Mark ``post`` as the solution of ``topic``, replacing any earlier one."""
-    _check_can_accept(actor, topic)
-    if post.topic_id != topic.id or post.is_opening_post or post.deleted_at is not None:
-        raise ForumError(_l("That answer is not part of this question."))
-    own_answer = post.author_id == actor.id and actor.id != topic.author_id
-    if own_answer and not actor.can("answer.accept_any"):
-        raise Forbidden(_l("Helpers cannot choose their own answer as the solution."))
-    if topic.accepted_post_id == post.id:
-        return
-    previous_id = topic.accepted_post_id
-    _unaccept(topic, actor)
-    topic.accepted_post_id = post.id
-    touch_topic(topic.id)
-    db.session.flush()
-    events.queue(
-        events.answer_accepted,
-        "forum",
-        topic_id=topic.id,
-        post_id=post.id,
-        answer_author_id=post.author_id,
-        accepted_by_id=actor.id,
-        question_author_id=topic.author_id,
-        previous_post_id=previous_id,
-        accepted_at=now_utc(),
-    )
-
-
-def unaccept_answer(actor: User, topic: Topic) -> None:
-    _check_can_accept(actor, topic)
-    _unaccept(topic, actor)
-    touch_topic(topic.id)
-    db.session.flush()
 
 
 def set_following(user: User, topic: Topic, following: bool) -> None:

@@ -27,7 +27,7 @@ from app.core.events import commit
 from app.core.page_cache import PageCache
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import queries, services, topic_page
+from app.forum import queries, services, solutions, topic_page, voting
 from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
 from app.forum.fragments import PostContext
 from app.forum.models import Post, PostRevision, Tag, Topic
@@ -354,14 +354,14 @@ def _post_action(post_id: int, action: Any, message: str | None = None) -> Any:
 @login_required
 @limiter.limit(_vote_limit, key_func=_user_key)
 def vote(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: services.vote(current_user, p))
+    return _post_action(post_id, lambda p, t: voting.vote(current_user, p))
 
 
 @blueprint.post("/p/<int:post_id>/unvote")
 @login_required
 @limiter.limit(_vote_limit, key_func=_user_key)
 def unvote(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: services.retract_vote(current_user, p))
+    return _post_action(post_id, lambda p, t: voting.retract_vote(current_user, p))
 
 
 @blueprint.post("/p/<int:post_id>/accept")
@@ -369,7 +369,7 @@ def unvote(post_id: int) -> Any:
 def accept(post_id: int) -> Any:
     return _post_action(
         post_id,
-        lambda p, t: services.accept_answer(current_user, t, p),
+        lambda p, t: solutions.accept_answer(current_user, t, p),
         _("Marked as the solution."),
     )
 
@@ -377,7 +377,7 @@ def accept(post_id: int) -> Any:
 @blueprint.post("/p/<int:post_id>/unaccept")
 @login_required
 def unaccept(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: services.unaccept_answer(current_user, t))
+    return _post_action(post_id, lambda p, t: solutions.unaccept_answer(current_user, t))
 
 
 @blueprint.post("/p/<int:post_id>/delete")

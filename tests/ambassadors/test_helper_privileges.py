@@ -12,7 +12,7 @@ from app.core.events import commit
 from app.core.notifications import Notification
 from app.extensions import db
 from app.forum import services as forum
-from app.forum import topic_actions
+from app.forum import solutions, topic_actions
 from app.forum.models import Post, Topic
 from app.moderation import services as moderation
 from app.moderation.models import AuditEntry
@@ -61,7 +61,7 @@ def test_a_helper_solves_a_question_left_unresolved_for_a_week(
     fresh_topic = make_topic(member, title="Asked today")
     answer = make_answer(other_member, fresh_topic)
     with pytest.raises(forum.Forbidden):
-        forum.accept_answer(helper, fresh_topic, answer)
+        solutions.accept_answer(helper, fresh_topic, answer)
     db.session.rollback()
 
     stale = make_topic(member, title="Asked last month")
@@ -70,10 +70,10 @@ def test_a_helper_solves_a_question_left_unresolved_for_a_week(
     good = make_answer(other_member, stale)
     own = make_answer(helper, stale)
     with pytest.raises(forum.Forbidden):
-        forum.accept_answer(helper, stale, own)  # not one's own answer
+        solutions.accept_answer(helper, stale, own)  # not one's own answer
     db.session.rollback()
     stale = db.session.get(Topic, stale.id)
-    forum.accept_answer(helper, stale, good)
+    solutions.accept_answer(helper, stale, good)
     commit()
     assert db.session.get(Topic, stale.id, populate_existing=True).accepted_post_id == good.id
     assert actions() == ["answer.accept"]

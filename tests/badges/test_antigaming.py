@@ -5,7 +5,7 @@ from app.badges.models import LedgerEntry, VotingReport
 from app.core.clock import now_utc
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import voting
 
 
 def test_serial_votes_are_reversed_reported_and_only_once(
@@ -15,9 +15,9 @@ def test_serial_votes_are_reversed_reported_and_only_once(
     answers = [make_answer(other_member, make_topic(make_user())) for _ in range(3)]
     honest = make_answer(other_member, make_topic(make_user()))
     for answer in answers:
-        services.vote(member, answer)
+        voting.vote(member, answer)
         commit()
-    services.vote(make_user("fair"), honest)
+    voting.vote(make_user("fair"), honest)
     commit()
     before = points_of(other_member)
 
@@ -47,7 +47,7 @@ def test_votes_outside_the_window_are_not_serial(
 ):
     app.config["SERIAL_VOTES_THRESHOLD"] = 2
     for _ in range(2):
-        services.vote(member, make_answer(other_member, make_topic(make_user())))
+        voting.vote(member, make_answer(other_member, make_topic(make_user())))
         commit()
     later = now_utc() + timedelta(days=2)
     assert antigaming.reverse_serial_votes(later)["pairs"] == 0
@@ -62,9 +62,9 @@ def test_rings_between_accounts_sharing_an_ip_are_reported_not_punished(
     two = make_user("ring2", registration_ip="198.51.100.7")
     stranger = make_user("stranger", registration_ip="203.0.113.1")
     for _ in range(2):
-        services.vote(one, make_answer(two, make_topic(stranger)))
+        voting.vote(one, make_answer(two, make_topic(stranger)))
         commit()
-        services.vote(stranger, make_answer(one, make_topic(two)))
+        voting.vote(stranger, make_answer(one, make_topic(two)))
         commit()
     earned = points_of(two)
     figures = antigaming.report_voting_rings()

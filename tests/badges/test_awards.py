@@ -8,7 +8,7 @@ from app.badges.models import BadgeAward, MemberVisit
 from app.core.events import commit
 from app.core.notifications import Notification
 from app.extensions import db
-from app.forum import services
+from app.forum import services, solutions, voting
 
 
 def held(user, include_revoked=False):
@@ -41,12 +41,12 @@ def test_instant_badges_in_the_same_request(member, other_member, make_topic, lo
 def test_accepted_answer_and_vote_badges(member, other_member, make_user, make_topic, make_answer):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.accept_answer(member, topic, answer)
+    solutions.accept_answer(member, topic, answer)
     commit()
     assert "solver" in held(other_member) and "scholar" in held(member)
     voters = [make_user() for _ in range(5)]
     for voter in voters:
-        services.vote(voter, answer)
+        voting.vote(voter, answer)
         commit()
     assert "nice-answer" in held(other_member)
     assert all("supporter" in held(voter) for voter in voters)
@@ -63,7 +63,7 @@ def test_repeatable_badges_once_per_post_and_granting_is_idempotent(
         answer = make_answer(other_member, make_topic(member, title=f"Question {n}"))
         answers.append(answer)
         for voter in voters:
-            services.vote(voter, answer)
+            voting.vote(voter, answer)
             commit()
     assert held(other_member).count("nice-answer") == 2
     figures = awards.sweep()
@@ -79,7 +79,7 @@ def test_sweep_backfills_and_category_expertise_is_revoked_when_the_score_falls(
     answer = make_answer(other_member, make_topic(member))
     voters = [make_user(), make_user()]
     for voter in voters:
-        services.vote(voter, answer)
+        voting.vote(voter, answer)
         commit()
     assert "category-expert-bronze" not in held(other_member), "swept, not instant"
     awards.sweep()

@@ -8,7 +8,7 @@ from app.accounts.models import User
 from app.badges.models import LedgerEntry
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import voting
 from app.forum.models import Post, PostVote
 
 THREADS = 20
@@ -26,7 +26,7 @@ def test_the_same_vote_at_once_counts_once(app, member, other_member, make_topic
                 start.wait()
                 voter = db.session.get(User, voter_id)
                 post = db.session.get(Post, answer_id)
-                results.append(services.vote(voter, post))
+                results.append(voting.vote(voter, post))
                 commit()
             except BaseException as error:  # checked below, in the test's thread
                 results.append(error)

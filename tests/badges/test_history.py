@@ -12,7 +12,7 @@ from app.badges.history import rebuild_from_history
 from app.badges.models import BadgeAward, LedgerEntry
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services as forum
+from app.forum import solutions, voting
 from app.forum.models import AnonymousVote, Post, PostVote, Topic
 
 DAY_ONE = datetime(2024, 5, 6, 8, 0, tzinfo=UTC)
@@ -85,8 +85,8 @@ def test_a_rebuild_twice_or_after_live_activity_records_nothing_twice(
     # Live activity goes through the listeners; a rebuild afterwards must not repeat it.
     question = make_topic(asker)
     live_answer = make_answer(answerer, question)
-    forum.vote(voter, live_answer)
-    forum.accept_answer(asker, question, live_answer)
+    voting.vote(voter, live_answer)
+    solutions.accept_answer(asker, question, live_answer)
     commit()
     before = db.session.scalar(select(func.count()).select_from(LedgerEntry))
 

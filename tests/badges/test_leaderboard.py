@@ -4,7 +4,7 @@ from app.badges import leaderboard, points
 from app.badges.points import Award
 from app.core.clock import now_utc
 from app.core.events import commit
-from app.forum import services
+from app.forum import voting
 
 
 def give(user, amount, *, days_ago=0, category_id=None, key=None):
@@ -93,7 +93,7 @@ def test_refresh_is_idempotent(app, make_user):
 
 def test_votes_feed_category_boards(member, other_member, make_topic, make_answer, category):
     answer = make_answer(other_member, make_topic(member))
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     leaderboard.refresh()
     rows, _ = leaderboard.page("week", category.id, 1, 50)

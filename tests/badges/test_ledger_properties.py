@@ -10,7 +10,7 @@ from app.badges.catalogue import BY_SLUG
 from app.badges.models import BadgeAward, LedgerEntry
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import services, solutions, voting
 from app.forum.models import Post, Topic
 from tests.conftest import PASSWORD, empty_database
 
@@ -45,13 +45,13 @@ def _community():
 
 def _apply(action, actor, topic, post, moderator):
     if action == "vote":
-        services.vote(actor, post)
+        voting.vote(actor, post)
     elif action == "retract":
-        services.retract_vote(actor, post)
+        voting.retract_vote(actor, post)
     elif action == "accept":
-        services.accept_answer(actor, topic, post)
+        solutions.accept_answer(actor, topic, post)
     elif action == "unaccept":
-        services.unaccept_answer(actor, topic)
+        solutions.unaccept_answer(actor, topic)
     elif action == "delete":
         services.delete_post(actor, post)
     else:

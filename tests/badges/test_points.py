@@ -8,7 +8,7 @@ from app.badges.points import Award
 from app.core.clock import now_utc
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import services, solutions, voting
 from app.forum.models import Post
 
 
@@ -24,9 +24,9 @@ def test_topic_reply_vote_and_accept_points(
 ):
     topic = make_topic(member)  # +2 topic started
     answer = make_answer(other_member, topic)  # +1 reply, +5 welcomed a newcomer
-    services.vote(member, answer)  # +10 answer voted
+    voting.vote(member, answer)  # +10 answer voted
     commit()
-    services.accept_answer(member, topic, answer)  # +15 accepted, +2 to the asker
+    solutions.accept_answer(member, topic, answer)  # +15 accepted, +2 to the asker
     commit()
     assert entries(member) == [("topic_started", 2), ("accepted_an_answer", 2)]
     assert entries(other_member) == [
@@ -45,7 +45,7 @@ def test_question_votes_earn_five_and_discussion_posts_their_own_rule(
     discussion = make_topic(member, title="Share your latte art", kind="discussion")
     for topic in (question, discussion):
         opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
-        services.vote(other_member, opening)
+        voting.vote(other_member, opening)
         commit()
     assert [e for e in entries(member) if e[0].endswith("voted")] == [
         ("question_voted", 5),
@@ -59,13 +59,13 @@ def test_retracted_vote_and_unaccepted_answer_are_reversed_not_erased(
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
     before = points_of(other_member)
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
-    services.retract_vote(member, answer)
+    voting.retract_vote(member, answer)
     commit()
-    services.accept_answer(member, topic, answer)
+    solutions.accept_answer(member, topic, answer)
     commit()
-    services.unaccept_answer(member, topic)
+    solutions.unaccept_answer(member, topic)
     commit()
     assert points_of(other_member) == before
     reversals = db.session.query(LedgerEntry).filter(LedgerEntry.reverses_id.isnot(None)).all()
@@ -81,7 +81,7 @@ def test_deleting_and_restoring_a_post(
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     earned = points_of(other_member)
     services.delete_post(moderator, answer)
@@ -102,7 +102,7 @@ def test_deleting_a_topic_reverses_its_answers_points(
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
     with pytest.raises(services.Forbidden, match="only be removed by a moderator"):
@@ -117,7 +117,7 @@ def test_no_points_for_accepting_ones_own_answer(member, make_topic, make_answer
     topic = make_topic(member)
     own = make_answer(member, topic)
     before = points_of(member)
-    services.accept_answer(member, topic, own)
+    solutions.accept_answer(member, topic, own)
     commit()
     assert points_of(member) == before
 
@@ -128,11 +128,11 @@ def test_daily_vote_cap(app, member, make_user, make_topic, make_answer, points_
     answer = make_answer(member, topic)
     base = points_of(member)
     for _ in range(4):
-        services.vote(make_user(), answer)
+        voting.vote(make_user(), answer)
         commit()
     assert points_of(member) - base == 25, "10 + 10 + 5 (capped) + 0"
     # Accepted answers are outside the cap.
-    services.accept_answer(make_user("modo", role="moderator"), topic, answer)
+    solutions.accept_answer(make_user("modo", role="moderator"), topic, answer)
     commit()
     assert points_of(member) - base == 40
 
@@ -191,19 +191,19 @@ def test_votes_lock_after_five_minutes_unless_the_post_is_edited(
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     later = now_utc() + timedelta(minutes=6)
     if edited:
         services.edit_post(other_member, answer, body="A better answer")
         answer.edited_at = later - timedelta(seconds=30)
         commit()
-    monkeypatch.setattr("app.forum.services.now_utc", lambda: later)
+    monkeypatch.setattr("app.forum.voting.now_utc", lambda: later)
     if edited:
-        assert services.retract_vote(member, answer) is True
+        assert voting.retract_vote(member, answer) is True
     else:
         with pytest.raises(services.ForumError, match="locked") as caught:
-            services.retract_vote(member, answer)
+            voting.retract_vote(member, answer)
         assert caught.value.status == 409
 
 
@@ -212,13 +212,13 @@ def test_retracting_a_vote_after_delete_and_restore_takes_the_points_back(
 ):
     answer = make_answer(other_member, make_topic(member))
     before = points_of(other_member)
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     services.delete_post(moderator, answer)
     commit()
     services.restore_post(moderator, answer)
     commit()
     assert points_of(other_member) == before + 10
-    services.retract_vote(member, answer)
+    voting.retract_vote(member, answer)
     commit()
     assert points_of(other_member) == before

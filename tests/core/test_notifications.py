@@ -1,7 +1,7 @@
 from app.core.events import commit
 from app.core.notifications import Notification, mark_read
 from app.extensions import db
-from app.forum import services
+from app.forum import services, solutions
 
 
 def messages(user):
@@ -42,7 +42,7 @@ def test_mentions_and_accepted_answer_notify(member, other_member, make_user, ma
     topic = make_topic(member, title="Pods", body="What do you think @gus?")
     answer = services.reply(other_member, topic, body="Ask @gus and @alice")
     commit()
-    services.accept_answer(member, topic, answer)
+    solutions.accept_answer(member, topic, answer)
     commit()
     assert messages(gus) == [
         "alice mentioned you in “Pods”",

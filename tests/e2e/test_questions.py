@@ -18,6 +18,7 @@ from app.accounts.models import User
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
+from app.forum import solutions
 from app.forum.models import Category, Post, Topic
 from tests.e2e.conftest import CATEGORY_NAME, CATEGORY_SLUG, PASSWORD, LiveServer
 
@@ -194,7 +195,7 @@ def test_pages_speak_french_to_a_french_browser(
         )
         answer = forum_services.reply(answerer, topic, body="Maintenez le bouton dix secondes.")
         commit()
-        forum_services.accept_answer(asker, topic, answer)
+        solutions.accept_answer(asker, topic, answer)
         commit()
         topic_path = f"/t/{topic.id}"
         db.session.remove()

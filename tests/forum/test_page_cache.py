@@ -2,7 +2,7 @@
 
 from app.core.events import commit
 from app.core.page_cache import PageCache
-from app.forum import services
+from app.forum import services, solutions, voting
 
 
 def test_visitor_pages_carry_no_cookie_and_no_token(client, member, make_topic):
@@ -18,7 +18,7 @@ def test_changes_show_at_once_to_visitors(client, member, other_member, make_top
     assert "Clean the wand" not in client.get(f"/t/{topic.id}").text
     answer = make_answer(other_member, topic, "Clean the wand")
     assert "Clean the wand" in client.get(f"/t/{topic.id}").text
-    services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     assert "1 helpful vote" in client.get(f"/t/{topic.id}").text
     services.edit_post(other_member, answer, body="Descale the wand")
@@ -83,7 +83,7 @@ def test_members_sharing_a_cached_page_each_see_their_own_buttons(
     topic = make_topic(member)
     mine = make_answer(other_member, topic, "Bruno's answer")
     theirs = make_answer(make_user("carla"), topic, "Carla's answer")
-    services.vote(other_member, theirs)
+    voting.vote(other_member, theirs)
     commit()
     bruno, dora = login(other_member), login(make_user("dora"))
     as_dora = dora.get(f"/t/{topic.id}").text
@@ -194,7 +194,7 @@ def test_topic_lists_show_each_change_at_once(
         shown = client.get(page).text
         assert "Grinder noise" in shown and "<b>0</b>" in shown
     answer = make_answer(other_member, topic, "Check the burrs.")
-    services.accept_answer(member, topic, answer)
+    solutions.accept_answer(member, topic, answer)
     services.edit_post(member, topic_opening(topic), body="It squeaks.", title="Grinder squeak")
     topic_actions.pin_topic(moderator, topic)
     topic_actions.retag_topic(moderator, topic, "grinder, burrs")

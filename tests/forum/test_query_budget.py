@@ -3,7 +3,7 @@
 import pytest
 
 from app.core.events import commit
-from app.forum import services
+from app.forum import services, voting
 
 # The topic's revision, visibility and the reader's follow (the caches' key); then, the
 # first time a revision is seen, the topic with its opening post, its tags and a page of
@@ -28,7 +28,7 @@ def topic_with_answers(app, member, make_user, make_topic):
         for n in range(answers):
             post = services.reply(authors[n % len(authors)], topic, body=f"Answer **{n}**")
             if n % 3 == 0:
-                services.vote(member, post)
+                voting.vote(member, post)
         commit()
         return f"/t/{topic.id}"
 

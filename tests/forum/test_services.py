@@ -1,10 +1,9 @@
 import pytest
 
-from app.core import events
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
-from app.forum.models import Category, Post, PostRevision, PostVote, Topic
+from app.forum import services, solutions
+from app.forum.models import Category, Post, PostRevision, Topic
 from app.forum.services import Forbidden, ForumError, NotFound
 
 
@@ -91,67 +90,12 @@ def test_edit_keeps_revisions_and_checks_rights(member, other_member, moderator,
     assert topic.title == "New title"
 
 
-def test_votes_are_one_per_member_retractable_and_never_on_own_post(
-    member, other_member, make_topic, make_answer
-):
-    topic = make_topic(member)
-    answer = make_answer(other_member, topic)
-    assert services.vote(member, answer) is True
-    assert services.vote(member, answer) is False
-    commit()
-    db.session.refresh(answer)
-    assert answer.vote_count == 1
-    with pytest.raises(ForumError, match="own post"):
-        services.vote(other_member, answer)
-    assert services.retract_vote(member, answer) is True
-    commit()
-    db.session.refresh(answer)
-    assert answer.vote_count == 0 and db.session.query(PostVote).count() == 0
-
-
-def test_accept_answer_by_author_or_moderator_and_change_it(
-    member, other_member, moderator, make_user, make_topic, make_answer
-):
-    topic = make_topic(member)
-    first = make_answer(other_member, topic)
-    second = make_answer(make_user("third"), topic)
-    with pytest.raises(Forbidden):
-        services.accept_answer(other_member, topic, first)
-    sent = []
-
-    def record(sender, **payload):
-        sent.append((payload["post_id"], "accepted"))
-
-    def record_un(sender, **payload):
-        sent.append((payload["post_id"], "unaccepted"))
-
-    events.answer_accepted.connect(record)
-    events.answer_unaccepted.connect(record_un)
-    try:
-        services.accept_answer(member, topic, first)
-        commit()
-        services.accept_answer(moderator, topic, second)
-        commit()
-    finally:
-        events.answer_accepted.disconnect(record)
-        events.answer_unaccepted.disconnect(record_un)
-    assert topic.accepted_post_id == second.id
-    assert sent == [(first.id, "accepted"), (first.id, "unaccepted"), (second.id, "accepted")]
-
-
-def test_discussions_have_no_solution(member, other_member, make_topic, make_answer):
-    topic = make_topic(member, kind="discussion")
-    answer = make_answer(other_member, topic)
-    with pytest.raises(ForumError, match="Only questions"):
-        services.accept_answer(member, topic, answer)
-
-
 def test_deleting_accepted_answer_unaccepts_and_deleting_opening_post_removes_topic(
     member, other_member, make_topic, make_answer, category
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.accept_answer(member, topic, answer)
+    solutions.accept_answer(member, topic, answer)
     commit()
     services.delete_post(other_member, answer)
     commit()

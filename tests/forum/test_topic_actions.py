@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services, topic_actions
+from app.forum import services, solutions, topic_actions, voting
 from app.forum.models import Category, Topic
 from app.moderation.models import AuditEntry
 
@@ -149,8 +149,8 @@ def test_merging_keeps_every_post_vote_and_point(
     make_answer(other_member, keep)
     gone = make_topic(other_member, title="How to descale?")
     answer = make_answer(member, gone)
-    services.vote(other_member, answer)
-    services.accept_answer(other_member, gone, answer)
+    voting.vote(other_member, answer)
+    solutions.accept_answer(other_member, gone, answer)
     commit()
     totals = {u.id: points.ledger_total(u.id) for u in (member, other_member)}
     moved = [post_id for post_id, _ in _positions(gone.id)]

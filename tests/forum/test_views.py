@@ -1,6 +1,6 @@
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import services, solutions, voting
 from app.forum.models import Post, Topic
 
 
@@ -16,7 +16,7 @@ def test_category_filters(client, member, other_member, make_topic, make_answer,
     make_answer(other_member, answered)
     make_topic(member, title="Lonely one")
     solved = make_topic(member, title="Solved one")
-    services.accept_answer(member, solved, make_answer(other_member, solved))
+    solutions.accept_answer(member, solved, make_answer(other_member, solved))
     commit()
     unanswered = client.get("/c/help?filter=unanswered").text
     assert "Lonely one" in unanswered and "Answered one" not in unanswered
@@ -66,8 +66,8 @@ def test_accepted_answer_is_shown_first(
     topic = make_topic(member)
     popular = make_answer(other_member, topic, "Popular answer")
     accepted = make_answer(make_user("carl"), topic, "Accepted answer")
-    services.vote(make_user("dora"), popular)
-    services.accept_answer(member, topic, accepted)
+    voting.vote(make_user("dora"), popular)
+    solutions.accept_answer(member, topic, accepted)
     commit()
     for order in ("helpful", "date"):
         page = client.get(f"/t/{topic.id}?order={order}").text
@@ -80,7 +80,7 @@ def test_answers_sort_by_helpfulness_or_date(
     topic = make_topic(member)
     make_answer(other_member, topic, "Early answer")
     late = make_answer(make_user("carl"), topic, "Late answer")
-    services.vote(member, late)
+    voting.vote(member, late)
     commit()
     helpful = client.get(f"/t/{topic.id}").text
     by_date = client.get(f"/t/{topic.id}?order=date").text

@@ -14,6 +14,7 @@ from app.core.events import commit
 from app.core.scheduler import run_job
 from app.extensions import db
 from app.forum import services as forum
+from app.forum import solutions, voting
 from app.forum.models import AnonymousVote, Post, Topic
 from tests.conftest import empty_database
 
@@ -75,9 +76,9 @@ def test_export_then_import_into_an_empty_tribune_gives_the_same_community(
     question = make_topic(ana, title="Pump noise after descaling", tags="pump, descaling")
     first = make_answer(ben, question, body="Prime the pump: run hot water for 30 s.")
     make_answer(cleo, question, body="Mine did that too, it passes.")
-    forum.vote(ana, first)
-    forum.vote(cleo, first)
-    forum.accept_answer(ana, question, first)
+    voting.vote(ana, first)
+    voting.vote(cleo, first)
+    solutions.accept_answer(ana, question, first)
     commit()
     # Deleted content goes out and comes back deleted; a vote without a voter counts.
     forum.delete_post(cleo, make_answer(cleo, question, body="Sorry, wrong topic."))

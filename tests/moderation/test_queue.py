@@ -6,6 +6,7 @@ from app.core.clock import now_utc
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
+from app.forum import voting
 from app.forum.models import Post
 from app.moderation import services
 from app.moderation.models import AuditEntry, Flag
@@ -82,7 +83,7 @@ def test_delete_upholds_soft_deletes_and_reverses_points(
     before = db.session.get(User, other_member.id).points
     answer = forum_services.reply(other_member, topic, body="Spam spam spam")
     commit()
-    forum_services.vote(member, answer)
+    voting.vote(member, answer)
     commit()
     db.session.expire_all()
     assert db.session.get(User, other_member.id).points > before
