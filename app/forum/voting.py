@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -36,21 +37,7 @@ def vote(voter: User, post: Post) -> bool:
             db.session.add(PostVote(post_id=post.id, user_id=voter.id, created_at=at))
     except IntegrityError:
         return False
-    db.session.execute(
-        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + 1)
-    )
-    touch_topic(topic.id)
-    events.queue(
-        events.vote_cast,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        voter_id=voter.id,
-        author_id=post.author_id,
-        is_opening_post=post.is_opening_post,
-        topic_kind=topic.kind,
-        created_at=at,
-    )
+    _counted(voter, post, topic, 1, events.vote_cast, created_at=at)
     return True
 
 
@@ -76,12 +63,18 @@ def retract_vote(voter: User, post: Post) -> bool:
     ).rowcount
     if not removed:
         return False
+    _counted(voter, post, topic, -1, events.vote_retracted, retracted_at=now_utc())
+    return True
+
+
+def _counted(voter: User, post: Post, topic: Topic, change: int, signal: Any, **when: Any) -> None:
+    """The post's vote count and its topic's revision follow; the event is queued."""
     db.session.execute(
-        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count - 1)
+        update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + change)
     )
     touch_topic(topic.id)
     events.queue(
-        events.vote_retracted,
+        signal,
         "forum",
         post_id=post.id,
         topic_id=topic.id,
@@ -89,6 +82,5 @@ def retract_vote(voter: User, post: Post) -> bool:
         author_id=post.author_id,
         is_opening_post=post.is_opening_post,
         topic_kind=topic.kind,
-        retracted_at=now_utc(),
+        **when,
     )
-    return True
