@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, func, or_, select
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from app.accounts.models import User
 from app.core.permissions import CAPABILITIES
+from app.core.sql import among_ids, ids_value
 from app.extensions import db
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
@@ -158,18 +160,30 @@ def topic_answers(
     return make_page(rows, page, per_page)
 
 
-# Built once: the topic page runs it on every member's view.
-_MY_VOTES = select(PostVote.post_id).where(
-    PostVote.user_id == bindparam("user_id"),
-    PostVote.post_id.in_(bindparam("post_ids", expanding=True)),
-)
+def member_votes_among(dialect: str) -> Any:
+    """Where a vote is the bound ``user_id``'s on one of the bound ``post_ids`` (give
+    it ``app.core.sql.ids_value(ids, dialect)``)."""
+    return and_(
+        PostVote.user_id == bindparam("user_id"),
+        among_ids(PostVote.post_id, "post_ids", dialect),
+    )
+
+
+@cache
+def _my_votes_statement(dialect: str) -> Any:
+    # Built once per backend: the topic page runs it on a member's first view of a page.
+    return select(PostVote.post_id).where(member_votes_among(dialect))
 
 
 def my_votes(user: User, post_ids: list[int]) -> set[int]:
     if not post_ids:
         return set()
+    dialect = db.engine.dialect.name
     # Through the connection: plain columns need none of the ORM's result machinery.
-    result = db.session.connection().execute(_MY_VOTES, {"user_id": user.id, "post_ids": post_ids})
+    result = db.session.connection().execute(
+        _my_votes_statement(dialect),
+        {"user_id": user.id, "post_ids": ids_value(post_ids, dialect)},
+    )
     return set(result.scalars())
 
 

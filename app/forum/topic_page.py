@@ -26,7 +26,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
-from app.core.sql import among_ids, comma_joined, ids_value
+from app.core.sql import comma_joined, ids_value
 from app.extensions import db
 from app.forum import queries
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
@@ -119,8 +119,7 @@ def _meta_statement(dialect: str, with_votes: bool) -> Select[Any]:
     ]
     if with_votes:
         votes = select(comma_joined(PostVote.post_id, dialect)).where(
-            PostVote.user_id == bindparam("user_id"),
-            among_ids(PostVote.post_id, "post_ids", dialect),
+            queries.member_votes_among(dialect)
         )
         columns.append(votes.scalar_subquery())
     return (
