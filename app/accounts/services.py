@@ -10,12 +10,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
 from app.core.permissions import ROLES
+from app.core.sql import savepoint
 from app.core.text import USERNAME_PATTERN
 from app.extensions import db
 
@@ -117,10 +119,7 @@ def create_user(
         raise AccountError(_l("Unknown role."), field="role")
     if password is not None:
         check_password_rules(password, username, email)
-    if get_by_username(username) is not None:
-        raise AccountError(_l("This username is taken."), field="username")
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise AccountError(_l("An account already uses this email."), field="email")
+    _check_free(username, email)
     user = User(
         username=username,
         username_key=username.lower(),
@@ -131,8 +130,14 @@ def create_user(
         registration_ip=registration_ip,
         bio=bio,
     )
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with savepoint():
+            db.session.add(user)
+    except IntegrityError:
+        # Someone took the name or address between the check and the insert (two
+        # sign-ups at once): the loser hears what it would have heard a moment later.
+        _check_free(username, email)
+        raise
     events.queue(
         events.user_registered,
         "accounts",
@@ -142,6 +147,13 @@ def create_user(
         created_at=user.created_at,
     )
     return user
+
+
+def _check_free(username: str, email: str) -> None:
+    if get_by_username(username) is not None:
+        raise AccountError(_l("This username is taken."), field="username")
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise AccountError(_l("An account already uses this email."), field="email")
 
 
 def authenticate(identifier: str, password: str) -> User:

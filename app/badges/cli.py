@@ -6,7 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.badges import history, points
-from app.extensions import db
+from app.badges import verify as ledger_facts
 
 
 @click.group(help="The points ledger.")
@@ -15,22 +15,29 @@ def points_group() -> None:
 
 
 @points_group.command("verify")
-@click.option("--fix", is_flag=True, help="Set every differing total to its ledger sum.")
+@click.option(
+    "--fix", is_flag=True, help="Record what the ledger misses and set totals to their ledgers."
+)
 @with_appcontext
 def verify(fix: bool) -> None:
-    """Recompute every member's total from the ledger and report differences."""
+    """Check the forum's facts against the ledger, and every total against its ledger."""
+    missing = ledger_facts.facts_without_entries(limit=50)
+    for fact, user_id, post_id, key in missing:
+        detail = f", {key}" if key else ""
+        click.echo(f"no ledger entry for a {fact}: member #{user_id}, post {post_id}{detail}")
     wrong = points.mismatched_totals(limit=50)
-    if not wrong:
-        click.echo("Every total matches its ledger.")
-        return
     for user_id, username, cached, ledger in wrong:
         click.echo(f"{username} (#{user_id}): total {cached}, ledger {ledger}")
-    if fix:
-        changed = points.fix_totals()
-        db.session.commit()
-        click.echo(f"Fixed {changed} totals.")
+    if not missing and not wrong:
+        click.echo("Every vote, post and solution has its ledger entries; every total matches.")
         return
-    raise click.ClickException("totals differ from the ledger; run with --fix to repair them")
+    if fix:
+        figures = history.rebuild_from_history()
+        click.echo(f"Recorded {figures['entries']} missing entries; totals set from the ledger.")
+        return
+    raise click.ClickException(
+        "the ledger and the forum disagree; run with --fix to record what is missing"
+    )
 
 
 @points_group.command("rebuild")

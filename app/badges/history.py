@@ -35,7 +35,7 @@ _COLUMNS = (
 _VOTE_ACTIONS = ("question_voted", "answer_voted", "post_voted")
 
 
-def _key(*parts: Any) -> Any:
+def event_key(*parts: Any) -> Any:
     """An event key built in SQL: text parts as they are, columns as text, joined by ':'."""
     pieces = [literal(p) if isinstance(p, str) else cast(p, String) for p in parts]
     joined = pieces[0]
@@ -73,18 +73,20 @@ def _candidates(rules: dict[str, int]) -> Any:
     live_topic = Topic.deleted_at.is_(None)
     live_post = and_(live_topic, Post.deleted_at.is_(None))
     topics = (
-        _row(Topic.author_id, "topic_started", rules, _key("topic", Topic.id), Topic.created_at)
+        _row(
+            Topic.author_id, "topic_started", rules, event_key("topic", Topic.id), Topic.created_at
+        )
         .select_from(Topic)
         .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
         .where(live_topic)
     )
     replies = (
-        _row(Post.author_id, "reply_posted", rules, _key("post", Post.id), Post.created_at)
+        _row(Post.author_id, "reply_posted", rules, event_key("post", Post.id), Post.created_at)
         .select_from(Post)
         .join(Topic, Topic.id == Post.topic_id)
         .where(live_post, Post.position > 0)
     )
-    vote_key = _key("vote", PostVote.post_id, PostVote.user_id, stamp(PostVote.created_at))
+    vote_key = event_key("vote", PostVote.post_id, PostVote.user_id, stamp(PostVote.created_at))
     named_votes = (
         _row(Post.author_id, _vote_action(), rules, vote_key, PostVote.created_at,
              actor_id=PostVote.user_id, capped=True)
@@ -94,7 +96,7 @@ def _candidates(rules: dict[str, int]) -> Any:
         .where(live_post, Post.author_id != PostVote.user_id)
     )  # fmt: skip
     anonymous_votes = (
-        _row(Post.author_id, _vote_action(), rules, _key("anonvote", AnonymousVote.id),
+        _row(Post.author_id, _vote_action(), rules, event_key("anonvote", AnonymousVote.id),
              AnonymousVote.created_at, capped=True)
         .select_from(AnonymousVote)
         .join(Post, Post.id == AnonymousVote.post_id)
@@ -103,7 +105,7 @@ def _candidates(rules: dict[str, int]) -> Any:
     )  # fmt: skip
     # The ledger does not know when an imported answer was accepted: the answer's date
     # stands for it. An acceptance the live listener already recorded is left alone.
-    answer_key = _key("accept", Topic.id, Post.id, "history")
+    answer_key = event_key("accept", Topic.id, Post.id, "history")
     live_acceptance = (
         select(LedgerEntry.id)
         .where(LedgerEntry.post_id == Post.id, LedgerEntry.action == "answer_accepted",
@@ -137,7 +139,7 @@ def _welcomes(rules: dict[str, int]) -> Any:
     )  # fmt: skip
     newcomer_days = current_app.config["NEWCOMER_DAYS"]
     return (
-        _row(Post.author_id, "welcomed_newcomer", rules, _key("welcome", Topic.id),
+        _row(Post.author_id, "welcomed_newcomer", rules, event_key("welcome", Topic.id),
              Post.created_at, actor_id=Topic.author_id)
         .select_from(Topic)
         .join(asker, asker.id == Topic.author_id)

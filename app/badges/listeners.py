@@ -1,7 +1,8 @@
 """Turn forum events into ledger entries and instant badges.
 
-Each handler runs after the forum's commit, in the same request, and commits its own
-work. Event keys make every handler idempotent: the same event twice is one entry.
+Each handler runs inside the transaction of the change that earned the points (see
+app.core.events): a vote and its ledger entry are stored together or not at all. Event
+keys make every handler idempotent: the same event twice is one entry.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from app.badges.models import LedgerEntry
 from app.badges.points import Award
 from app.core import events
 from app.core.clock import now_utc
-from app.core.events import commit
 from app.extensions import db
 from app.forum.models import Post, Topic
 
@@ -49,7 +49,6 @@ def on_vote_cast(sender: str, **p: Any) -> None:
         )
     )
     awards.after_vote(p["voter_id"], p["author_id"], p["post_id"])
-    commit()
 
 
 def on_vote_retracted(sender: str, **p: Any) -> None:
@@ -61,14 +60,15 @@ def on_vote_retracted(sender: str, **p: Any) -> None:
         LedgerEntry.action.in_(("answer_voted", "question_voted", "post_voted")),
     )
     points.reverse_all(entries, "vote_retracted", p["retracted_at"])
-    commit()
 
 
 def on_answer_accepted(sender: str, **p: Any) -> None:
     at = p["accepted_at"]
     topic = db.session.get(Topic, p["topic_id"])
     category_id = topic.category_id if topic else None
-    key = f"accept:{p['topic_id']}:{p['post_id']}:{_ts(at)}"
+    # Keyed on the acceptance itself (the topic's revision it made), not on the clock:
+    # the same acceptance recorded twice is one entry.
+    key = f"accept:{p['topic_id']}:{p['post_id']}:r{p['topic_revision']}"
     # No points for accepting one's own answer.
     if p["answer_author_id"] != p["accepted_by_id"]:
         common = {"post_id": p["post_id"], "topic_id": p["topic_id"], "category_id": category_id}
@@ -94,7 +94,6 @@ def on_answer_accepted(sender: str, **p: Any) -> None:
                 )
             )
     awards.after_accept(p["answer_author_id"], p["accepted_by_id"], p["post_id"], p["topic_id"])
-    commit()
 
 
 def on_answer_unaccepted(sender: str, **p: Any) -> None:
@@ -103,7 +102,6 @@ def on_answer_unaccepted(sender: str, **p: Any) -> None:
         LedgerEntry.action.in_(("answer_accepted", "accepted_an_answer")),
     )
     points.reverse_all(entries, "answer_unaccepted", p["unaccepted_at"])
-    commit()
 
 
 def on_topic_created(sender: str, **p: Any) -> None:
@@ -119,7 +117,6 @@ def on_topic_created(sender: str, **p: Any) -> None:
         )
     )
     awards.after_post(p["author_id"], p["post_id"], p["topic_id"], is_topic=True)
-    commit()
 
 
 def _is_newcomers_first_question(topic: Topic, answer_id: int) -> bool:
@@ -174,7 +171,6 @@ def on_post_created(sender: str, **p: Any) -> None:
             )
         )
     awards.after_post(p["author_id"], p["post_id"], p["topic_id"], welcomed=welcomed)
-    commit()
 
 
 def on_post_deleted(sender: str, **p: Any) -> None:
@@ -185,7 +181,6 @@ def on_post_deleted(sender: str, **p: Any) -> None:
         else LedgerEntry.post_id == p["post_id"]
     )
     points.reverse_all(points.live_entries(condition), "post_deleted", p["deleted_at"])
-    commit()
 
 
 def on_post_restored(sender: str, **p: Any) -> None:
@@ -221,12 +216,10 @@ def on_post_restored(sender: str, **p: Any) -> None:
             ),
             points=original.points,
         )
-    commit()
 
 
 def on_post_edited(sender: str, **p: Any) -> None:
     awards.after_edit(p["editor_id"], p["post_id"])
-    commit()
 
 
 def on_history_imported(sender: str, **p: Any) -> None:
@@ -236,7 +229,6 @@ def on_history_imported(sender: str, **p: Any) -> None:
 
 
 HANDLERS = {
-    events.history_imported: on_history_imported,
     events.vote_cast: on_vote_cast,
     events.vote_retracted: on_vote_retracted,
     events.answer_accepted: on_answer_accepted,
@@ -251,4 +243,6 @@ HANDLERS = {
 
 def connect() -> None:
     for signal, handler in HANDLERS.items():
-        signal.connect(handler, weak=False)
+        events.handle_in_transaction(signal, handler)
+    # A rebuild reads the bulk-written rows, so it waits for their commit.
+    events.history_imported.connect(on_history_imported, weak=False)

@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges.models import LedgerEntry, PointRule
+from app.core.sql import savepoint
 from app.extensions import db
 
 ACTION_LABELS = {
@@ -87,7 +88,7 @@ def _lock_member(user_id: int) -> None:
 
 def _insert(entry: LedgerEntry) -> LedgerEntry | None:
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(entry)
     except IntegrityError:
         return None  # this event is already in the ledger

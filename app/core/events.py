@@ -1,16 +1,28 @@
-"""Domain events: blinker signals sent after the change they describe is committed.
+"""Domain events: handled inside the transaction that made them, then announced after it.
 
-Services never send a signal directly. They ``queue()`` it on the current session;
-``commit()`` commits and then sends what was queued, so a listener never sees
-uncommitted data and a failed request (rolled back) sends nothing.
+Services never send a signal directly. They ``queue()`` it on the current session.
+``commit()`` is the one unit of work:
+
+1. every handler registered with ``handle_in_transaction()`` runs for each queued event,
+   in the same transaction (points, badges, notifications, audit rows): the change and
+   what it earns are stored together or not at all, and a handler that raises rolls
+   the whole change back;
+2. the session commits once;
+3. the blinker signal is sent, for listeners that must only ever see committed data
+   (rebuilding derived tables after a bulk import). A listener that raises there is
+   logged and the others still run: the change itself is already stored.
+
+A failed request (rolled back) handles and sends nothing.
 
 Every payload holds plain values (ids, kinds, timestamps), never ORM objects, so a
-listener loads what it needs in its own transaction. The sender is always the name of
+handler or listener loads what it needs itself. The sender is always the name of
 the package that sent the event ("accounts", "forum").
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from blinker import NamedSignal, Namespace
@@ -58,7 +70,9 @@ is_opening_post, topic_kind, retracted_at."""
 
 answer_accepted: NamedSignal = signals.signal("answer-accepted")
 """An answer was marked as the solution. Payload: topic_id, post_id, answer_author_id,
-accepted_by_id, question_author_id, previous_post_id (or None), accepted_at."""
+accepted_by_id, question_author_id, previous_post_id (or None), topic_revision (the
+topic's revision once accepted: one acceptance, one value, whatever the moment),
+accepted_at."""
 
 answer_unaccepted: NamedSignal = signals.signal("answer-unaccepted")
 """An answer stopped being the solution (un-marked or replaced). Payload: topic_id,
@@ -80,6 +94,19 @@ history_imported: NamedSignal = signals.signal("history-imported")
 action; listeners derive what they keep from the rows themselves. Payload: none."""
 
 _PENDING = "tribune.pending_events"
+_IN_TRANSACTION: dict[NamedSignal, list[Callable[..., None]]] = {}
+log = logging.getLogger(__name__)
+
+
+def handle_in_transaction(signal: NamedSignal, handler: Callable[..., None]) -> None:
+    """Run ``handler(sender, **payload)`` inside the transaction of every ``signal`` queued.
+
+    The handler writes through ``db.session`` and never commits; events it queues are
+    handled in their turn before the commit.
+    """
+    handlers = _IN_TRANSACTION.setdefault(signal, [])
+    if handler not in handlers:
+        handlers.append(handler)
 
 
 def queue(signal: NamedSignal, sender: str, **payload: Any) -> None:
@@ -105,13 +132,35 @@ def queue_audit(
 
 
 def commit() -> None:
-    """Commit the session, then send the events queued during the transaction."""
+    """Handle the queued events in the transaction, commit once, then announce them."""
+    pending = db.session.info.get(_PENDING, [])
+    handled = 0
+    # Handlers may queue further events (a badge earned by a vote): handle them too.
+    while handled < len(pending):
+        signal, sender, payload = pending[handled]
+        for handler in _IN_TRANSACTION.get(signal, ()):
+            handler(sender, **payload)
+        handled += 1
     db.session.commit()
-    pending = db.session.info.pop(_PENDING, [])
-    for signal, sender, payload in pending:
-        signal.send(sender, **payload)
+    announced = db.session.info.pop(_PENDING, [])
+    for signal, sender, payload in announced:
+        _announce(signal, sender, payload)
+
+
+def _announce(signal: NamedSignal, sender: str, payload: dict[str, Any]) -> None:
+    for receiver in signal.receivers_for(sender):
+        try:
+            receiver(sender, **payload)
+        except Exception:
+            # The change is committed; one failing listener must not hide it behind a
+            # 500 nor keep the others from running.
+            log.exception("listener %r failed on %s", receiver, signal.name)
+            db.session.rollback()
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")
-def _drop_pending_events(session: Session, previous_transaction: object) -> None:
-    session.info.pop(_PENDING, None)
+def _drop_pending_events(session: Session, previous_transaction: Any) -> None:
+    # A savepoint rolled back (a duplicate caught by a service) keeps the outer
+    # transaction, and with it the events already queued.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)

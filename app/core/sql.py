@@ -17,12 +17,28 @@ from sqlalchemy import (
     func,
     literal_column,
     select,
+    text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.extensions import db
+
+
+def savepoint() -> Any:
+    """``db.session.begin_nested()`` that is a savepoint on SQLite too.
+
+    pysqlite opens a transaction only before a write statement, so a SAVEPOINT issued
+    first would open one of its own, and releasing it would commit the insert apart
+    from the rest of the unit of work (a vote stored before its ledger entry). On
+    SQLite the write transaction is opened first, waiting its turn like any writer.
+    """
+    if dialect() == "sqlite":
+        raw = db.session.connection().connection.dbapi_connection
+        if raw is not None and not raw.in_transaction:
+            db.session.execute(text("BEGIN IMMEDIATE"))
+    return db.session.begin_nested()
 
 
 def dialect() -> str:

@@ -1,6 +1,7 @@
 """Forum notifications: replies and answers to followers, mentions, accepted answers, edits.
 
-They react to the forum's own events, so they run after the change is committed.
+They react to the forum's own events, in the transaction of the change (a notification is
+stored with what it tells of, or not at all).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from sqlalchemy import or_, select
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
-from app.core.events import commit
 from app.core.notifications import notify, register_kind
 from app.core.permissions import ROLE_CAPABILITIES, CapabilityGrant
 from app.core.urls import path_for
@@ -87,7 +87,6 @@ def on_post_created(sender: str, **p: Any) -> None:
         _send(topic, [topic.author_id], "forum.answer", url, **data)
     _send(topic, followers, "forum.reply", url, **data)
     _send(topic, mentioned, "forum.mention", url, **data)
-    commit()
 
 
 def on_topic_created(sender: str, **p: Any) -> None:
@@ -98,7 +97,6 @@ def on_topic_created(sender: str, **p: Any) -> None:
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
     _send(topic, mentioned, "forum.mention", url, actor=actor, title=topic.title)
-    commit()
 
 
 def on_answer_accepted(sender: str, **p: Any) -> None:
@@ -110,7 +108,6 @@ def on_answer_accepted(sender: str, **p: Any) -> None:
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
     _send(topic, [p["answer_author_id"]], "forum.accepted", url, actor=actor, title=topic.title)
-    commit()
 
 
 def on_post_edited(sender: str, **p: Any) -> None:
@@ -122,13 +119,12 @@ def on_post_edited(sender: str, **p: Any) -> None:
     topic, actor = found
     url = path_for("forum.post", post_id=p["post_id"])
     _send(topic, [p["author_id"]], "forum.edited", url, actor=actor, title=topic.title)
-    commit()
 
 
 def init_app() -> None:
     for kind, render in KINDS.items():
         register_kind(kind, render)
-    events.post_created.connect(on_post_created, weak=False)
-    events.topic_created.connect(on_topic_created, weak=False)
-    events.answer_accepted.connect(on_answer_accepted, weak=False)
-    events.post_edited.connect(on_post_edited, weak=False)
+    events.handle_in_transaction(events.post_created, on_post_created)
+    events.handle_in_transaction(events.topic_created, on_topic_created)
+    events.handle_in_transaction(events.answer_accepted, on_answer_accepted)
+    events.handle_in_transaction(events.post_edited, on_post_edited)

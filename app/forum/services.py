@@ -14,6 +14,7 @@ from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
 from app.core.permissions import CAPABILITIES
+from app.core.sql import insert_for, savepoint
 from app.core.text import find_mentions, render_body
 from app.core.urls import path_for
 from app.extensions import db
@@ -113,7 +114,7 @@ def tags_by_name(names: list[str]) -> list[Tag]:
         if name not in existing:
             # A concurrent writer may create the same tag: a savepoint keeps our work safe.
             try:
-                with db.session.begin_nested():
+                with savepoint():
                     tag = Tag(name=name)
                     db.session.add(tag)
                 existing[name] = tag
@@ -161,6 +162,16 @@ def touch_topic(topic_id: int) -> None:
     )
 
 
+def lock_topic(topic: Topic) -> None:
+    """Serialise changes to one topic and read it afresh.
+
+    A no-op UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so a
+    second request (a double click) waits here and then sees what the first stored.
+    """
+    db.session.execute(update(Topic).where(Topic.id == topic.id).values(revision=Topic.revision))
+    db.session.refresh(topic)
+
+
 def hide_post(post: Post, reason: str) -> None:
     """Hide a post until it is reviewed (the moderation package decides when)."""
     if post.hidden_at is None:
@@ -179,9 +190,11 @@ def unhide_post(post: Post) -> None:
 
 def _follow(topic_id: int, user_id: int) -> None:
     """Follow a topic unless the member already chose (follow or unfollow)."""
-    exists = db.session.get(TopicFollow, (topic_id, user_id))
-    if exists is None:
-        db.session.add(TopicFollow(topic_id=topic_id, user_id=user_id, following=True))
+    db.session.execute(
+        insert_for(TopicFollow)
+        .values(topic_id=topic_id, user_id=user_id, following=True)
+        .on_conflict_do_nothing(index_elements=["topic_id", "user_id"])
+    )
 
 
 HELD_REASON = "first_post"
@@ -535,11 +548,15 @@ def restore_post(actor: User, post: Post) -> None:
 
 
 def set_following(user: User, topic: Topic, following: bool) -> None:
-    row = db.session.get(TopicFollow, (topic.id, user.id))
-    if row is None:
-        db.session.add(TopicFollow(topic_id=topic.id, user_id=user.id, following=following))
-    else:
-        row.following = following
+    """Follow or stop following; one row per member and topic, however many clicks."""
+    statement = insert_for(TopicFollow).values(
+        topic_id=topic.id, user_id=user.id, following=following
+    )
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["topic_id", "user_id"], set_={"following": following}
+        )
+    )
 
 
 def create_category(

@@ -16,7 +16,14 @@ from app.core import events
 from app.core.clock import now_utc
 from app.extensions import db
 from app.forum.models import Post, Topic
-from app.forum.services import Forbidden, ForumError, NotFound, clear_solution, touch_topic
+from app.forum.services import (
+    Forbidden,
+    ForumError,
+    NotFound,
+    clear_solution,
+    lock_topic,
+    touch_topic,
+)
 
 
 def is_stale_question(topic: Any, at: datetime | None = None) -> bool:
@@ -48,7 +55,12 @@ def _check_can_accept(actor: User, topic: Topic) -> None:
 
 
 def accept_answer(actor: User, topic: Topic, post: Post) -> None:
-    """Mark ``post`` as the solution of ``topic``, replacing any earlier one."""
+    """Mark ``post`` as the solution of ``topic``, replacing any earlier one.
+
+    Accepting twice at once (a double click) is one acceptance: the topic is locked,
+    so the second request finds the answer already chosen.
+    """
+    lock_topic(topic)
     _check_can_accept(actor, topic)
     if post.topic_id != topic.id or post.is_opening_post or post.deleted_at is not None:
         raise ForumError(_l("That answer is not part of this question."))
@@ -62,6 +74,7 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
     topic.accepted_post_id = post.id
     touch_topic(topic.id)
     db.session.flush()
+    db.session.refresh(topic, ["revision"])
     events.queue(
         events.answer_accepted,
         "forum",
@@ -71,11 +84,13 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
         accepted_by_id=actor.id,
         question_author_id=topic.author_id,
         previous_post_id=previous_id,
+        topic_revision=topic.revision,
         accepted_at=now_utc(),
     )
 
 
 def unaccept_answer(actor: User, topic: Topic) -> None:
+    lock_topic(topic)
     _check_can_accept(actor, topic)
     clear_solution(topic, actor)
     touch_topic(topic.id)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.sql import savepoint
 from app.extensions import db
 from app.forum.models import Post, PostVote, Topic
 from app.forum.services import ForumError, NotFound, require, touch_topic
@@ -33,7 +34,7 @@ def vote(voter: User, post: Post) -> bool:
     topic = _votable(voter, post)
     at = now_utc()
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(PostVote(post_id=post.id, user_id=voter.id, created_at=at))
     except IntegrityError:
         return False

@@ -28,7 +28,7 @@ from app.badges.catalogue import BY_SLUG
 from app.badges.models import BadgeAward
 from app.core import events
 from app.core.clock import now_utc
-from app.core.sql import insert_for
+from app.core.sql import insert_for, savepoint
 from app.extensions import db
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
 from app.forum.services import ForumError
@@ -216,7 +216,7 @@ class Importer:
         if kind.cooked:
             plans = self._cook_plans(plans, report)
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 new = kind.write(self, plans)
         except (IntegrityError, RecordError):  # a conflict, or no free username left
             new = self._write_each(kind, plans, report)
@@ -250,7 +250,7 @@ class Importer:
             plan.local_id = None
         for plan in plans:
             try:
-                with db.session.begin_nested():
+                with savepoint():
                     new += kind.write(self, [plan])
             except (IntegrityError, RecordError) as error:
                 plan.refused = _message(error)
@@ -263,7 +263,7 @@ class Importer:
         handle = getattr(self, f"_{name}")
         for where, record in records:
             try:
-                with db.session.begin_nested():
+                with savepoint():
                     imported = handle(record, known)
             except (RecordError, AccountError, ForumError, IntegrityError) as error:
                 report.errors.append((where, _message(error)))

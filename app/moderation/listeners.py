@@ -10,14 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from app.core import events
-from app.core.events import commit
 from app.moderation.services import record_audit
 
 
 def _audit(actor_id: int | None, action: str, target: str, target_id: int, **fields: Any) -> None:
     fields["at"] = fields.pop("created_at", None)
     record_audit(actor_id, action, target, target_id, **fields)
-    commit()
 
 
 def on_topic_changed(sender: str, **p: Any) -> None:
@@ -74,4 +72,5 @@ _HANDLERS = {
 
 def connect() -> None:
     for signal, handler in _HANDLERS.items():
-        signal.connect(handler, weak=False)
+        # In the transaction of the change: an audited change is never stored without its row.
+        events.handle_in_transaction(signal, handler)

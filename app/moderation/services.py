@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.badges.awards import after_flags_upheld
 from app.badges.models import VotingReport
 from app.core.clock import now_utc
+from app.core.sql import savepoint
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum.models import Post
@@ -140,7 +141,7 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
         status="open",
     )
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(flag)
     except IntegrityError:
         raise ModerationError(_l("You have already flagged this post."), status=409) from None

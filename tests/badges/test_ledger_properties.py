@@ -95,3 +95,89 @@ def test_totals_always_equal_ledgers(app, steps):
         .having(func.count() > 1)
     ).all()
     assert doubles == []
+
+
+def _vote_entries_match_votes() -> None:
+    """Every post's live vote entries are its named votes, one each."""
+    from app.forum.models import PostVote
+
+    reversed_ids = select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+    live = dict(
+        db.session.execute(
+            select(LedgerEntry.post_id, func.count())
+            .where(
+                LedgerEntry.action.in_(("answer_voted", "question_voted", "post_voted")),
+                LedgerEntry.reverses_id.is_(None),
+                LedgerEntry.id.not_in(reversed_ids),
+            )
+            .group_by(LedgerEntry.post_id)
+        ).all()
+    )
+    votes = dict(
+        db.session.execute(select(PostVote.post_id, func.count()).group_by(PostVote.post_id)).all()
+    )
+    assert live == votes
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["vote", "retract", "accept", "unaccept"]),
+            st.integers(min_value=0, max_value=3),
+            st.integers(min_value=1, max_value=3),
+        ),
+        min_size=2,
+        max_size=12,
+    )
+)
+def test_totals_and_votes_equal_ledgers_when_members_act_at_once(app, steps):
+    """The same actions as above, released together from one thread each."""
+    from tests.support import at_once
+
+    empty_database()
+    people, moderator, topic, posts = _community()
+    people_ids, post_ids, topic_id = [p.id for p in people], [p.id for p in posts], topic.id
+
+    def act(i: int) -> None:
+        action, who, which = steps[i]
+        with app.app_context():
+            try:
+                actor = db.session.get(User, people_ids[who])
+                post = db.session.get(Post, post_ids[which])
+                _apply(action, actor, db.session.get(Topic, topic_id), post, moderator)
+                commit()
+            except services.ForumError:
+                db.session.rollback()
+            finally:
+                db.session.remove()
+
+    outcomes = at_once(len(steps), act)
+
+    assert [o for o in outcomes if o is not None] == []
+    db.session.expire_all()
+    _vote_entries_match_votes()
+    for user_id, total in db.session.execute(select(User.id, User.points)):
+        assert total == (
+            db.session.scalar(
+                select(func.coalesce(func.sum(LedgerEntry.points), 0)).where(
+                    LedgerEntry.user_id == user_id
+                )
+            )
+        )
+    accepted = db.session.scalar(select(Topic.accepted_post_id).where(Topic.id == topic_id))
+    live_solutions = db.session.scalar(
+        select(func.count(LedgerEntry.id)).where(
+            LedgerEntry.action == "answer_accepted",
+            LedgerEntry.reverses_id.is_(None),
+            LedgerEntry.id.not_in(
+                select(LedgerEntry.reverses_id).where(LedgerEntry.reverses_id.is_not(None))
+            ),
+        )
+    )
+    assert live_solutions == (0 if accepted is None else 1)

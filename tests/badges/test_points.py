@@ -1,7 +1,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select
 
+from app.accounts import services as account_services
+from app.accounts.models import User
 from app.badges import points
 from app.badges.models import LedgerEntry, PointRule
 from app.badges.points import Award
@@ -222,3 +225,49 @@ def test_retracting_a_vote_after_delete_and_restore_takes_the_points_back(
     voting.retract_vote(member, answer)
     commit()
     assert points_of(other_member) == before
+
+
+def test_points_verify_finds_a_vote_stored_without_its_entry_and_records_it(
+    app, member, other_member, make_topic, make_answer
+):
+    from app.forum.models import PostVote
+
+    topic = make_topic(member)
+    answer = make_answer(other_member, topic)
+    voting.vote(member, answer)
+    solutions.accept_answer(member, topic, answer)
+    commit()
+    runner = app.test_cli_runner()
+    clean = runner.invoke(args=["points", "verify"])
+    assert clean.exit_code == 0, clean.output
+    # What a full disk left behind before votes and points shared a transaction.
+    third = account_services.create_user("carla", "carla@example.com", "correct-horse-battery")
+    commit()
+    db.session.add(PostVote(post_id=answer.id, user_id=third.id, created_at=now_utc()))
+    db.session.commit()
+
+    found = runner.invoke(args=["points", "verify"])
+    assert found.exit_code == 1
+    assert f"for a vote: member #{other_member.id}, post {answer.id}, vote:" in found.output
+    fixed = runner.invoke(args=["points", "verify", "--fix"])
+    assert fixed.exit_code == 0 and "Recorded 1 missing" in fixed.output
+    assert runner.invoke(args=["points", "verify"]).exit_code == 0
+    assert db.session.get(User, other_member.id).points == points.ledger_total(other_member.id)
+
+
+def test_a_vote_whose_points_cannot_be_written_is_not_stored(
+    app, monkeypatch, member, other_member, make_topic, make_answer
+):
+    from app.forum.models import PostVote
+
+    answer = make_answer(other_member, make_topic(member))
+
+    def disk_full(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(points, "record", disk_full)
+    voting.vote(member, answer)
+    with pytest.raises(OSError):
+        commit()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(PostVote)) == 0
