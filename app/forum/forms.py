@@ -8,6 +8,8 @@ from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from app.core.submissions import SubmissionField
+
 
 class TopicForm(FlaskForm):
     category = SelectField(_l("Category"), coerce=int)
@@ -22,10 +24,12 @@ class TopicForm(FlaskForm):
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Details"), render_kw={"rows": 10})
     tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
+    submission = SubmissionField()
 
 
 class ReplyForm(FlaskForm):
     body = TextAreaField(_l("Your answer"), render_kw={"rows": 8})
+    submission = SubmissionField()
 
 
 class EditForm(FlaskForm):
@@ -45,6 +49,7 @@ class MoveForm(FlaskForm):
 
 class RetagForm(FlaskForm):
     tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
+    submission = SubmissionField()
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
+from app.core import submissions
 from app.core.events import commit
 from app.core.page_cache import PageCache
 from app.core.templating import slugify
@@ -148,6 +149,8 @@ def new_topic() -> Any:
         chosen = next((c for c in choices if c.id == form.category.data), None)
         if chosen is None:
             form.category.errors = [_("Choose a category.")]
+        elif sent_before := submissions.first_result(form.submission.data):
+            return redirect(sent_before)
         else:
             try:
                 topic = services.create_topic(
@@ -161,11 +164,13 @@ def new_topic() -> Any:
             except ForumError as error:
                 _fail(error, form)
             else:
+                held = services.opening_post_is_held(topic.id)
+                result = url_for("forum.category", slug=chosen.slug) if held else _topic_url(topic)
+                submissions.remember(result)
                 commit()
-                if services.opening_post_is_held(topic.id):
+                if held:
                     flash(_held_message(), "info")
-                    return redirect(url_for("forum.category", slug=chosen.slug))
-                return redirect(_topic_url(topic))
+                return redirect(result)
     status = 422 if form.errors else 200
     return render_template("forum/new_topic.html", form=form), status
 
@@ -235,17 +240,21 @@ def reply(topic_id: int) -> Any:
     found, _opening = _visible_topic(topic_id)
     form = ReplyForm()
     if form.validate_on_submit():
+        if sent_before := submissions.first_result(form.submission.data):
+            return redirect(sent_before)
         try:
             post = services.reply(current_user, found, body=form.body.data or "")
         except ForumError as error:
             if not _fail(error, form):
                 return redirect(_topic_url(found))
         else:
+            held = services.is_held(post)
+            result = _topic_url(found) if held else url_for("forum.post", post_id=post.id)
+            submissions.remember(result)
             commit()
-            if services.is_held(post):
+            if held:
                 flash(_held_message(), "info")
-                return redirect(_topic_url(found))
-            return redirect(url_for("forum.post", post_id=post.id))
+            return redirect(result)
     # Show the form again with what was typed and the error: nothing is lost.
     return render_template("forum/reply.html", topic=found, form=form), 422
 
