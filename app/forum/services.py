@@ -17,6 +17,7 @@ from app.core.permissions import CAPABILITIES
 from app.core.text import find_mentions, render_body
 from app.core.urls import path_for
 from app.extensions import db
+from app.forum import visibility
 from app.forum.models import (
     TOPIC_KINDS,
     Category,
@@ -53,9 +54,7 @@ class Forbidden(ForumError):
 
 def can_read(user: User | None, required_capability: str | None) -> bool:
     """Whether a member (or a visitor, None) may read a category needing this capability."""
-    if required_capability is None:
-        return True
-    return user is not None and user.can(required_capability)
+    return visibility.can_read(user, required_capability)
 
 
 def can_see_category(user: User | None, category: Category) -> bool:
