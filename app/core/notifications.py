@@ -47,6 +47,29 @@ def register_kind(kind: str, render: Callable[[dict[str, Any]], str]) -> None:
     _KINDS[kind] = render
 
 
+# A notification's wording names what it is about (a topic's title), as it stood when it
+# was sent; the reader may not read it any more (a topic moved into the lounge, a lounge
+# they left, a deleted topic). Packages register checks: given the reader and a page of
+# notifications, the ids of those about something the reader may not read now. The list
+# shows those without their wording or link.
+UnreadableCheck = Callable[[Any, list["Notification"]], set[int]]
+_UNREADABLE_CHECKS: list[UnreadableCheck] = []
+
+
+def register_unreadable_check(check: UnreadableCheck) -> None:
+    """Declare how to tell notifications the reader may no longer read (from init_app)."""
+    if check not in _UNREADABLE_CHECKS:
+        _UNREADABLE_CHECKS.append(check)
+
+
+def unreadable(user: Any, items: list[Notification]) -> set[int]:
+    """The ids of ``items`` about something ``user`` may not read now."""
+    found: set[int] = set()
+    for check in _UNREADABLE_CHECKS:
+        found |= check(user, items)
+    return found
+
+
 def notify(user_ids: Iterable[int], kind: str, url: str, **data: Any) -> int:
     """Queue one notification per member in the session; the caller commits."""
     if kind not in _KINDS:
@@ -111,9 +134,11 @@ def index() -> str:
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
+    shown = list(items[:per_page])
     return render_template(
         "core/notifications.html",
-        notifications=items[:per_page],
+        notifications=shown,
+        unreadable=unreadable(current_user, shown),
         page=page,
         has_next=len(items) > per_page,
     )

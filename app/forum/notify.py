@@ -7,18 +7,19 @@ stored with what it tells of, or not at all).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import User
 from app.core import events
-from app.core.clock import now_utc
-from app.core.notifications import notify, register_kind
-from app.core.permissions import ROLE_CAPABILITIES, CapabilityGrant
+from app.core.notifications import Notification, notify, register_kind, register_unreadable_check
 from app.core.urls import path_for
 from app.extensions import db
-from app.forum.models import Category, Topic
+from app.forum import visibility
+from app.forum.models import Topic
 from app.forum.queries import follower_ids
 
 
@@ -45,32 +46,42 @@ def _context(topic_id: int, actor_id: int) -> tuple[Topic, str] | None:
     return topic, actor.username
 
 
-def _readers(topic: Topic, user_ids: list[int]) -> list[int]:
-    """Those of ``user_ids`` who may read the topic: a notification shows its title."""
-    category = db.session.get(Category, topic.category_id)
-    capability = category.required_capability if category else None
-    if capability is None or not user_ids:
-        return user_ids
-    roles = [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
-    granted = (
-        select(CapabilityGrant.id)
-        .where(
-            CapabilityGrant.user_id == User.id,
-            CapabilityGrant.capability == capability,
-            or_(CapabilityGrant.expires_at.is_(None), CapabilityGrant.expires_at > now_utc()),
-        )
-        .exists()
-    )
-    allowed = set(
-        db.session.scalars(
-            select(User.id).where(User.id.in_(user_ids), or_(User.role.in_(roles), granted))
-        )
-    )
-    return [uid for uid in user_ids if uid in allowed]
-
-
 def _send(topic: Topic, user_ids: list[int], kind: str, url: str, **data: Any) -> None:
-    notify(_readers(topic, user_ids), kind, url, **data)
+    """Notify those of ``user_ids`` who may read the topic: the wording names it."""
+    notify(visibility.readers_among(topic, user_ids), kind, url, **data)
+
+
+def _forum_target(url: str) -> tuple[str, int] | None:
+    """("post", id) or ("topic", id) when a notification links to a post or a topic."""
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, values = adapter.match(urlsplit(url).path, method="GET")
+    except HTTPException:
+        return None
+    if endpoint == "forum.post":
+        return "post", values["post_id"]
+    if endpoint == "forum.topic":
+        return "topic", values["topic_id"]
+    return None
+
+
+def unreadable(user: Any, items: list[Notification]) -> set[int]:
+    """Notifications linking into a topic the reader may not read now (moved into the
+    lounge since, a lounge they left, deleted or hidden): two statements at most."""
+    targets = {item.id: _forum_target(item.url) for item in items}
+    wanted: dict[str, list[int]] = {"post": [], "topic": []}
+    for target in targets.values():
+        if target is not None:
+            wanted[target[0]].append(target[1])
+    readable = {
+        "post": visibility.posts_in_readable_topics(user, wanted["post"]),
+        "topic": visibility.readable_topic_ids(user, wanted["topic"]),
+    }
+    return {
+        item_id
+        for item_id, target in targets.items()
+        if target is not None and target[1] not in readable[target[0]]
+    }
 
 
 def on_post_created(sender: str, **p: Any) -> None:
@@ -124,6 +135,7 @@ def on_post_edited(sender: str, **p: Any) -> None:
 def init_app() -> None:
     for kind, render in KINDS.items():
         register_kind(kind, render)
+    register_unreadable_check(unreadable)
     events.handle_in_transaction(events.post_created, on_post_created)
     events.handle_in_transaction(events.topic_created, on_topic_created)
     events.handle_in_transaction(events.answer_accepted, on_answer_accepted)

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from app.accounts.models import User
-from app.core.permissions import CAPABILITIES
 from app.core.sql import among_ids, ids_value
 from app.extensions import db
+from app.forum import visibility
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
 TOPIC_FILTERS = ("latest", "unanswered", "solved", "unsolved")
@@ -34,12 +34,8 @@ def make_page(items: list[Any], page: int, per_page: int) -> Page:
     return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
 
 
-def visible_category_clause(user: User | None) -> Any:
-    """SQL condition: categories this member may see (unrestricted, or a capability held)."""
-    if user is None or not user.is_authenticated:
-        return Category.required_capability.is_(None)
-    held = [c for c in CAPABILITIES if user.can(c)]
-    return or_(Category.required_capability.is_(None), Category.required_capability.in_(held))
+# SQL condition: categories this member may see (unrestricted, or a capability held).
+visible_category_clause = visibility.category_clause
 
 
 def categories(user: User | None) -> list[Category]:
@@ -58,12 +54,9 @@ def _topic_list_query(user: User | None) -> Any:
         .join(Category, Category.id == Topic.category_id)
         .where(Topic.deleted_at.is_(None), visible_category_clause(user))
     )
-    if user is None or not user.is_authenticated or not user.can("post.view_deleted"):
+    if not visibility.sees_hidden(user):
         # A topic whose opening post is hidden (flags, held for review) is not listed.
-        hidden_opening = exists().where(
-            Post.topic_id == Topic.id, Post.position == 0, Post.hidden_at.is_not(None)
-        )
-        query = query.where(~hidden_opening)
+        query = query.where(~visibility.hidden_opening())
     return query.options(
         joinedload(Topic.author),
         joinedload(Topic.last_poster),
@@ -235,7 +228,8 @@ def recent_posts(user: User | None, author_id: int, limit: int = 10) -> list[tup
             Post.author_id == author_id,
             Post.deleted_at.is_(None),
             Topic.deleted_at.is_(None),
-            visible_category_clause(user),
+            # Hidden posts, and posts in hidden topics, are listed to moderators only.
+            visibility.post_clause(user),
         )
         .order_by(Post.created_at.desc())
         .limit(limit)

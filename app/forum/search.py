@@ -16,8 +16,9 @@ from app.accounts.models import User
 from app.core.schema import BACKEND_SPECIFIC_PREFIX
 from app.core.text import search_normal_form
 from app.extensions import db
+from app.forum import visibility
 from app.forum.models import Category, Post, Topic
-from app.forum.queries import Page, make_page, visible_category_clause
+from app.forum.queries import Page, make_page
 
 MAX_TERMS = 8
 FTS_TABLE = BACKEND_SPECIFIC_PREFIX  # made by migration 0002
@@ -53,7 +54,9 @@ def search_posts(user: User | None, query: str, *, page: int, per_page: int) -> 
             Post.deleted_at.is_(None),
             Post.hidden_at.is_(None),
             Topic.deleted_at.is_(None),
-            visible_category_clause(user),
+            # Not in a category the reader may not see, nor in a hidden topic (a reply
+            # found there would name it).
+            visibility.topic_clause(user),
         )
         .order_by(Post.created_at.desc(), Post.id.desc())
         .limit(per_page + 1)

@@ -18,6 +18,7 @@ from app.core.sql import insert_for, savepoint
 from app.core.text import find_mentions, render_body
 from app.core.urls import path_for
 from app.extensions import db
+from app.forum import visibility
 from app.forum.models import (
     TOPIC_KINDS,
     Category,
@@ -54,9 +55,7 @@ class Forbidden(ForumError):
 
 def can_read(user: User | None, required_capability: str | None) -> bool:
     """Whether a member (or a visitor, None) may read a category needing this capability."""
-    if required_capability is None:
-        return True
-    return user is not None and user.can(required_capability)
+    return visibility.can_read(user, required_capability)
 
 
 def can_see_category(user: User | None, category: Category) -> bool:

@@ -21,14 +21,14 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, and_, bindparam, select
+from sqlalchemy import Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
 from app.core.sql import comma_joined, ids_value
 from app.extensions import db
-from app.forum import queries
+from app.forum import queries, visibility
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
 
@@ -57,7 +57,8 @@ class TopicView:
     category: CategoryView
     tags: tuple[str, ...]
     created_at: datetime | None = None
-    # Closed as a duplicate of (id, title), shown at the top of the page.
+    # Closed as a duplicate of (id, title), shown at the top of the page to readers who
+    # may read that topic (TopicMeta.original_readable): this snapshot is shared by all.
     duplicate_of: tuple[int, str] | None = None
 
     @property
@@ -80,6 +81,15 @@ class TopicMeta:
     # The reader's votes among the posts ``votes_among``, read with the revision.
     votes_among: tuple[int, ...] = ()
     votes: frozenset[int] = frozenset()
+    # The topic this one duplicates or was merged into, as it stands now (it may have
+    # moved into the lounge, or been deleted, since): its category's capability, and
+    # whether it is deleted or its opening post hidden. Not cached with the page data.
+    original_capability: str | None = None
+    original_gone: bool = False
+
+    def original_readable(self, user: Any) -> bool:
+        """Whether the reader may read the topic this one duplicates or went into."""
+        return visibility.may_read(user, self.original_capability, gone=self.original_gone)
 
 
 @dataclass(frozen=True)
@@ -110,12 +120,16 @@ def _meta_statement(dialect: str, with_votes: bool) -> Select[Any]:
         .where(TopicFollow.topic_id == Topic.id, TopicFollow.user_id == bindparam("user_id"))
         .scalar_subquery()
     )
+    original = aliased(Topic)
+    original_category = aliased(Category)
     columns: list[Any] = [
         Topic.revision,
         Topic.deleted_at.is_not(None),
         Category.required_capability,
         following,
         Topic.duplicate_of_id,
+        original_category.required_capability,
+        or_(original.deleted_at.is_not(None), visibility.hidden_opening(original)),
     ]
     if with_votes:
         votes = select(comma_joined(PostVote.post_id, dialect)).where(
@@ -125,13 +139,16 @@ def _meta_statement(dialect: str, with_votes: bool) -> Select[Any]:
     return (
         select(*columns)
         .join(Category, Category.id == Topic.category_id)
+        # By primary keys, and only for a topic closed as a duplicate or merged.
+        .outerjoin(original, original.id == Topic.duplicate_of_id)
+        .outerjoin(original_category, original_category.id == original.category_id)
         .where(Topic.id == bindparam("topic_id"))
     )
 
 
 def meta(topic_id: int, user_id: int | None, votes_among: tuple[int, ...] = ()) -> TopicMeta | None:
-    """Revision, visibility, the reader's follow and their votes among ``votes_among``
-    (post ids), in one statement."""
+    """Revision, visibility (the topic's, and that of the topic it duplicates), the
+    reader's follow and their votes among ``votes_among`` (post ids), in one statement."""
     with_votes = bool(user_id and votes_among)
     parameters: dict[str, Any] = {"topic_id": topic_id, "user_id": user_id or 0}
     dialect = db.engine.dialect.name
@@ -144,8 +161,8 @@ def meta(topic_id: int, user_id: int | None, votes_among: tuple[int, ...] = ()) 
         return None
     deleted = bool(row[1])
     votes = (
-        frozenset(int(post_id) for post_id in row[5].split(","))
-        if with_votes and row[5]
+        frozenset(int(post_id) for post_id in row[7].split(","))
+        if with_votes and row[7]
         else frozenset()
     )
     return TopicMeta(
@@ -156,6 +173,8 @@ def meta(topic_id: int, user_id: int | None, votes_among: tuple[int, ...] = ()) 
         row[4] if deleted else None,
         votes_among if with_votes else (),
         votes,
+        original_capability=row[5],
+        original_gone=bool(row[6]),
     )
 
 

@@ -14,7 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from app.core.events import commit
 from app.core.text import excerpt
 from app.extensions import db
-from app.forum import topic_actions, topic_merge
+from app.forum import topic_actions, topic_merge, visibility
 from app.forum.forms import (
     DuplicateForm,
     MergeForm,
@@ -79,8 +79,18 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
         split=forms.get("split") or SplitForm(formdata=None),
         replies=_replies(topic) if current_user.can("topic.merge") else [],
         flag_form=TopicFlagForm(formdata=None),
-        original=db.session.get(Topic, topic.duplicate_of_id) if topic.duplicate_of_id else None,
+        original=_original(topic),
     ), code
+
+
+def _original(topic: Topic) -> Topic | None:
+    """The topic this one duplicates, if the manager may read it (else they may only
+    reopen this one, without being told the original's title)."""
+    if topic.duplicate_of_id is None or not visibility.can_read_topic(
+        current_user, topic.duplicate_of_id
+    ):
+        return None
+    return db.session.get(Topic, topic.duplicate_of_id)
 
 
 def _replies(topic: Topic) -> list[tuple[int, str, str]]:

@@ -195,17 +195,23 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
     else:
         found = topic_page.meta(topic_id, viewer.id, topic_page.recent_post_ids(view))
     if found is not None and found.merged_into is not None:
+        # Into a topic the reader may not read (the lounge): gone, rather than pointing there.
+        if not found.original_readable(viewer):
+            abort(404)
         return redirect(url_for("forum.topic", topic_id=found.merged_into), 301)
     if found is None or (found.deleted and not include_deleted):
         abort(404)
     if not services.can_read(viewer, found.required_capability):
         abort(404)
     view_counter.record(topic_id)
+    # Whether a duplicate's original is named: read now, as the original stands (it can
+    # move into the lounge without this topic's revision changing).
+    original_shown = found.original_readable(viewer)
     # Visitors who are not logged in all see the same page: serve it from the cache
     # unless a message is waiting for this browser (flashes are per visitor).
     cache_key = None
     if viewer is None and not session.get("_flashes"):
-        cache_key = ("topic", request.full_path, found.revision, str(get_locale()))
+        cache_key = ("topic", request.full_path, found.revision, str(get_locale()), original_shown)
         cached = _page_cache().get(cache_key)
         if cached is not None:
             return cached
@@ -221,6 +227,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         order=order,
         my_votes=my_votes,
         following=found.following,
+        original_shown=original_shown,
         post_context=PostContext.for_page(data.topic, viewer),
         answers_key=(view, found.revision),
     )

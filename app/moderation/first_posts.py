@@ -17,7 +17,8 @@ from app.accounts.models import User
 from app.core.text import excerpt
 from app.extensions import db
 from app.forum import services as forum_services
-from app.forum.models import Post, Topic
+from app.forum import visibility
+from app.forum.models import Category, Post, Topic
 from app.moderation.services import ModerationError, audit
 
 LIMIT = 100
@@ -35,16 +36,18 @@ class HeldPost:
     created_at: datetime
 
 
-def held_posts(limit: int = LIMIT) -> list[HeldPost]:
-    """Posts waiting for review, oldest first."""
+def held_posts(reviewer: User, limit: int = LIMIT) -> list[HeldPost]:
+    """Posts waiting for review, oldest first, in the categories the reviewer may read."""
     rows = db.session.execute(
         select(Post, Topic.title, User.username, User.created_at)
         .join(Topic, Topic.id == Post.topic_id)
+        .join(Category, Category.id == Topic.category_id)
         .join(User, User.id == Post.author_id)
         .where(
             Post.hidden_reason == forum_services.HELD_REASON,
             Post.hidden_at.is_not(None),
             Post.deleted_at.is_(None),
+            visibility.category_clause(reviewer),
         )
         .order_by(Post.created_at, Post.id)
         .limit(limit)

@@ -13,7 +13,8 @@ from app.accounts.models import User
 from app.badges.models import VotingReport
 from app.core.text import excerpt
 from app.extensions import db
-from app.forum.models import Post, Topic
+from app.forum import visibility
+from app.forum.models import Category, Post, Topic
 from app.forum.queries import Page, make_page
 from app.moderation.models import AuditEntry, Flag
 
@@ -34,8 +35,9 @@ class QueueItem:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-def flagged_posts(limit: int = QUEUE_LIMIT) -> list[QueueItem]:
-    """Posts with open flags, heaviest first, with their reasons counted."""
+def flagged_posts(reviewer: User, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
+    """Posts with open flags, heaviest first, with their reasons counted; only those in
+    categories the reviewer may read (the queue names their topics)."""
     totals = (
         select(
             Flag.post_id.label("post_id"),
@@ -51,7 +53,9 @@ def flagged_posts(limit: int = QUEUE_LIMIT) -> list[QueueItem]:
         select(totals, Post, Topic.title, User.username)
         .join(Post, Post.id == totals.c.post_id)
         .join(Topic, Topic.id == Post.topic_id)
+        .join(Category, Category.id == Topic.category_id)
         .join(User, User.id == Post.author_id)
+        .where(visibility.category_clause(reviewer))
         .order_by(totals.c.weight.desc(), totals.c.first_at)
         .limit(limit)
     ).all()

@@ -104,7 +104,7 @@ def flag(post_id: int) -> Any:
 def queue() -> str:
     return render_template(
         "moderation/queue.html",
-        items=queries.flagged_posts(),
+        items=queries.flagged_posts(current_user),
         reports=queries.open_voting_reports(),
         form=DecisionForm(),
         reason_labels=REASON_LABELS,
@@ -223,7 +223,9 @@ def log_csv() -> Response:
 @requires("post.review_first")
 def first_posts() -> str:
     return render_template(
-        "moderation/first_posts.html", items=first_posts_module.held_posts(), form=DecisionForm()
+        "moderation/first_posts.html",
+        items=first_posts_module.held_posts(current_user),
+        form=DecisionForm(),
     )
 
 
