@@ -193,3 +193,50 @@ def test_a_form_that_failed_can_be_sent_again(login, member, category):
     data["title"] = "Now with a title"
     assert author.post("/new", data=data).status_code == 302
     assert db.session.scalar(select(func.count(Topic.id))) == 1
+
+
+def test_the_same_signal_posted_at_once_is_one_signal(app, make_user):
+    from app.accounts import tokens
+    from app.ambassadors.models import ExternalSignal
+    from app.core.events import commit
+
+    make_user("alice")
+    _, secret = tokens.create_token("CRM sync", created_by=None)
+    commit()
+    row = {"email": "alice@example.com", "kind": "purchase", "value": 1,
+           "occurred_at": "2026-11-20", "source": "shop", "id": "order-42"}  # fmt: skip
+    clients = [app.test_client() for _ in range(6)]
+
+    def post(i: int):
+        return clients[i].post(
+            "/api/v1/signals", json=[row], headers={"Authorization": f"Bearer {secret}"}
+        )
+
+    answers = [r.get_json() for r in at_once(6, post)]
+
+    assert sorted(a["imported"] for a in answers) == [0] * 5 + [1]
+    assert sum(a["duplicates"] for a in answers) == 5
+    assert db.session.scalar(select(func.count(ExternalSignal.id))) == 1
+
+
+def test_first_posts_at_once_earn_one_first_post_badge(login, member, other_member, make_topic):
+    from app.badges.models import BadgeAward
+
+    topic = make_topic(other_member)
+    page = login(member).get(f"/t/{topic.id}").text
+    forms = [
+        form_submission(page, f"/t/{topic.id}/reply", body=f"Answer number {i}")[1]
+        for i in range(4)
+    ]
+    for data in forms:  # four tabs, each with its own token
+        data["submission"] = f"tab-{forms.index(data)}"
+    clicks = [login(member) for _ in range(4)]
+
+    responses = at_once(4, lambda i: clicks[i].client.post(f"/t/{topic.id}/reply", data=forms[i]))
+
+    assert [r.status_code for r in responses] == [302] * 4
+    first = select(func.count()).where(
+        BadgeAward.user_id == member.id, BadgeAward.badge == "first-post"
+    )
+    assert db.session.scalar(first) == 1
+    assert db.session.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id)) == 5
