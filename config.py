@@ -50,6 +50,13 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Security headers (app/core/headers.py). Posts may embed images from https sites;
+    # "'self' data:" keeps every image on Tribune's own address.
+    CSP_IMG_SRC = "'self' data: https:"
+    # Other sites see where a visitor came from (the origin only, never the page).
+    REFERRER_POLICY = "strict-origin-when-cross-origin"
+    # Sent in production only: browsers then refuse plain http for a year.
+    STRICT_TRANSPORT_SECURITY = ""
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"
@@ -188,6 +195,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SCHEDULER_IN_PROCESS = False
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 CONFIGS: dict[str, type[Config]] = {
