@@ -8,6 +8,7 @@ Values come, last one winning, from: the defaults below, an optional instance fi
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 
 class Config:
@@ -49,6 +50,8 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # How long "remember me" (and any login) lasts; seconds from the environment.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_SAMESITE = "Lax"
     # Security headers (app/core/headers.py). Posts may embed images from https sites;
     # "'self' data:" keeps every image on Tribune's own address.
