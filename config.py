@@ -29,6 +29,8 @@ class Config:
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
     API_LIMIT_PER_TOKEN = "120/minute"
+    # Wrong API tokens one address may send before its API requests get a 429.
+    API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
     PROXY_HOPS = 0
 
