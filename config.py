@@ -8,6 +8,7 @@ Values come, last one winning, from: the defaults below, an optional instance fi
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 
 class Config:
@@ -28,6 +29,8 @@ class Config:
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
     API_LIMIT_PER_TOKEN = "120/minute"
+    # Wrong API tokens one address may send before its API requests get a 429.
+    API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
     PROXY_HOPS = 0
 
@@ -49,7 +52,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
+    # How long "remember me" (and any login) lasts; seconds from the environment.
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Security headers (app/core/headers.py). Posts may embed images from https sites;
+    # "'self' data:" keeps every image on Tribune's own address.
+    CSP_IMG_SRC = "'self' data: https:"
+    # Other sites see where a visitor came from (the origin only, never the page).
+    REFERRER_POLICY = "strict-origin-when-cross-origin"
+    # Sent in production only: browsers then refuse plain http for a year.
+    STRICT_TRANSPORT_SECURITY = ""
 
     LANGUAGES = ("fr", "en")
     BABEL_DEFAULT_LOCALE = "fr"
@@ -188,6 +200,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SCHEDULER_IN_PROCESS = False
+    STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 
 CONFIGS: dict[str, type[Config]] = {

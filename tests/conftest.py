@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 
 from app import create_app
 from app.accounts import services as account_services
+from app.accounts import sessions
 from app.accounts.models import User
 from app.core.events import commit
 from app.extensions import db
@@ -184,6 +185,8 @@ class LoggedIn:
         self.app = app
         self.user = user
         self.client = app.test_client()
+        sessions.start(user)  # a login of its own, as the login page makes
+        commit()
         with self.client.session_transaction() as session:
             session["_user_id"] = user.get_id()
             session["_fresh"] = True

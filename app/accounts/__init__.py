@@ -18,14 +18,25 @@ from app.extensions import db, login_manager
 
 @cache
 def _member_statement(dialect: str) -> Select[Any]:
-    """Built once per process and backend: the member, unread count and active grants."""
-    from app.accounts.models import User
+    """Built once per process and backend: the member, whether this login is still open
+    (its member_sessions row), unread count and active grants."""
+    from app.accounts.models import MemberSession, User
     from app.core.notifications import unread_count_query
     from app.core.permissions import active_capabilities_query
 
     table = User.__table__
+    login_open = (
+        select(MemberSession.id)
+        .where(
+            MemberSession.user_id == User.id,
+            MemberSession.key_hash == bindparam("key_hash"),
+            MemberSession.expires_at > bindparam("now"),
+        )
+        .exists()
+    )
     return select(
         *table.columns,
+        login_open.label("_login_open"),
         unread_count_query(User.id).label("_unread"),
         active_capabilities_query(User.id, bindparam("now"), dialect).label("_capabilities"),
     ).where(table.c.id == bindparam("user_id"))
@@ -46,22 +57,24 @@ def load_user(session_id: str) -> Any:
     changes to the member (language, last visit, password) are saved as usual.
     """
     from app.accounts.models import User
+    from app.accounts.tokens import digest
 
-    user_id, _, version = session_id.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
+    # "id:version:key" (User.get_id); ids of the older form "id:version" name no login.
+    user_id, version, key = [*session_id.split(":"), "", ""][:3]
+    if not user_id.isdigit() or not version.isdigit() or not key:
         return None
     existing = db.session.identity_map.get(identity_key(User, int(user_id)))
     row = (
         db.session.connection()
         .execute(
             _member_statement(db.engine.dialect.name),
-            {"user_id": int(user_id), "now": now_utc()},
+            {"user_id": int(user_id), "key_hash": digest(key), "now": now_utc()},
         )
         .mappings()
         .first()
     )
-    if row is None or row["session_version"] != int(version):
-        return None
+    if row is None or row["session_version"] != int(version) or not row["_login_open"]:
+        return None  # logged out (here or everywhere), expired, or the password changed
     if existing is not None:
         user = existing  # already in this session (tests, or a login in this request)
     else:
@@ -71,6 +84,7 @@ def load_user(session_id: str) -> Any:
         user.__dict__.update({key: value for key, value in row.items() if not key.startswith("_")})
         make_transient_to_detached(user)  # then persistent, changes tracked as usual
         db.session.add(user)
+    user.session_key = key
     user.unread_notifications = row["_unread"]
     user.granted_capabilities = parse_capabilities(row["_capabilities"])
     return user

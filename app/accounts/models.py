@@ -33,7 +33,8 @@ class User(UserMixin, db.Model):
     registration_ip: Mapped[str | None] = mapped_column(String(45), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped when the password changes: invalidates sessions and remember-me cookies.
+    # Bumped when the password changes: invalidates every session and remember-me cookie
+    # at once (each login also has its own row in member_sessions, ended at logout).
     session_version: Mapped[int] = mapped_column(default=1)
     # Members can deactivate; Flask-Login refuses inactive accounts.
     active: Mapped[bool] = mapped_column(default=True)
@@ -54,14 +55,18 @@ class User(UserMixin, db.Model):
     # Filled by the user loader in the same statement that loads the member.
     unread_notifications: int = 0
     granted_capabilities = None  # frozenset[str] once loaded; None: use self.grants
+    # The secret of the login this request runs under (app/accounts/sessions.py).
+    session_key = None  # str | None
 
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
 
     def get_id(self) -> str:
-        # The session version makes a password change log out every other session.
-        return f"{self.id}:{self.session_version}"
+        # What Flask-Login keeps in the session and the remember-me cookie. The session
+        # version makes a password change log out every session; the key names this
+        # login's row in member_sessions, so logging out ends it on the server.
+        return f"{self.id}:{self.session_version}:{self.session_key or ''}"
 
     def can(self, capability: str) -> bool:
         """Whether this member holds ``capability`` now, by role or by a grant.
@@ -105,7 +110,10 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # The first characters, so staff can tell tokens apart without the secret.
     prefix: Mapped[str] = mapped_column(String(16))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The staff member the token acts for, with their current capabilities; None for a
+    # token made with `tribune tokens create` (the operator's). Removing the member
+    # removes their tokens.
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -113,6 +121,19 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class MemberSession(db.Model):
+    """One login (a browser): only the SHA-256 of its key is stored; the key is in the
+    browser's session and remember-me cookies. Logging out deletes the row."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class PasswordReset(db.Model):

@@ -78,6 +78,21 @@ def authenticate(secret: str) -> ApiToken | None:
     return token
 
 
+def creator_may(token: ApiToken, *capabilities: str) -> bool:
+    """Whether ``token`` may act where ``capabilities`` are needed, now.
+
+    A token acts with its creator's current capabilities: it stops working when they
+    are demoted, suspended or deactivated (and goes with them when they are removed).
+    A token made with `tribune tokens create` has no creator: it is the operator's.
+    """
+    if token.created_by_id is None:
+        return True
+    creator = db.session.get(User, token.created_by_id)
+    if creator is None or not creator.active:
+        return False
+    return all(creator.can(capability) for capability in capabilities)
+
+
 def list_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 

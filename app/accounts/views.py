@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from app.accounts import services
+from app.accounts import services, sessions
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
@@ -65,6 +65,7 @@ def register() -> Any:
             db.session.rollback()
             _field_error(form, error)
         else:
+            sessions.start(user)
             commit()
             login_user(user)
             flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
@@ -89,6 +90,8 @@ def login() -> Any:
         except AccountError as error:
             _field_error(form, error)
         else:
+            sessions.start(user)
+            commit()
             login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(url_for("forum.home")))
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
@@ -97,9 +100,24 @@ def login() -> Any:
 @blueprint.post("/logout")
 @login_required
 def logout() -> Any:
+    # The login ends on the server too: a copy of this browser's cookies stops working.
+    sessions.end(current_user)
+    commit()
     logout_user()
     flash(_("You are logged out."), "success")
     return redirect(url_for("forum.home"))
+
+
+@blueprint.post("/account/logout-everywhere")
+@login_required
+def logout_everywhere() -> Any:
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    sessions.end_all(current_user)
+    commit()
+    logout_user()
+    flash(_("You are logged out on every device."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @blueprint.route("/account/password", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from app.accounts import tokens
@@ -43,17 +43,46 @@ def _token_key() -> str:
     return f"token:{token.id}" if token is not None else request.remote_addr or "?"
 
 
-def token_required(view: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(view)
-    def wrapped(*args: Any, **kwargs: Any) -> Any:
-        scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-        token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
-        if token is None:
-            return _error(401, "a valid staff API token is required (Authorization: Bearer ...)")
-        g.api_token = token
-        return view(*args, **kwargs)
+def _address_key() -> str:
+    return f"api-token-failures:{request.remote_addr or '?'}"
 
-    return wrapped
+
+def _refused(response: Response) -> bool:
+    return response.status_code == 401
+
+
+# Guessing tokens: the wrong ones sent from one address are counted (a 401 answer counts
+# one), and once API_TOKEN_FAILURES_PER_IP is reached that address gets a 429.
+_wrong_tokens = limiter.shared_limit(
+    lambda: current_app.config["API_TOKEN_FAILURES_PER_IP"],
+    scope="api-token-failures",
+    key_func=_address_key,
+    deduct_when=_refused,
+)
+
+
+def token_required(*capabilities: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A valid token whose creator holds ``capabilities`` now (besides api.tokens)."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            with _wrong_tokens:  # a 429 here once the address has sent too many wrong ones
+                scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+                bearer = scheme.lower() == "bearer"
+                token = tokens.authenticate(secret.strip()) if bearer else None
+            if token is None:
+                return _error(
+                    401, "a valid staff API token is required (Authorization: Bearer ...)"
+                )
+            if not tokens.creator_may(token, "api.tokens", *capabilities):
+                return _error(403, "the member who created this token may no longer use it")
+            g.api_token = token
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
 
 
 def _limit() -> str:
@@ -61,7 +90,7 @@ def _limit() -> str:
 
 
 @blueprint.post("/signals")
-@token_required
+@token_required()
 @limiter.limit(_limit, key_func=_token_key)
 def post_signals() -> Any:
     """Take a list of signals (or {"signals": [...]}); answer what went in and what not."""
@@ -92,7 +121,7 @@ def post_signals() -> Any:
 
 
 @blueprint.get("/ambassadors")
-@token_required
+@token_required("ambassador.view")
 @limiter.limit(_limit, key_func=_token_key)
 def get_ambassadors() -> Any:
     """Members of the last run's segments with score, rank and breakdown, a page at a time."""

@@ -8,6 +8,7 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from app.core import (
         errors,
+        headers,
         jobs_cli,
         notifications,
         scheduler,
@@ -17,6 +18,7 @@ def init_app(app: Flask) -> None:
     )
 
     errors.init_app(app)
+    headers.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
     app.register_blueprint(notifications.blueprint)

@@ -53,6 +53,7 @@ def test_grants_read_with_the_member_on_each_request(member, login):
     permissions.grant(member.id, "category.lounge", "ambassador")
     permissions.grant(member.id, "topic.move", "old", now_utc() - timedelta(days=1))
     commit()
+    login(member)  # a login of the member's, whose id the loader is given
     loaded = load_user(member.get_id())
     assert loaded.granted_capabilities == frozenset({"category.lounge"})
     assert loaded.can("category.lounge") and not loaded.can("topic.move")

@@ -1,3 +1,4 @@
+from app.accounts import sessions
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions, voting
@@ -207,6 +208,8 @@ def test_tag_page_lists_tagged_topics(client, member, make_topic):
 def test_forum_forms_without_csrf_are_400(app, member, make_topic):
     topic = make_topic(member)
     browser = app.test_client()
+    sessions.start(member)
+    commit()
     with browser.session_transaction() as session:
         session["_user_id"] = member.get_id()
     assert browser.post(f"/t/{topic.id}/reply", data={"body": "hi"}).status_code == 400
