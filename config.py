@@ -178,6 +178,10 @@ class Config:
     JOB_SCHEDULES: dict[str, str] = {}
     # Jobs never scheduled (still runnable with `tribune jobs run NAME`).
     JOBS_DISABLED: tuple[str, ...] = ()
+    # A running job's lease lasts this long and its process renews it every
+    # JOB_HEARTBEAT_SECONDS: a killed holder's lease lapses within minutes.
+    JOB_LEASE_SECONDS = 300
+    JOB_HEARTBEAT_SECONDS = 30.0
     # `prune-job-runs` deletes job runs older than this.
     JOB_RUNS_KEEP_DAYS = 90
 

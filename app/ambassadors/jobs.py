@@ -30,6 +30,5 @@ def register(app: Flask) -> None:
             identify_ambassadors,
             cron="0 3 * * *",
             description="Find the most helpful members and make them ambassadors (helpers).",
-            lease_seconds=3 * 3600,
         ),
     )

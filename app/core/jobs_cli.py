@@ -17,15 +17,18 @@ from app.core.scheduler import (
     build_scheduler,
     describe_figures,
     jobs_with_last_run,
+    mark_interrupted_runs,
     run_job,
     start_in_process,
     stop_scheduler,
+    unlock,
 )
+from app.extensions import db
 
 EXIT_FAILED = 1
 EXIT_SKIPPED = 2
 
-jobs = AppGroup("jobs", help="Scheduled jobs: list them, run one by hand.")
+jobs = AppGroup("jobs", help="Scheduled jobs: list them, run one by hand, unlock one.")
 
 
 def parse_as_of(value: str | None) -> datetime | None:
@@ -61,6 +64,8 @@ def _when(moment: datetime | None) -> str:
 def list_jobs() -> None:
     """Every job with its schedule and its last run (times in UTC)."""
     rows = [("JOB", "SCHEDULE", "LAST RUN (UTC)", "OUTCOME", "FIGURES")]
+    if mark_interrupted_runs():  # a dead process's runs say so, not "running"
+        db.session.commit()
     for status in jobs_with_last_run(current_app):
         run = status.last_run
         figures = describe_figures(run)
@@ -103,6 +108,26 @@ def run_one(ctx: click.Context, name: str, as_of: str | None, options: tuple[str
     if run.outcome == "skipped":
         click.echo(f"skipped: {run.error}", err=True)
         ctx.exit(EXIT_SKIPPED)
+
+
+@jobs.command("unlock")
+@click.argument("name")
+def unlock_one(name: str) -> None:
+    """Break the lease of job NAME now (its holder is known to be dead) and mark its
+    running runs interrupted. A dead holder's lease also lapses by itself within
+    JOB_LEASE_SECONDS."""
+    try:
+        lease, interrupted = unlock(name)
+    except UnknownJob as error:
+        raise click.ClickException(str(error)) from error
+    if lease is None:
+        click.echo(f"{name}: no lease was held.")
+    else:
+        click.echo(
+            f"{name}: lease of {lease.holder} broken (it ran until {_when(lease.expires_at)})."
+        )
+    if interrupted:
+        click.echo(f"{interrupted} run(s) marked interrupted.")
 
 
 def _configure_logging() -> None:

@@ -6,8 +6,10 @@ commits its own work, and must be idempotent: a run killed halfway is finished b
 next one. ``run_job`` is the only way a job runs (on schedule, by hand, in tests): it
 takes the job's lease in the database, so two scheduler processes, or a manual run
 beside a scheduled one, never run the same job at once, and records every run in
-``job_runs``. A crashed holder's lease simply expires after ``lease_seconds``, which
-must comfortably exceed the job's longest run.
+``job_runs``. While a job runs its process renews the lease (app/core/leases.py), so a
+holder killed halfway loses it within minutes: the next run takes over and marks the
+dead run "interrupted". A scheduler that starts after it missed a daily run runs that
+job once, at start.
 
 The scheduler runs in exactly one process: ``tribune scheduler``, or inside
 ``tribune run`` (``make run``) when ``SCHEDULER_IN_PROCESS`` is set. ``create_app``
@@ -21,9 +23,7 @@ import json
 import logging
 import os
 import re
-import socket
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,11 +37,19 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
 from sqlalchemy import JSON, String, Text, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import events
 from app.core.clock import now_utc
+from app.core.leases import (
+    Heartbeat,
+    JobLease,
+    acquire_lease,
+    break_lease,
+    current_lease,
+    new_holder,
+    release_lease,
+)
 from app.core.types import UTCDateTime
 from app.extensions import db
 
@@ -68,7 +76,8 @@ class Job:
     cron: str | None = None
     interval_seconds: int | None = None
     description: str = ""
-    lease_seconds: int = 3600
+    # How long the lease lasts between two heartbeats (None: JOB_LEASE_SECONDS).
+    lease_seconds: int | None = None
 
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
@@ -79,7 +88,7 @@ class Job:
             cron_trigger(self.cron)  # fails now, at registration, on a malformed crontab
         if self.interval_seconds is not None and self.interval_seconds <= 0:
             raise ValueError(f"job {self.name!r}: interval_seconds must be positive")
-        if self.lease_seconds <= 0:
+        if self.lease_seconds is not None and self.lease_seconds <= 0:
             raise ValueError(f"job {self.name!r}: lease_seconds must be positive")
 
 
@@ -103,17 +112,6 @@ class JobRun(db.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
-
-
-class JobLease(db.Model):
-    """Who may run a job right now, and until when."""
-
-    __tablename__ = "job_leases"
-
-    job_name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 # -- the registry -------------------------------------------------------------------
@@ -179,52 +177,6 @@ def _check_config(app: Flask) -> None:
 # -- the lease ----------------------------------------------------------------------
 
 
-def new_holder() -> str:
-    """A holder id unique to one run: host:pid:random."""
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-
-
-def acquire_lease(name: str, holder: str, seconds: int) -> bool:
-    """Take the job's lease if it is free or expired, in one atomic upsert; commits."""
-    now = now_utc()
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"job leases need SQLite or PostgreSQL, not {dialect}")
-    table = JobLease.__table__
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
-    insert = insert.values(
-        job_name=name, holder=holder, acquired_at=now, expires_at=now + timedelta(seconds=seconds)
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=[table.c.job_name],
-        set_={
-            "holder": insert.excluded.holder,
-            "acquired_at": insert.excluded.acquired_at,
-            "expires_at": insert.excluded.expires_at,
-        },
-        where=table.c.expires_at < now,
-    ).returning(table.c.job_name)
-    # A row inserted, or an expired one taken over, comes back; a live lease left alone
-    # does not. (RETURNING, not rowcount: psycopg reports -1 for this statement.)
-    acquired = db.session.execute(statement).first() is not None
-    db.session.commit()
-    return acquired
-
-
-def release_lease(name: str, holder: str) -> bool:
-    """Give the lease back, only if ``holder`` still holds it; commits."""
-    released = db.session.execute(
-        delete(JobLease).where(JobLease.job_name == name, JobLease.holder == holder)
-    ).rowcount
-    db.session.commit()
-    return released == 1
-
-
-def current_lease(name: str) -> JobLease | None:
-    """The job's lease row, live or expired, if any."""
-    return db.session.get(JobLease, name, populate_existing=True)
-
-
 # -- running a job ------------------------------------------------------------------
 
 
@@ -237,13 +189,16 @@ def run_job(
         raise ValueError(f"trigger must be one of {TRIGGERS}")
     job = get_job(name)
     holder = new_holder()
-    if not acquire_lease(name, holder, job.lease_seconds):
+    seconds = job.lease_seconds or int(current_app.config["JOB_LEASE_SECONDS"])
+    if not acquire_lease(name, holder, seconds):
         return _record_skipped(name, trigger, holder)
     try:
-        _mark_interrupted_runs(name, holder)
+        mark_interrupted_runs(name, holder)
         run_id = _add_run(name, trigger, holder, "running").id
         try:
-            figures = _checked_figures(job.func(as_of=as_of, **options))
+            beat = float(current_app.config["JOB_HEARTBEAT_SECONDS"])
+            with Heartbeat(name, holder, seconds, every=min(beat, seconds / 3)):
+                figures = _checked_figures(job.func(as_of=as_of, **options))
             run = db.session.get(JobRun, run_id)
             assert run is not None
             run.outcome, run.figures, run.finished_at = "success", figures, now_utc()
@@ -295,14 +250,49 @@ def _add_run(name: str, trigger: str, holder: str, outcome: str, **values: Any) 
     return run
 
 
-def _mark_interrupted_runs(name: str, holder: str) -> None:
-    """Runs still "running" under another holder died: we hold the lease they lost."""
-    db.session.execute(
-        update(JobRun)
-        .where(JobRun.job_name == name, JobRun.outcome == "running", JobRun.holder != holder)
-        .values(outcome="failed", error="interrupted: its process stopped before it finished")
-        .execution_options(synchronize_session=False)
+INTERRUPTED = "interrupted: its process stopped before it finished (its lease lapsed)"
+
+
+def mark_interrupted_runs(name: str | None = None, holder: str | None = None) -> int:
+    """Runs still "running" whose holder no longer holds a live lease died halfway.
+
+    They become "interrupted", ended now. ``name`` and ``holder``: the run about to start
+    under the lease it just took, whose own row is left alone. Caller commits.
+    """
+    now = now_utc()
+    live = (
+        select(JobLease.job_name)
+        .where(
+            JobLease.job_name == JobRun.job_name,
+            JobLease.holder == JobRun.holder,
+            JobLease.expires_at >= now,
+        )
+        .exists()
     )
+    conditions = [JobRun.outcome == "running", ~live]
+    if name is not None:
+        conditions.append(JobRun.job_name == name)
+    if holder is not None:
+        conditions.append(JobRun.holder != holder)
+    return db.session.execute(
+        update(JobRun)
+        .where(*conditions)
+        .values(outcome="interrupted", error=INTERRUPTED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def unlock(name: str) -> tuple[JobLease | None, int]:
+    """Break the job's lease and mark its running runs interrupted; commits.
+
+    For operators, when a holder is known to be dead and its lease has not lapsed yet.
+    """
+    get_job(name)
+    lease = break_lease(name)
+    db.session.flush()
+    interrupted = mark_interrupted_runs(name)
+    db.session.commit()
+    return lease, interrupted
 
 
 @dataclass(frozen=True)
@@ -351,7 +341,51 @@ def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
         scheduler.add_job(
             run_scheduled, job_trigger(app, job), args=(app, name), id=name, name=name
         )
+    now = now_utc()
+    for name in missed_runs(app, now):
+        logger.info("job %s missed its last run while no scheduler ran: running it now", name)
+        scheduler.add_job(
+            run_scheduled, "date", run_date=now, args=(app, name), id=f"{name}:catch-up"
+        )
     return scheduler
+
+
+def missed_runs(app: Flask, now: datetime) -> list[str]:
+    """Scheduled jobs whose last fire time passed with no run finishing since (once each).
+
+    A job that never ran is left to its schedule: a new site has missed nothing. Runs
+    left "running" by a dead process are marked interrupted first; they did not finish.
+    """
+    disabled = set(app.config.get("JOBS_DISABLED", ()))
+    with app.app_context():
+        mark_interrupted_runs()
+        db.session.commit()
+        started = dict(
+            db.session.execute(
+                select(JobRun.job_name, func.max(JobRun.started_at))
+                .where(JobRun.outcome.in_(("success", "failed")))
+                .group_by(JobRun.job_name)
+            ).all()
+        )
+        ever = set(db.session.scalars(select(JobRun.job_name).distinct()))
+    missed = []
+    for name, job in registered_jobs(app).items():
+        trigger = job_trigger(app, job)
+        if name in disabled or not isinstance(trigger, CronTrigger) or name not in ever:
+            continue
+        last_fire = _last_fire_time(trigger, now)
+        finished = started.get(name)
+        if last_fire is not None and (finished is None or finished < last_fire):
+            missed.append(name)
+    return missed
+
+
+def _last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The trigger's latest fire time at or before ``now``, looking back a week."""
+    moment, last = now - timedelta(days=7), None
+    while (upcoming := trigger.get_next_fire_time(last, moment)) is not None and upcoming <= now:
+        last, moment = upcoming, upcoming + timedelta(seconds=1)
+    return last
 
 
 def run_scheduled(app: Flask, name: str) -> None:
@@ -422,6 +456,5 @@ def init_app(app: Flask) -> None:
             prune_job_runs,
             cron="17 4 * * *",
             description="Delete job runs older than JOB_RUNS_KEEP_DAYS.",
-            lease_seconds=600,
         ),
     )

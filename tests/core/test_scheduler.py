@@ -134,8 +134,9 @@ def test_an_expired_lease_is_taken_over_and_its_run_marked_interrupted(app, call
 
     assert run.outcome == "success"
     interrupted, rerun = _runs("count-things")
-    assert (interrupted.outcome, rerun.id) == ("failed", run.id)
+    assert (interrupted.outcome, rerun.id) == ("interrupted", run.id)
     assert "interrupted" in interrupted.error
+    assert interrupted.finished_at is not None
     assert _leases() == []
 
 
