@@ -6,10 +6,20 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.core import errors, headers, jobs_cli, notifications, scheduler, signing, templating
+    from app.core import (
+        errors,
+        headers,
+        jobs_cli,
+        notifications,
+        rate_limits,
+        scheduler,
+        signing,
+        templating,
+    )
 
     errors.init_app(app)
     headers.init_app(app)
+    rate_limits.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
     app.register_blueprint(notifications.blueprint)
