@@ -20,11 +20,20 @@ class Config:
     # None in development means: generated once and kept in instance/secret_key.
     SECRET_KEY: str | None = None
     REDIS_URL: str | None = None
-    # Flask-Limiter storage; memory:// keeps counts per process.
+    # Flask-Limiter storage; memory:// keeps counts per process, so several workers
+    # need Redis (set REDIS_URL). Redis down: limits are counted in memory meanwhile,
+    # and errors are logged, never a 500 (app/core/rate_limits.py).
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # A Redis that does not answer holds a request half a second, not forever.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+    # Failed logins only (app/accounts/login_limits.py): per address, and per account
+    # (a browser that logged into the account before has a count of its own).
     LOGIN_LIMIT_PER_IP = "20/minute;200/hour"
     LOGIN_LIMIT_PER_ACCOUNT = "10/minute;50/hour"
+    LOGIN_DEVICE_DAYS = 365
     REGISTER_LIMIT_PER_IP = "10/hour"
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"

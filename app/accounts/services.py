@@ -95,11 +95,23 @@ def get_by_username(username: str) -> User | None:
     return db.session.scalar(select(User).where(User.username_key == username.lower()))
 
 
+def login_key(identifier: str) -> str:
+    """What a login (username or email) is looked up by: trimmed, lower case."""
+    return identifier.strip().lower()
+
+
 def get_by_login(identifier: str) -> User | None:
     """A member by username or email, case-insensitive."""
-    key = identifier.strip().lower()
+    key = login_key(identifier)
     column = User.email if "@" in key else User.username_key
     return db.session.scalar(select(User).where(column == key))
+
+
+def account_id_for_login(identifier: str) -> int | None:
+    """The id of the member a login names (as get_by_login), without loading them."""
+    key = login_key(identifier)
+    column = User.email if "@" in key else User.username_key
+    return db.session.scalar(select(User.id).where(column == key))
 
 
 def create_user(

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 
-from app.accounts import services, sessions
+from app.accounts import login_limits, services, sessions
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
@@ -40,10 +40,6 @@ def _field_error(form: FlaskForm, error: AccountError) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         flash(str(error.message), "error")
-
-
-def _login_account_key() -> str:
-    return "login-account:" + (request.form.get("login") or "").strip().lower()
 
 
 @blueprint.route("/register", methods=["GET", "POST"])
@@ -74,13 +70,19 @@ def register() -> Any:
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=login_limits.failed,
+)
 @limiter.limit(
     lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_login_account_key,
+    key_func=login_limits.account_key,
     methods=["POST"],
+    deduct_when=login_limits.failed,
 )
 def login() -> Any:
+    """Failed attempts are limited per address and per account (app/accounts/login_limits)."""
     if current_user.is_authenticated:
         return redirect(url_for("forum.home"))
     form = LoginForm()
@@ -93,7 +95,9 @@ def login() -> Any:
             sessions.start(user)
             commit()
             login_user(user, remember=bool(form.remember.data))
-            return redirect(_safe_next(url_for("forum.home")))
+            response = redirect(_safe_next(url_for("forum.home")))
+            login_limits.remember_device(response, user.id)
+            return response
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
 
 

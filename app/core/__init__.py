@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
         headers,
         jobs_cli,
         notifications,
+        rate_limits,
         scheduler,
         signing,
         submissions,
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
 
     errors.init_app(app)
     headers.init_app(app)
+    rate_limits.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
     app.register_blueprint(notifications.blueprint)

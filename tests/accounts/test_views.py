@@ -68,7 +68,7 @@ def test_login_logout_and_remember_me(client, member):
         },
     )
     assert response.status_code == 302
-    assert "remember_token" in response.headers.get("Set-Cookie", "")
+    assert "remember_token" in " ".join(response.headers.getlist("Set-Cookie"))
     home = client.get("/")
     assert "alice" in home.text and "Log out" in home.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', home.text).group(1)
