@@ -6,11 +6,24 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.core import errors, jobs_cli, notifications, scheduler, signing, templating
+    from app.core import (
+        errors,
+        jobs_cli,
+        mail_views,
+        notifications,
+        outbox,
+        scheduler,
+        signing,
+        templating,
+        urls,
+    )
 
     errors.init_app(app)
+    urls.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
+    outbox.init_app(app)
+    mail_views.init_app(app)
     jobs_cli.init_app(app)
