@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import Message
@@ -27,6 +28,10 @@ class Inbox:
         self.rcpt_reply = "250 OK"
         self.data_reply = "250 OK"
         self.delay = 0.0
+        self.refuse: dict[str, str] = {}  # recipient -> reply to RCPT ("550 no such user")
+        # After receiving this many messages, hold the reply until stall_after is None.
+        self.stall_after: int | None = None
+        self.stalled = threading.Event()
         self.sessions = 0  # SMTP conversations opened (EHLO or HELO)
 
     async def handle_EHLO(
@@ -44,15 +49,23 @@ class Inbox:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
-        if self.rcpt_reply.startswith("250"):
+        reply = self.refuse.get(address, self.rcpt_reply)
+        if reply.startswith("250"):
             envelope.rcpt_tos.append(address)
-        return self.rcpt_reply
+        return reply
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
-        if self.data_reply.startswith("250"):
-            self.messages.append(message_from_bytes(envelope.content))
+        if not self.data_reply.startswith("250"):
+            return self.data_reply
+        self.messages.append(message_from_bytes(envelope.content))
+        if self.stall_after is not None and len(self.messages) >= self.stall_after:
+            # Received, but the sender hears nothing yet: a client killed now cannot
+            # know this message arrived.
+            self.stalled.set()
+            while self.stall_after is not None:
+                await asyncio.sleep(0.05)
         return self.data_reply
 
     def message_ids(self) -> list[str]:

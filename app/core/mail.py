@@ -98,13 +98,13 @@ def as_email(message: OutboxMessage, *, eight_bit: bool = False) -> EmailMessage
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at)
     email["Message-ID"] = message.message_id
-    if message.language:
-        email["Content-Language"] = message.language
     email.set_content(message.text_body, cte=_encoding(message.text_body, eight_bit))
     if message.html_body is not None:
         email.add_alternative(
             message.html_body, subtype="html", cte=_encoding(message.html_body, eight_bit)
         )
+    if message.language:  # after the bodies: setting content clears Content-* headers
+        email["Content-Language"] = message.language
     return email
 
 
