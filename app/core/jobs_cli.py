@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -162,6 +163,8 @@ def run_command(ctx: click.Context, **kwargs: Any) -> None:
     scheduler = start_in_process(app, use_reloader=reload) if app is not None else None
     if scheduler is not None:
         click.echo(f" * Job scheduler running in this process ({len(scheduler.get_jobs())} jobs)")
+    if app is not None and not app.config["MAIL_SERVER"]:
+        click.echo(f" * No MAIL_SERVER: mail is written to {Path(app.instance_path) / 'mail'}/")
     ctx.invoke(flask_run_command, **kwargs)
 
 

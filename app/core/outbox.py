@@ -63,7 +63,7 @@ class SmtpTransport:
     def _connect(self) -> smtplib.SMTP:
         config, timeout = self.config, self.config["MAIL_TIMEOUT_SECONDS"]
         host, port = config["MAIL_SERVER"], config["MAIL_PORT"]
-        context = ssl.create_default_context()
+        context = tls_context()
         smtp: smtplib.SMTP
         if config.get("MAIL_USE_SSL"):
             smtp = smtplib.SMTP_SSL(host, port, timeout=timeout, context=context)
@@ -133,6 +133,16 @@ class FileTransport:
         pass
 
 
+def tls_context() -> ssl.SSLContext:
+    """The client side of TLS: the system's authorities, host names checked."""
+    return ssl.create_default_context()
+
+
+# Replies about the session, not the message: 530 TLS or authentication required, 534
+# and 538 a stronger mechanism or encryption needed, 535 credentials refused.
+SESSION_REFUSALS = frozenset({530, 534, 535, 538})
+
+
 def classify(error: BaseException) -> TemporaryFailure | PermanentFailure | None:
     """What an exception from smtplib means for the message; None: not a mail error."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -146,6 +156,12 @@ def classify(error: BaseException) -> TemporaryFailure | PermanentFailure | None
     if isinstance(error, smtplib.SMTPHeloError | smtplib.SMTPNotSupportedError):
         return TemporaryFailure(f"server refused the session: {error}", connection_lost=True)
     if isinstance(error, smtplib.SMTPResponseException):
+        if error.smtp_code in SESSION_REFUSALS or (
+            isinstance(error, smtplib.SMTPSenderRefused) and error.smtp_code != 552
+        ):
+            # Our session or sender is refused (TLS or login required, MAIL_FROM not
+            # allowed): no message is at fault; they wait while an administrator looks.
+            return TemporaryFailure(_reply_text(error), connection_lost=True)
         return _by_code(error.smtp_code, error.smtp_error)
     if isinstance(error, OSError):  # refused, timed out, TLS failure, unreachable
         return TemporaryFailure(f"{type(error).__name__}: {error}", connection_lost=True)

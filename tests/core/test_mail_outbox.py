@@ -6,6 +6,7 @@ permanent ones shown to administrators."""
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -250,3 +251,56 @@ def test_a_run_killed_mid_batch_sends_again_at_most_the_one_in_flight(
     assert {m.status for m in rows()} == {"sent"}
     received = inbox.message_ids()
     assert sorted(received) == sorted([m.message_id for m in messages] + [messages[2].message_id])
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 (openssl), and its key."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("mode", ["starttls", "implicit"])
+def test_mail_goes_over_tls_when_configured(app, certificate, monkeypatch, mode):
+    from aiosmtpd.controller import Controller
+
+    from tests.smtp import Inbox, free_port
+
+    cert, key = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    # The client verifies the server as usual, trusting our test authority.
+    monkeypatch.setattr("app.core.outbox.tls_context",
+                        lambda: ssl.create_default_context(cafile=cert))  # fmt: skip
+    inbox, port = Inbox(), free_port()
+    if mode == "implicit":
+        controller = Controller(inbox, hostname="127.0.0.1", port=port,
+                                ssl_context=server_context)  # fmt: skip
+    else:
+        controller = Controller(inbox, hostname="127.0.0.1", port=port,
+                                tls_context=server_context, require_starttls=True)  # fmt: skip
+    controller.start()
+    try:
+        app.config.update(
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_USE_TLS=mode == "starttls",
+            MAIL_USE_SSL=mode == "implicit",
+        )
+        queue(1)
+        assert deliver()["sent"] == 1
+        assert [m["To"] for m in inbox.messages] == ["member1@example.com"]
+        # Without TLS, a server that requires it refuses: retried, not lost.
+        if mode == "starttls":
+            app.config["MAIL_USE_TLS"] = False
+            queue(1)
+            deliver()
+            assert rows()[-1].status == "queued" and rows()[-1].last_error
+    finally:
+        controller.stop()
