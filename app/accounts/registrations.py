@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, delete, select
@@ -96,14 +96,15 @@ def start_registration(
         created_at=now,
         expires_at=now + timedelta(hours=hours),
     )
-    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    language = locale or str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    with force_locale(language):
         mail.enqueue(email, _("Finish signing up"), _(
             "Hello %(name)s,\n\nTo finish creating your account, open this link within "
             "%(hours)d hours:\n\n%(link)s\n\nIf you did not sign up, ignore this message: "
             "no account is created.",
             name=username, hours=hours,
             link=external_url("accounts.confirm_registration", token=token),
-        ), language=locale)  # fmt: skip
+        ), language=language)  # fmt: skip
 
 
 def _username_pending(username: str, email: str, now: datetime) -> bool:
@@ -139,7 +140,9 @@ def _tell_the_owner(owner: User) -> None:
     """Someone signed up with an address that has an account: its owner hears of it."""
     if not owner.active:
         return
-    token = issue_reset_token(owner)  # None when this mailbox had enough this hour
+    token = issue_reset_token(owner)
+    if token is None:
+        return  # this mailbox had enough mail from us this hour (PASSWORD_RESETS_PER_HOUR)
     with force_locale(owner.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         text = _(
             "Hello %(name)s,\n\nSomeone, perhaps you, tried to sign up with this address. "
@@ -147,13 +150,12 @@ def _tell_the_owner(owner: User) -> None:
             "Log in here: %(login)s",
             name=owner.username, login=external_url("accounts.login"),
         )  # fmt: skip
-        if token is not None:
-            text += "\n\n" + _(
-                "Forgot your password? Set a new one with this link within %(hours)d hours "
-                "(it works once):\n\n%(link)s",
-                hours=current_app.config["PASSWORD_RESET_HOURS"],
-                link=external_url("accounts.reset_password", token=token),
-            )  # fmt: skip
+        text += "\n\n" + _(
+            "Forgot your password? Set a new one with this link within %(hours)d hours "
+            "(it works once):\n\n%(link)s",
+            hours=current_app.config["PASSWORD_RESET_HOURS"],
+            link=external_url("accounts.reset_password", token=token),
+        )  # fmt: skip
         text += "\n\n" + _("If it was not you, ignore this message: nothing changes.")
         mail.enqueue(owner.email, _("Someone tried to sign up with your address"), text,
                      language=owner.locale)  # fmt: skip

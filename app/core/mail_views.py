@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
 
@@ -77,7 +78,9 @@ def retry_failed() -> Any:
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.commit()
-    flash(_("%(num)d messages will be sent again with the next delivery.", num=count), "success")
+    flash(ngettext("%(num)d message will be sent again with the next delivery.",
+                   "%(num)d messages will be sent again with the next delivery.", count),
+          "success")  # fmt: skip
     return redirect(url_for("mail.outbox"))
 
 

@@ -150,3 +150,22 @@ def test_an_expired_link_is_refused_with_a_way_forward(client, inbox):
     page = client.get(path)
     assert page.status_code == 404 and "Sign up again" in page.text
     assert members() == 0
+
+
+def test_the_owner_of_a_used_address_is_not_flooded(app, client, make_user, inbox):
+    make_user("alice", email="alice@example.com")
+    answers = {sign_up(client, f"try{n}", "alice@example.com").location for n in range(5)}
+    assert answers == {"/register/sent"}
+    deliver()
+    assert len(inbox.messages) == app.config["PASSWORD_RESETS_PER_HOUR"]
+
+
+def test_the_link_speaks_the_language_of_the_page(client, inbox):
+    page = client.get("/register", headers={"Accept-Language": "fr"})
+    client.post("/register", headers={"Accept-Language": "fr"}, data={
+        "csrf_token": csrf_from(page), "username": "marie", "email": "marie@example.com",
+        "password": PHRASE, "password_confirm": PHRASE,
+    })  # fmt: skip
+    deliver()
+    (message,) = inbox.messages
+    assert message["Content-Language"] == "fr"
