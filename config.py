@@ -42,18 +42,41 @@ class Config:
     API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
     PROXY_HOPS = 0
+    # The site's public address ("https://forum.brand.example"): every link that leaves
+    # the request (mail, exports, API) is built from it, never from the request's Host.
+    # Required in production; in development http://127.0.0.1:5000, or where `tribune run`
+    # serves.
+    BASE_URL = ""
+    # Host names requests may use (Flask); None accepts any. Production defaults to the
+    # host of BASE_URL, so a request for another name is a 400.
+    TRUSTED_HOSTS: list[str] | None = None
 
     # werkzeug's scrypt with its default cost (n=2**15).
     PASSWORD_HASH_METHOD = "scrypt"
     WTF_CSRF_TIME_LIMIT = None  # a form left open all afternoon still posts
-    # Outgoing mail (password reset links). Without MAIL_SERVER messages are only logged,
-    # which suits one machine in development.
+    # Outgoing mail goes through the outbox (app/core/mail.py): the deliver-mail job sends
+    # it every minute. Without MAIL_SERVER messages are written as .eml files into
+    # instance/mail/, which suits one machine in development.
     MAIL_SERVER = ""
     MAIL_PORT = 25
     MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # implicit TLS from the first byte (usually port 465)
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_FROM = "Tribune <no-reply@localhost>"
+    MAIL_TIMEOUT_SECONDS = 10  # per SMTP step
+    # One run sends at most this many messages, and claims none after this many seconds.
+    MAIL_BATCH_SIZE = 200
+    MAIL_BATCH_SECONDS = 45
+    # A temporary failure is retried after 1, 2, 4... minutes, at most 6 hours apart, and
+    # given up (failed) after this many attempts (about two days).
+    MAIL_RETRY_BASE_SECONDS = 60
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    MAIL_MAX_ATTEMPTS = 15
+    # A message left "sending" this long (its run was killed) is sent again.
+    MAIL_SENDING_TIMEOUT_SECONDS = 600
+    # A sign-up is finished through an emailed link within this many hours.
+    REGISTRATION_CONFIRM_HOURS = 48
     # A reset link works once, for this many hours; at most so many are sent per hour.
     PASSWORD_RESET_HOURS = 2
     PASSWORD_RESETS_PER_HOUR = 3
@@ -199,6 +222,7 @@ class TestConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "test-secret-key-not-for-production"
+    BASE_URL = "http://localhost"  # the test client's host
     # Tests read English; French pages are asked for with Accept-Language.
     BABEL_DEFAULT_LOCALE = "en"
     RATELIMIT_ENABLED = False

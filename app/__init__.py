@@ -7,6 +7,7 @@ import secrets
 import sqlite3
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
 from sqlalchemy import event
@@ -18,6 +19,7 @@ import config as config_module
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 def create_app(config: str | None = None, overrides: dict[str, Any] | None = None) -> Flask:
@@ -70,6 +72,30 @@ def _load_config(app: Flask, name: str, overrides: dict[str, Any] | None) -> Non
         if name == "production":
             raise RuntimeError("TRIBUNE_SECRET_KEY is required in production.")
         app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    _site_address(app, production=name == "production")
+
+
+def _site_address(app: Flask, *, production: bool) -> None:
+    """BASE_URL checked (required in production) and TRUSTED_HOSTS defaulted from it."""
+    base_url = str(app.config.get("BASE_URL") or "")
+    if not base_url:
+        if production:
+            raise RuntimeError(
+                "TRIBUNE_BASE_URL is required in production: the site's public address, "
+                "e.g. https://forum.brand.example (links in mail are built from it)."
+            )
+        base_url = DEVELOPMENT_BASE_URL
+        app.extensions["tribune.base_url_default"] = True  # `tribune run` may replace it
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise RuntimeError(f"TRIBUNE_BASE_URL must be an http(s) address, not {base_url!r}.")
+    app.config["BASE_URL"] = base_url.rstrip("/")
+    hosts = app.config.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):  # TRIBUNE_TRUSTED_HOSTS=a.example,b.example
+        hosts = [host.strip() for host in hosts.split(",") if host.strip()]
+    if hosts is None and production:
+        hosts = [parts.hostname]
+    app.config["TRUSTED_HOSTS"] = hosts
 
 
 def _instance_secret_key(instance: Path) -> str:

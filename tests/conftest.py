@@ -30,6 +30,9 @@ from app.extensions import db
 from app.forum import services as forum_services
 from app.forum.models import Category, Post, Topic
 
+# A real SMTP server on loopback for the mail tests (the smtp_server and inbox fixtures).
+pytest_plugins = ["tests.smtp"]
+
 PASSWORD = "correct-horse-battery"
 _counter = itertools.count(1)
 

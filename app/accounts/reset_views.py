@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.accounts import resets
 from app.accounts.forms import ResetPasswordForm, ResetRequestForm
 from app.accounts.services import AccountError
 from app.accounts.views import _field_error, blueprint
-from app.core import mail
 from app.core.events import commit
 from app.extensions import db, limiter
 
@@ -22,19 +20,8 @@ from app.extensions import db, limiter
 def reset_request() -> Any:
     form = ResetRequestForm()
     if form.validate_on_submit():
-        found = resets.request_reset(form.email.data or "")
-        commit()
-        if found is not None:
-            user, token = found
-            link = url_for("accounts.reset_password", token=token, _external=True)
-            with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-                mail.send(user.email, _("Set your password"), _(
-                    "Hello %(name)s,\n\nTo set your password, open this link within %(hours)d "
-                    "hours (it works once):\n\n%(link)s\n\nIf you did not ask for it, ignore "
-                    "this message: your password stays as it is.",
-                    name=user.username, hours=current_app.config["PASSWORD_RESET_HOURS"],
-                    link=link,
-                ))  # fmt: skip
+        resets.request_reset(form.email.data or "")
+        commit()  # the link and its mail, together
         # The same answer whoever asks: the form does not tell who has an account.
         flash(_("If an account uses this address, a link to set its password is on its way."),
               "success")  # fmt: skip

@@ -123,8 +123,12 @@ def create_user(
     locale: str | None = None,
     registration_ip: str | None = None,
     bio: str = "",
+    password_hash: str | None = None,
 ) -> User:
-    """Add a member to the session after checking every rule; the caller commits."""
+    """Add a member to the session after checking every rule; the caller commits.
+
+    ``password_hash`` stands for a password checked and hashed earlier (a sign-up
+    finished through its emailed link)."""
     username = check_username(username)
     email = normalize_email(email)
     if role not in ROLES:
@@ -136,7 +140,7 @@ def create_user(
         username=username,
         username_key=username.lower(),
         email=email,
-        password_hash=hash_password(password) if password is not None else None,
+        password_hash=hash_password(password) if password is not None else password_hash,
         role=role,
         locale=locale,
         registration_ip=registration_ip,

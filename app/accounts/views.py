@@ -18,8 +18,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 
-from app.accounts import login_limits, services, sessions
+from app.accounts import login_limits, registrations, services, sessions
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
@@ -50,7 +51,7 @@ def register() -> Any:
     form = RegisterForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
+            registrations.start_registration(
                 form.username.data or "",
                 form.email.data or "",
                 form.password.data or "",
@@ -61,12 +62,44 @@ def register() -> Any:
             db.session.rollback()
             _field_error(form, error)
         else:
-            sessions.start(user)
             commit()
-            login_user(user)
-            flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
-            return redirect(_safe_next(url_for("forum.home")))
+            # The same answer whether the address is new or has an account (whose
+            # owner is told instead): the form does not tell who is a member.
+            return redirect(url_for("accounts.register_sent"))
     return render_template("accounts/register.html", form=form), 200 if not form.errors else 422
+
+
+@blueprint.get("/register/sent")
+def register_sent() -> Any:
+    hours = current_app.config["REGISTRATION_CONFIRM_HOURS"]
+    return render_template("accounts/register_sent.html", hours=hours)
+
+
+@blueprint.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_registration(token: str) -> Any:
+    """The emailed link: a button finishes the sign-up (a GET changes nothing, so a mail
+    scanner that opens links creates no account)."""
+    found = registrations.pending(token)
+    if found is None:
+        return render_template("accounts/register_invalid.html"), 404
+    form = FlaskForm()
+    if form.validate_on_submit():
+        try:
+            user = registrations.finish_registration(token)
+            db.session.flush()
+        except AccountError as error:
+            db.session.rollback()
+            return render_template("accounts/register_invalid.html", message=error.message), 409
+        except IntegrityError:  # the username was taken by a sign-up finished meanwhile
+            db.session.rollback()
+            taken = _("This username was taken meanwhile. Sign up again with another.")
+            return render_template("accounts/register_invalid.html", message=taken), 409
+        sessions.start(user)
+        commit()
+        login_user(user)
+        flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
+        return redirect(url_for("forum.home"))
+    return render_template("accounts/register_confirm.html", form=form, username=found.username)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])

@@ -10,15 +10,19 @@ def init_app(app: Flask) -> None:
         errors,
         headers,
         jobs_cli,
+        mail_views,
         notifications,
+        outbox,
         rate_limits,
         scheduler,
         signing,
         submissions,
         templating,
+        urls,
     )
 
     errors.init_app(app)
+    urls.init_app(app)
     headers.init_app(app)
     rate_limits.init_app(app)
     signing.init_app(app)
@@ -26,4 +30,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
     submissions.init_app(app)
+    outbox.init_app(app)
+    mail_views.init_app(app)
     jobs_cli.init_app(app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import signal
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -181,10 +182,24 @@ def run_command(ctx: click.Context, **kwargs: Any) -> None:
         app = info.load_app()
     except Exception:
         app = None  # Flask's run reports it (and keeps the reloader alive)
+    if app is not None and app.extensions.get("tribune.base_url_default"):
+        # Links in mail point where this server answers, unless BASE_URL says otherwise.
+        app.config["BASE_URL"] = serving_address(kwargs["host"], kwargs["port"], kwargs["cert"])
     scheduler = start_in_process(app, use_reloader=reload) if app is not None else None
     if scheduler is not None:
         click.echo(f" * Job scheduler running in this process ({len(scheduler.get_jobs())} jobs)")
+    if app is not None and not app.config["MAIL_SERVER"]:
+        click.echo(f" * No MAIL_SERVER: mail is written to {Path(app.instance_path) / 'mail'}/")
     ctx.invoke(flask_run_command, **kwargs)
+
+
+def serving_address(host: str, port: int, cert: Any) -> str:
+    """The address a browser on this machine opens for `tribune run --host H --port P`."""
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"  # every interface: the loopback one is the address to open
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{'https' if cert else 'http'}://{host}:{port}"
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import Flask, Response, current_app, has_request_context, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
 
 
 def path_for(endpoint: str, **values: Any) -> str:
@@ -28,3 +30,24 @@ def safe_path(target: str | None, default: str = "/") -> str:
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
+
+
+def external_url(endpoint: str, **values: Any) -> str:
+    """The absolute URL of a page for links that leave the site (mail, exports, API).
+
+    Built from BASE_URL alone, inside a request as outside: the request's Host header
+    is the client's to choose, so a link built from it could point anywhere.
+    """
+    parts = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError) -> Response:
+        # A Host outside TRUSTED_HOSTS: the request has no URL adapter, so the usual
+        # error page (which links to the site's pages) cannot be built. Plain text.
+        return Response(_("This site does not answer to that address."), 400, mimetype="text/plain")

@@ -93,6 +93,7 @@ def live_server(e2e_available: None, tmp_path_factory: pytest.TempPathFactory) -
 
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     live = LiveServer(app=app, url=f"http://127.0.0.1:{server.port}")
+    app.config["BASE_URL"] = live.url  # as `tribune run` does: links in mail point here
 
     def record(sender: Flask, exception: BaseException, **extra: Any) -> None:
         live.errors.append(exception)

@@ -16,6 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from app.accounts.models import User
 from app.core.events import commit
+from app.core.scheduler import run_job
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum import solutions
@@ -34,12 +35,23 @@ def site_menu(page: Page) -> Locator:
     return page.locator("header.site")
 
 
-def register(page: Page, username: str) -> None:
+def register(page: Page, live: LiveServer, username: str) -> None:
+    """Sign up through the form, then through the link of the mail the outbox sends."""
     page.goto("/register")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Email").fill(f"{username}@example.com")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password again").fill(PASSWORD)
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", name="Check your inbox")).to_be_visible()
+    with live.services():
+        assert run_job("deliver-mail").outcome == "success"
+    mail = (Path(live.app.instance_path) / "mail").glob("*.eml")
+    texts = [path.read_text() for path in sorted(mail)]
+    (text,) = [t for t in texts if f"To: {username}@example.com" in t]
+    link = re.search(r"http://\S+/register/confirm/\S+", text)
+    assert link, text
+    page.goto(link.group(0))
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome to the community, {username}!")
     expect(site_menu(page).get_by_role("link", name=username, exact=True)).to_be_visible()
@@ -85,7 +97,7 @@ def test_the_asker_chooses_a_solution_that_is_shown_first(
     page = new_context().new_page()
 
     # A first member signs up through the form and asks a question.
-    register(page, "alice_asks")
+    register(page, live_server, "alice_asks")
     page.get_by_role("link", name="Ask", exact=True).click()
     expect(page.get_by_role("heading", name="New topic")).to_be_visible()
     page.get_by_label("Category").select_option(label=CATEGORY_NAME)
@@ -105,7 +117,7 @@ def test_the_asker_chooses_a_solution_that_is_shown_first(
     log_out(page)
 
     # A second member signs up and answers through the reply form.
-    register(page, "bruno_answers")
+    register(page, live_server, "bruno_answers")
     page.goto(topic_url)
     page.get_by_label("Your answer").fill(BRUNO_ANSWER)
     page.get_by_role("button", name="Post your answer").click()
