@@ -49,7 +49,6 @@ class MoveForm(FlaskForm):
 
 class RetagForm(FlaskForm):
     tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
-    submission = SubmissionField()
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
