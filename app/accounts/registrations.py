@@ -17,7 +17,6 @@ from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.accounts.models import User
@@ -34,6 +33,7 @@ from app.accounts.services import (
 from app.accounts.tokens import digest
 from app.core import mail
 from app.core.clock import now_utc
+from app.core.sql import insert_for
 from app.core.types import UTCDateTime
 from app.core.urls import external_url
 from app.extensions import db
@@ -125,9 +125,7 @@ def _upsert_pending(**values: object) -> None:
     """One pending sign-up per address, in one statement: signing up twice (a double
     click, a second try) replaces the first, whose link stops working."""
     table = PendingRegistration.__table__
-    dialect = db.session.get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
-    insert = insert.values(**values)
+    insert = insert_for(PendingRegistration).values(**values)
     db.session.execute(
         insert.on_conflict_do_update(
             index_elements=[table.c.email],
