@@ -133,7 +133,7 @@ def _register_extensions(app: Flask) -> None:
 
 
 def _register_packages(app: Flask) -> None:
-    from app import accounts, ambassadors, badges, core, forum, interchange, moderation
+    from app import accounts, ambassadors, badges, core, demo, forum, interchange, moderation
 
     core.init_app(app)
     accounts.init_app(app)
@@ -142,3 +142,4 @@ def _register_packages(app: Flask) -> None:
     moderation.init_app(app)
     ambassadors.init_app(app)
     interchange.init_app(app)
+    demo.init_app(app)

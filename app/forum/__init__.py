@@ -30,7 +30,6 @@ def init_app(app: Flask) -> None:
     topic_rows.init_app(app)
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)
-    app.cli.add_command(cli.seed_demo)
     app.cli.add_command(cli.categories)
 
     def flush_views() -> None:

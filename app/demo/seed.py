@@ -24,8 +24,7 @@ from app.accounts.services import hash_password
 from app.core.clock import now_utc
 from app.core.permissions import CapabilityGrant
 from app.core.text import cook, search_normal_form
-from app.extensions import db
-from app.forum.demo_content import (
+from app.demo.content import (
     BIOS,
     CATEGORIES,
     COMMON,
@@ -34,6 +33,7 @@ from app.forum.demo_content import (
     LOUNGE,
     MODELS,
 )
+from app.extensions import db
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
 
 PASSWORD = "tribune-demo-2026"

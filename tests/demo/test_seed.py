@@ -1,8 +1,8 @@
 from sqlalchemy import func, select, text
 
 from app.accounts import services as account_services
+from app.demo import seed as demo
 from app.extensions import db
-from app.forum import demo
 from app.forum.models import Category, Post, PostVote, Topic
 from app.forum.search import search_posts
 
