@@ -285,7 +285,8 @@ def test_a_run_that_crashes_halfway_leaves_nothing_and_the_rerun_matches(
 
 
 def test_two_runs_at_once_give_one(app, community):
-    from app.core.scheduler import acquire_lease, release_lease, run_job
+    from app.core.leases import acquire_lease, release_lease
+    from app.core.scheduler import run_job
 
     community.member(answers=3)
     assert acquire_lease("identify-ambassadors", "another-scheduler", 600)

@@ -14,20 +14,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from app.core import jobs_cli, scheduler
+from app.core import jobs_cli, scheduler, scheduling
 from app.core.clock import now_utc
-from app.core.scheduler import (
-    Job,
-    JobLease,
-    JobRun,
-    UnknownJob,
-    acquire_lease,
-    build_scheduler,
-    jobs_with_last_run,
-    register_job,
-    release_lease,
-    run_job,
-)
+from app.core.job_runs import JobRun
+from app.core.leases import JobLease, acquire_lease, release_lease
+from app.core.scheduler import Job, UnknownJob, jobs_with_last_run, register_job, run_job
+from app.core.scheduling import build_scheduler
 from app.extensions import db
 
 
@@ -305,7 +297,7 @@ def test_the_background_scheduler_runs_a_job(app, caplog):
         background.modify_job("tick", next_run_time=datetime.now(UTC))
         assert done.wait(timeout=5)
     finally:
-        scheduler.stop_scheduler(background)
+        scheduling.stop_scheduler(background)
     (run,) = _runs("tick")
     assert (run.outcome, run.trigger, run.figures) == ("success", "schedule", {"ticks": 1})
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
@@ -315,17 +307,17 @@ def test_the_background_scheduler_runs_a_job(app, caplog):
 
 def test_start_in_process_only_where_configured_and_serving(app, monkeypatch):
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    assert scheduler.start_in_process(app, use_reloader=False) is None  # TestConfig: off
+    assert scheduling.start_in_process(app, use_reloader=False) is None  # TestConfig: off
 
     app.config["SCHEDULER_IN_PROCESS"] = True
-    assert scheduler.start_in_process(app, use_reloader=True) is None  # the reloader's parent
+    assert scheduling.start_in_process(app, use_reloader=True) is None  # the reloader's parent
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-    started = scheduler.start_in_process(app, use_reloader=True)
+    started = scheduling.start_in_process(app, use_reloader=True)
     try:
         assert isinstance(started, BackgroundScheduler) and started.running
     finally:
-        scheduler.stop_scheduler(started)
-    scheduler.stop_scheduler(started)  # twice is fine (atexit does it again)
+        scheduling.stop_scheduler(started)
+    scheduling.stop_scheduler(started)  # twice is fine (atexit does it again)
 
 
 def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
