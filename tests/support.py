@@ -116,20 +116,27 @@ def at_once(count: int, action: Callable[[int], Any]) -> list[Any]:
     return results
 
 
-def driver_error(dialect: str, message: str) -> Exception:
-    """The error the database driver raises when the disk is full, as the driver builds it."""
+def driver_error(dialect: str, kind: str = "disk_full") -> Exception:
+    """The error the database driver raises when the disk is full (``kind="disk_full"``)
+    or when it refuses a value (``kind="data"``), as the driver builds it."""
     if dialect == "postgresql":
         import psycopg
 
-        return psycopg.errors.DiskFull(message)
+        if kind == "data":
+            return psycopg.errors.CharacterNotInRepertoire("invalid byte sequence")
+        return psycopg.errors.DiskFull("could not extend file: No space left on device")
     import sqlite3
 
-    return sqlite3.OperationalError(message)
+    if kind == "data":
+        return sqlite3.DataError("invalid byte sequence")
+    return sqlite3.OperationalError("database or disk is full")
 
 
 @contextmanager
-def failing_statements(engine: Any, starts_with: str) -> Iterator[list[str]]:
-    """Statements starting with ``starts_with`` fail in the driver, as on a full disk.
+def failing_statements(
+    engine: Any, starts_with: str, kind: str = "disk_full"
+) -> Iterator[list[str]]:
+    """Statements starting with ``starts_with`` fail in the driver (see ``driver_error``).
 
     The failure is raised where the driver executes the statement, so SQLAlchemy wraps
     and handles it exactly as it would a real one. Yields the statements that failed.
@@ -137,7 +144,7 @@ def failing_statements(engine: Any, starts_with: str) -> Iterator[list[str]]:
     from sqlalchemy import event
 
     failed: list[str] = []
-    error = driver_error(engine.dialect.name, "could not extend file: No space left on device")
+    error = driver_error(engine.dialect.name, kind)
 
     def execute(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
         if statement.lstrip().upper().startswith(starts_with.upper()):
