@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
 
@@ -113,3 +114,47 @@ def at_once(count: int, action: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def driver_error(dialect: str, kind: str = "disk_full") -> Exception:
+    """The error the database driver raises when the disk is full (``kind="disk_full"``)
+    or when it refuses a value (``kind="data"``), as the driver builds it."""
+    if dialect == "postgresql":
+        import psycopg
+
+        if kind == "data":
+            return psycopg.errors.CharacterNotInRepertoire("invalid byte sequence")
+        return psycopg.errors.DiskFull("could not extend file: No space left on device")
+    import sqlite3
+
+    if kind == "data":
+        return sqlite3.DataError("invalid byte sequence")
+    return sqlite3.OperationalError("database or disk is full")
+
+
+@contextmanager
+def failing_statements(
+    engine: Any, starts_with: str, kind: str = "disk_full"
+) -> Iterator[list[str]]:
+    """Statements starting with ``starts_with`` fail in the driver (see ``driver_error``).
+
+    The failure is raised where the driver executes the statement, so SQLAlchemy wraps
+    and handles it exactly as it would a real one. Yields the statements that failed.
+    """
+    from sqlalchemy import event
+
+    failed: list[str] = []
+    error = driver_error(engine.dialect.name, kind)
+
+    def execute(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+        if statement.lstrip().upper().startswith(starts_with.upper()):
+            failed.append(statement)
+            raise error
+
+    event.listen(engine, "do_execute", execute)
+    event.listen(engine, "do_executemany", execute)
+    try:
+        yield failed
+    finally:
+        event.remove(engine, "do_execute", execute)
+        event.remove(engine, "do_executemany", execute)

@@ -17,10 +17,12 @@ def init_app(app: Flask) -> None:
         scheduler,
         signing,
         submissions,
+        teardown,
         templating,
         urls,
     )
 
+    teardown.init_app(app)
     errors.init_app(app)
     urls.init_app(app)
     headers.init_app(app)

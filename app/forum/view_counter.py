@@ -2,20 +2,26 @@
 
 Each worker process counts views in memory and adds them to the topics in one
 UPDATE when enough views or seconds have gathered. A crash loses at most that
-many views, which a view counter can afford.
+many views, which a view counter can afford. Counting is best effort: a write that
+fails (a full disk, the database away) is logged and its views dropped, and the page
+that happened to trigger it is served as if nothing had happened.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
 
 from flask import current_app
 from sqlalchemy import bindparam, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.extensions import db
 from app.forum.models import Topic
+
+log = logging.getLogger(__name__)
 
 
 class ViewBuffer:
@@ -47,11 +53,19 @@ class ViewBuffer:
             .where(Topic.__table__.c.id == bindparam("topic_id"))
             .values(view_count=Topic.__table__.c.view_count + bindparam("views"))
         )
-        # Its own connection and transaction: never mixed into the request's session.
-        with db.engine.begin() as connection:
-            connection.execute(
-                statement, [{"topic_id": tid, "views": n} for tid, n in counts.items()]
-            )
+        try:
+            # Its own connection and transaction: never mixed into the request's session,
+            # so a failure here leaves the page's own reads and writes untouched.
+            with db.engine.begin() as connection:
+                connection.execute(
+                    statement, [{"topic_id": tid, "views": n} for tid, n in counts.items()]
+                )
+        except SQLAlchemyError:
+            log.warning(
+                "view counts not written (%d views of %d topics dropped)",
+                sum(counts.values()), len(counts), exc_info=True,
+            )  # fmt: skip
+            return 0
         return len(counts)
 
 

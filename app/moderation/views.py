@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
@@ -26,6 +25,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.badges.models import VotingReport
+from app.core import csvsafe
 from app.core.events import commit
 from app.extensions import db
 from app.forum import queries as forum_queries
@@ -199,7 +199,7 @@ def log_csv() -> Response:
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
         text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+        writer = csvsafe.writer(text)
         writer.writerow(LOG_CSV_COLUMNS)
         for entry, username in db.session.execute(query):
             writer.writerow([
