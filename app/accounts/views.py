@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import login_limits, registrations, services, sessions
@@ -25,6 +24,7 @@ from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, Regis
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
 from app.core.events import commit
+from app.core.forms import TribuneForm
 from app.core.urls import safe_path
 from app.extensions import db, limiter
 
@@ -35,7 +35,7 @@ def _safe_next(default: str) -> str:
     return safe_path(request.args.get("next") or request.form.get("next"), default)
 
 
-def _field_error(form: FlaskForm, error: AccountError) -> None:
+def _field_error(form: TribuneForm, error: AccountError) -> None:
     field = getattr(form, error.field or "", None)
     if field is not None:
         field.errors = [*field.errors, str(error.message)]
@@ -82,7 +82,7 @@ def confirm_registration(token: str) -> Any:
     found = registrations.pending(token)
     if found is None:
         return render_template("accounts/register_invalid.html"), 404
-    form = FlaskForm()
+    form = TribuneForm()
     if form.validate_on_submit():
         try:
             user = registrations.finish_registration(token)
@@ -148,7 +148,7 @@ def logout() -> Any:
 @blueprint.post("/account/logout-everywhere")
 @login_required
 def logout_everywhere() -> Any:
-    if not FlaskForm().validate_on_submit():
+    if not TribuneForm().validate_on_submit():
         abort(400)
     sessions.end_all(current_user)
     commit()

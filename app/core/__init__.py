@@ -20,11 +20,13 @@ def init_app(app: Flask) -> None:
         teardown,
         templating,
         urls,
+        user_input,
     )
 
     teardown.init_app(app)
     errors.init_app(app)
-    urls.init_app(app)
+    user_input.init_app(app)
+    urls.init_app(app)  # after user_input: its host check runs first
     headers.init_app(app)
     rate_limits.init_app(app)
     signing.init_app(app)

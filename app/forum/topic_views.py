@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
 from app.core.text import excerpt
+from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import topic_actions, topic_merge, visibility
 from app.forum.forms import (
@@ -39,7 +40,7 @@ CAPABILITIES = (
     "topic.close_duplicate",
     "topic.merge",
 )
-_TOPIC_NUMBER = re.compile(r"(?:/t/)?(\d{1,10})(?:[/?#].*)?$")
+_TOPIC_NUMBER = re.compile(r"(?:/t/)?([0-9]{1,20})(?:[/?#].*)?$")
 
 
 def may_manage(user: Any) -> bool:
@@ -109,7 +110,9 @@ def _replies(topic: Topic) -> list[tuple[int, str, str]]:
 
 def _topic_from(text: str | None) -> Topic | None:
     match = _TOPIC_NUMBER.search((text or "").strip())
-    return db.session.get(Topic, int(match.group(1))) if match else None
+    # A number past the id column's range names no topic (PostgreSQL would refuse it).
+    topic_id = bounded_int(match.group(1)) if match else None
+    return db.session.get(Topic, topic_id) if topic_id is not None else None
 
 
 @blueprint.get("/t/<int:topic_id>/manage")
@@ -199,7 +202,7 @@ def split(topic_id: int) -> Any:
     form = SplitForm()
     if not form.validate_on_submit():
         abort(400)
-    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit() and len(v) < 10]
+    ids = [i for v in request.form.getlist("post_ids") if (i := bounded_int(v)) is not None]
     try:
         new = topic_merge.split_topic(
             current_user, topic, ids, title=form.title.data or "", reason=form.reason.data or ""

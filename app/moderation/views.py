@@ -27,6 +27,7 @@ from flask_login import current_user, login_required
 from app.badges.models import VotingReport
 from app.core import csvsafe
 from app.core.events import commit
+from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import queries as forum_queries
 from app.forum import services as forum_services
@@ -164,7 +165,7 @@ def _log_filters() -> dict[str, Any]:
     return {
         "actor": request.args.get("actor", "").strip()[:32],
         "action": request.args.get("action", "").strip()[:48],
-        "target": int(target) if target.isdigit() and len(target) < 10 else None,
+        "target": bounded_int(target),
         "target_type": request.args.get("type", "").strip()[:32],
         "text": request.args.get("q", "").strip()[:100],
     }
