@@ -1,6 +1,6 @@
 """The base of every Tribune form: what a field may hold is checked once, for all forms.
 
-Every form in app/ derives from ``TribuneForm`` (tests/core/test_forms.py holds them to
+Every form in app/ derives from ``TribuneForm`` (tests/core/test_odd_input.py holds them to
 it), so a new form cannot forget:
 
 - a field holding control characters (NUL and the like: see app.core.user_input) is
@@ -8,6 +8,8 @@ it), so a new form cannot forget:
   fields refuse tab and newlines too; text areas and passwords keep them;
 - a file part sent for a field (Tribune's forms take no files) is a form error, not a
   file object handed to a service that expects text;
+- a number field holds what the database's ``integer`` holds: a longer number is a form
+  error before any validator (WTForms' NumberRange fails on one past a float's range);
 - a JSON body is not form data: a form is filled from the posted form only.
 """
 
@@ -18,13 +20,14 @@ from typing import Any
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, TextAreaField
+from wtforms import Field, IntegerField, PasswordField, TextAreaField
 from wtforms.validators import StopValidation
 
-from app.core.user_input import has_control_characters
+from app.core.user_input import INT4_MAX, has_control_characters
 
 CONTROL_CHARACTERS = _l("This text holds invisible control characters: remove them and retry.")
 FILE_SENT = _l("This field takes text, not a file.")
+OUT_OF_RANGE = _l("This number is out of range.")
 
 _FROM_REQUEST = object()
 
@@ -78,6 +81,9 @@ class TribuneForm(FlaskForm):
         multiline = _multiline(field)
         if any(has_control_characters(v, multiline=multiline) for v in _raw_text(field)):
             return CONTROL_CHARACTERS
+        number = field.data if isinstance(field, IntegerField) else None
+        if isinstance(number, int) and not -INT4_MAX - 1 <= number <= INT4_MAX:
+            return OUT_OF_RANGE
         return None
 
 

@@ -79,7 +79,7 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
         merge=forms.get("merge") or MergeForm(formdata=None),
         split=forms.get("split") or SplitForm(formdata=None),
         replies=_replies(topic) if current_user.can("topic.merge") else [],
-        flag_form=TopicFlagForm(formdata=None),
+        flag_form=forms.get("flag") or TopicFlagForm(formdata=None),
         original=_original(topic),
     ), code
 
@@ -151,7 +151,7 @@ def retag(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = RetagForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, retag=form)
     try:
         changed = topic_actions.retag_topic(
             current_user, topic, form.tags.data or "", form.reason.data or ""
@@ -168,7 +168,7 @@ def duplicate(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, duplicate=form)
     original = _topic_from(form.original.data)
     try:
         topic_actions.close_as_duplicate(current_user, topic, original, form.reason.data or "")
@@ -184,7 +184,7 @@ def merge(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = MergeForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, merge=form)
     target = _topic_from(form.target.data)
     try:
         topic_merge.merge_topics(current_user, topic, target, form.reason.data or "")
@@ -201,7 +201,7 @@ def split(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = SplitForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, split=form)
     ids = [i for v in request.form.getlist("post_ids") if (i := bounded_int(v)) is not None]
     try:
         new = topic_merge.split_topic(
@@ -235,7 +235,7 @@ def set_flag(topic_id: int, action: str) -> Any:
     topic = _topic(topic_id)
     form = TopicFlagForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, flag=form)
     try:
         changed = act(current_user, topic, form.reason.data or "")
     except ForumError as error:

@@ -60,7 +60,7 @@ def _page(member: User, code: int = 200, **forms: Any) -> tuple[str, int]:
         member=member,
         record=members.record_of(member.id),
         sanction_form=forms.get("sanction") or SanctionForm(formdata=None),
-        lift_form=LiftForm(formdata=None),
+        lift_form=forms.get("lift") or LiftForm(formdata=None),
         role_form=role_form,
     ), code
 
@@ -82,7 +82,7 @@ def sanction(username: str, kind: str) -> Any:
     target = _member(username)
     form: TribuneForm = LiftForm() if kind == "lift" else SanctionForm()
     if not form.validate_on_submit():
-        return _page(target, 422, sanction=form if kind != "lift" else None)
+        return _page(target, 422, **{"lift" if kind == "lift" else "sanction": form})
     reason = form.reason.data or ""
 
     def act() -> bool:

@@ -125,7 +125,11 @@ def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
         abort(404)
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400)
+        # The queue lists many posts, each with its reason box: the error comes back as a
+        # message on the list (a reason with control characters, say).
+        unclear = _("The request could not be understood. Go back and try again.")
+        flash(" ".join(map(str, form.reason.errors)) or unclear, "error")
+        return redirect(url_for(back))
     post = db.session.get(Post, post_id)
     if post is None:
         abort(404)
