@@ -11,11 +11,15 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
+    from app.core.places import register_place
     from app.forum import cli, fragments, labels, notify, profile, topic_rows, topic_views, views
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
+    register_place(app, "home", "forum.home")
+    register_place(app, "search", "forum.search")
+    register_place(app, "ask", "forum.new_topic")
     app.jinja_env.globals["may_manage_topic"] = topic_views.may_manage
     app.extensions["tribune.page_cache"] = PageCache(
         app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
