@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-
 from flask import Flask
 
 from app.core.page_cache import PageCache
@@ -12,8 +10,17 @@ from app.core.page_cache import PageCache
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
     from app.core.places import register_place
-    from app.forum import cli, fragments, labels, notify, profile, topic_rows, topic_views, views
-    from app.forum.view_counter import views as view_counter
+    from app.forum import (
+        cli,
+        fragments,
+        labels,
+        notify,
+        profile,
+        topic_rows,
+        topic_views,
+        view_counter,
+        views,
+    )
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
@@ -36,9 +43,4 @@ def init_app(app: Flask) -> None:
     register_section(10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.seed_demo)
     app.cli.add_command(cli.categories)
-
-    def flush_views() -> None:
-        with app.app_context():
-            view_counter.flush()
-
-    atexit.register(flush_views)
+    view_counter.init_app(app)
