@@ -24,7 +24,9 @@ class _Forms(HTMLParser):
             return
         current = next((f for f in reversed(self.forms) if f["open"]), None)
         if tag == "button":
-            self.buttons.append({**a, "_form": a.get("form") or (current or {}).get("id", "")})
+            # Its form: the one it names (form="..."), else the one it stands in.
+            self.buttons.append({**a, "_form": a.get("form") or (current or {}).get("id", ""),
+                                 "_in": None if a.get("form") else current})  # fmt: skip
             if current is not None and not a.get("form"):
                 current.setdefault("buttons", []).append(a)
         elif tag == "input" and current is not None and a.get("name"):
@@ -72,7 +74,7 @@ def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
     parser.feed(html)
     for button in parser.buttons:
         if button.get("formaction") == formaction:
-            form = next(f for f in parser.forms if f["id"] == button["_form"])
+            form = button["_in"] or next(f for f in parser.forms if f["id"] == button["_form"])
             data = dict(form["fields"])
             if button.get("name"):
                 data[button["name"]] = button.get("value", "")
