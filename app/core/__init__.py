@@ -13,6 +13,7 @@ def init_app(app: Flask) -> None:
         mail_views,
         notifications,
         outbox,
+        places,
         rate_limits,
         scheduler,
         signing,
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
     rate_limits.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
+    places.init_app(app)
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
     submissions.init_app(app)

@@ -182,7 +182,11 @@ def run_command(ctx: click.Context, **kwargs: Any) -> None:
         click.echo(f" * Job scheduler running in this process ({len(scheduler.get_jobs())} jobs)")
     if app is not None and not app.config["MAIL_SERVER"]:
         click.echo(f" * No MAIL_SERVER: mail is written to {Path(app.instance_path) / 'mail'}/")
-    ctx.invoke(flask_run_command, **kwargs)
+    try:
+        ctx.invoke(flask_run_command, **kwargs)
+    finally:  # Ctrl-C, or the reloader restarting: running jobs finish first
+        if scheduler is not None:
+            stop_scheduler(scheduler)
 
 
 def serving_address(host: str, port: int, cert: Any) -> str:

@@ -8,7 +8,6 @@ never starts it, so gunicorn workers never do.
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 from datetime import UTC, datetime, timedelta
@@ -109,8 +108,9 @@ def run_scheduled(app: Flask, name: str) -> None:
 def start_in_process(app: Flask, *, use_reloader: bool) -> BackgroundScheduler | None:
     """Start a background scheduler in the serving process of `tribune run`, if configured.
 
-    Called only by `tribune run`, never by create_app (gunicorn workers never start it).
-    With the reloader, only the child process that serves requests starts it.
+    Called only by `tribune run`, never by create_app (gunicorn workers never start it),
+    which stops it when the server stops. With the reloader, only the child process that
+    serves requests starts it.
     """
     if not app.config.get("SCHEDULER_IN_PROCESS"):
         return None
@@ -119,7 +119,6 @@ def start_in_process(app: Flask, *, use_reloader: bool) -> BackgroundScheduler |
     scheduler = build_scheduler(app)
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
-    atexit.register(stop_scheduler, scheduler)
     logger.info("in-process scheduler started with %d jobs", len(scheduler.get_jobs()))
     return scheduler
 

@@ -47,12 +47,12 @@ def _key(topic: Any, locale: str) -> Hashable:
 
 
 def topic_row(topic: Any) -> Markup:
-    """One topic of a list (``_macros/topics.html``), from the cache when possible."""
+    """One topic of a list (``forum/_topics.html``), from the cache when possible."""
     cache: PageCache = current_app.extensions["tribune.topic_rows"]
     key = _key(topic, current_locale())
     row = cache.get(key)
     if row is None:
-        row = Markup(get_template_attribute("_macros/topics.html", "topic_row")(topic))
+        row = Markup(get_template_attribute("forum/_topics.html", "topic_row")(topic))
         cache.set(key, row)
     return row
 

@@ -16,11 +16,10 @@ from app.accounts.models import User
 from app.accounts.services import get_by_username
 from app.core.events import commit
 from app.core.forms import TribuneForm
-from app.core.permissions import ROLES
+from app.core.permissions import ROLES, requires
 from app.extensions import db
 from app.moderation import members
 from app.moderation.services import ModerationError
-from app.moderation.views import requires
 
 blueprint = Blueprint("members", __name__)
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import tempfile
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -27,6 +25,7 @@ from flask_login import current_user, login_required
 from app.badges.models import VotingReport
 from app.core import csvsafe
 from app.core.events import commit
+from app.core.permissions import requires
 from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import queries as forum_queries
@@ -42,21 +41,6 @@ from app.moderation.services import ModerationError
 blueprint = Blueprint("moderation", __name__)
 
 LOG_PER_PAGE = 50
-
-
-def requires(capability: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Login required (anonymous visitors go to the login page), then the capability (403)."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.can(capability):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorate
 
 
 def _flaggable_post(post_id: int) -> Post:

@@ -317,7 +317,7 @@ def test_start_in_process_only_where_configured_and_serving(app, monkeypatch):
         assert isinstance(started, BackgroundScheduler) and started.running
     finally:
         scheduling.stop_scheduler(started)
-    scheduling.stop_scheduler(started)  # twice is fine (atexit does it again)
+    scheduling.stop_scheduler(started)  # twice is fine
 
 
 def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
@@ -340,6 +340,28 @@ def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", 5001)]
     assert started == [False]
+
+
+def test_tribune_run_stops_its_scheduler_when_the_server_stops(app, monkeypatch):
+    """No exit handler keeps the app: `tribune run` stops what it started, Ctrl-C or not."""
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("flask.cli.run_simple", interrupted)
+    app.config["SCHEDULER_IN_PROCESS"] = True
+    started: list[BackgroundScheduler] = []
+
+    def start(a: Any, use_reloader: bool) -> BackgroundScheduler | None:
+        started.append(scheduling.start_in_process(a, use_reloader=use_reloader))
+        return started[-1]
+
+    monkeypatch.setattr(jobs_cli, "start_in_process", start)
+    app.test_cli_runner().invoke(
+        jobs_cli.run_command, ["--no-reload"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert len(started) == 1 and isinstance(started[0], BackgroundScheduler)
+    assert not started[0].running
 
 
 def test_scheduler_command_lists_jobs_and_stops_on_ctrl_c(app, calls, monkeypatch):
