@@ -64,7 +64,7 @@ def revoke_token(token: ApiToken, by: User | None = None, at: datetime | None = 
 
 
 def authenticate(secret: str) -> ApiToken | None:
-    """The active token with this secret (its last use noted), or None. Commits a use."""
+    """The active token with this secret (its last use noted), or None. Caller commits."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
     token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(secret)))
@@ -74,7 +74,6 @@ def authenticate(secret: str) -> ApiToken | None:
     last = token.last_used_at
     if last is None or (now - last).total_seconds() >= LAST_USED_RESOLUTION_SECONDS:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
-        db.session.commit()
     return token
 
 

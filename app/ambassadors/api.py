@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 from app.accounts import tokens
 from app.ambassadors import export, queries, signals
 from app.ambassadors.models import SEGMENTS
+from app.core.events import commit
 from app.extensions import csrf, limiter
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -80,7 +81,10 @@ def token_required(*capabilities: str) -> Callable[[Callable[..., Any]], Callabl
             if not tokens.creator_may(token, "api.tokens", *capabilities):
                 return _error(403, "the member who created this token may no longer use it")
             g.api_token = token
-            return view(*args, **kwargs)
+            response = view(*args, **kwargs)
+            # The request's one unit of work: the token's last use and what the view wrote.
+            commit()
+            return response
 
         return wrapped
 
@@ -118,7 +122,7 @@ def post_signals() -> Any:
             rows.append((index, item))
         else:
             report.errors.append(signals.RowError(index, "signal", "must be a JSON object"))
-    result = signals.import_rows(rows)
+    result = signals.import_rows(rows, commit_batches=False)
     errors = sorted(report.errors + result.errors, key=lambda e: e.where)
     return jsonify(
         {

@@ -39,6 +39,7 @@ def import_signals(file: Path) -> None:
     try:
         with file.open(encoding="utf-8-sig", newline="") as stream:
             report = signals.import_rows(signals.csv_rows(stream))
+        commit()
     except signals.SignalError as error:
         db.session.rollback()
         raise click.ClickException(f"{file}: {error.message}") from error

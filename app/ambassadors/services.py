@@ -87,7 +87,11 @@ def top_count(eligible: int, share: float) -> int:
 
 
 def identify(as_of: datetime | None = None, window_days: int | None = None) -> AmbassadorRun:
-    """Evaluate the community as it stood at ``as_of`` and apply the decisions. Commits."""
+    """Evaluate the community as it stood at ``as_of`` and apply the decisions.
+
+    One transaction, committed by the caller (the job runner): a run stopped halfway
+    leaves nothing behind.
+    """
     config = current_app.config
     as_of = as_of or now_utc()
     params = ScoreParams.from_config(as_of, window_days)
@@ -111,7 +115,6 @@ def identify(as_of: datetime | None = None, window_days: int | None = None) -> A
     figures |= segments.recompute(run, top)
     figures["pruned_runs"] = _prune_old_breakdowns(int(config["AMBASSADOR_KEEP_RUNS"]))
     run.figures = figures
-    db.session.commit()
     return run
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User
 from app.ambassadors.models import SIGNAL_KINDS, ExternalSignal
+from app.core import events
 from app.core.clock import now_utc
 from app.core.sql import insert_for
 from app.core.user_input import has_control_characters
@@ -209,8 +210,16 @@ def _store(rows: list[CleanRow], report: ImportReport) -> None:
     report.duplicates += len(values) - inserted
 
 
-def import_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> ImportReport:
-    """Check and store rows given as (line or index, fields); commits batch by batch."""
+def import_rows(
+    rows: Iterable[tuple[int, dict[str, Any]]], *, commit_batches: bool = True
+) -> ImportReport:
+    """Check and store rows given as (line or index, fields), BATCH at a time.
+
+    A file may hold millions of rows: with ``commit_batches`` each full batch is
+    committed as a chunk (an import stopped halfway resumes, duplicates skipped); the
+    caller commits the rest. Without (an API request, a few thousand rows at most), the
+    caller's one commit stores them all.
+    """
     report = ImportReport()
     now = now_utc()
     batch: list[CleanRow] = []
@@ -222,11 +231,11 @@ def import_rows(rows: Iterable[tuple[int, dict[str, Any]]]) -> ImportReport:
             continue
         if len(batch) >= BATCH:
             _store(batch, report)
-            db.session.commit()
+            if commit_batches:
+                events.commit_chunk()
             batch = []
     if batch:
         _store(batch, report)
-    db.session.commit()
     report.errors.sort(key=lambda e: e.where)
     return report
 

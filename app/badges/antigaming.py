@@ -97,7 +97,6 @@ def reverse_serial_votes(as_of: datetime | None = None) -> dict[str, int]:
         figures["reported"] += _report(
             "serial", key, voter, author, votes, reversed_points, first, last, details
         )
-    db.session.commit()
     return figures
 
 
@@ -116,5 +115,4 @@ def report_voting_rings(as_of: datetime | None = None) -> dict[str, int]:
         details = {"threshold": config["RING_VOTES_THRESHOLD"],
                    "window_days": config["RING_WINDOW_DAYS"]}  # fmt: skip
         figures["reported"] += _report("ring", key, voter, author, votes, 0, first, last, details)
-    db.session.commit()
     return figures

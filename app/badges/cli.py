@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 from app.badges import history, points
 from app.badges import verify as ledger_facts
+from app.core.events import commit
 
 
 @click.group(help="The points ledger.")
@@ -33,6 +34,7 @@ def verify(fix: bool) -> None:
         return
     if fix:
         figures = history.rebuild_from_history()
+        commit()
         click.echo(f"Recorded {figures['entries']} missing entries; totals set from the ledger.")
         return
     raise click.ClickException(
@@ -49,6 +51,7 @@ def rebuild() -> None:
     after an import; it is safe to run again (nothing is recorded twice).
     """
     figures = history.rebuild_from_history()
+    commit()
     click.echo(
         f"Recorded {figures['entries']} ledger entries; "
         f"{figures['granted']} badges granted, {figures['revoked']} revoked; "

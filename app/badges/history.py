@@ -192,7 +192,10 @@ def _missing_entries() -> Any:
 
 
 def rebuild_from_history() -> dict[str, int]:
-    """Fill the ledger in from the forum's history, then badges, totals and leaderboards."""
+    """Fill the ledger in from the forum's history, then badges, totals and leaderboards.
+
+    One transaction, committed by the caller; running it again adds nothing.
+    """
     insert = (
         LedgerEntry.__table__.insert()
         .from_select(list(_COLUMNS), _missing_entries())
@@ -200,8 +203,6 @@ def rebuild_from_history() -> dict[str, int]:
     )
     figures = {"entries": db.session.execute(insert).rowcount}
     points.fix_totals()
-    db.session.commit()
     figures.update(awards.sweep(now_utc()))
-    db.session.commit()
     figures["leaderboard_rows"] = sum(leaderboard.refresh().values())
     return figures

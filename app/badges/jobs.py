@@ -1,4 +1,4 @@
-"""The badges package's scheduled jobs: thin functions that call a service and commit."""
+"""The badges package's scheduled jobs: thin functions over a service (run_job commits)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from flask import Flask
 
 from app.badges import antigaming, awards, leaderboard
 from app.core.scheduler import Job, register_job
-from app.extensions import db
 
 
 def sweep_badges(as_of: datetime | None = None, **options: Any) -> dict[str, int]:
     """Grant every rule badge members qualify for, revoke lost category expertise."""
-    figures = awards.sweep(as_of)
-    db.session.commit()
-    return figures
+    return awards.sweep(as_of)
 
 
 def refresh_leaderboards(as_of: datetime | None = None, **options: Any) -> dict[str, int]:

@@ -1,8 +1,8 @@
 """Leaderboards by period and category, precomputed so a page is two indexed lookups.
 
 A job rebuilds each board with one INSERT ... SELECT and window functions (RANK for
-the displayed rank, ROW_NUMBER for paging), in one transaction per period: readers
-keep seeing the previous board until it commits. Staff and suspended members are left out.
+the displayed rank, ROW_NUMBER for paging), all of them in the job's transaction:
+readers keep seeing the previous boards until it commits. Staff and suspended members are left out.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def _insert_board(period: str, scores: object, at: datetime) -> int:
 
 
 def refresh(at: datetime | None = None) -> dict[str, int]:
-    """Rebuild every board; returns the number of rows per period."""
+    """Rebuild every board; returns the number of rows per period. Caller commits."""
     at = at or now_utc()
     figures: dict[str, int] = {}
     for period, days in PERIODS.items():
@@ -89,7 +89,6 @@ def refresh(at: datetime | None = None) -> dict[str, int]:
         )
         rows = _insert_board(period, overall.subquery(), at)
         rows += _insert_board(period, per_category.subquery(), at)
-        db.session.commit()
         figures[period] = rows
     return figures
 

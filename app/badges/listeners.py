@@ -244,5 +244,6 @@ HANDLERS = {
 def connect() -> None:
     for signal, handler in HANDLERS.items():
         events.handle_in_transaction(signal, handler)
-    # A rebuild reads the bulk-written rows, so it waits for their commit.
-    events.history_imported.connect(on_history_imported, weak=False)
+    # After the rows' commit, in a transaction of its own: a rebuild that fails leaves
+    # the import stored, and `tribune points rebuild` finishes it.
+    events.handle_after_commit(events.history_imported, on_history_imported)

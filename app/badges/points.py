@@ -14,6 +14,8 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges.models import LedgerEntry, PointRule
+from app.core.clock import now_utc
+from app.core.events import queue_audit
 from app.core.sql import savepoint
 from app.extensions import db
 
@@ -51,6 +53,28 @@ def all_rules() -> dict[str, int]:
     overrides = dict(db.session.execute(select(PointRule.action, PointRule.points)).all())
     defaults = current_app.config["POINTS"]
     return {action: overrides.get(action, defaults.get(action, 0)) for action in ACTIONS}
+
+
+def set_rules(actor: User, values: dict[str, int]) -> dict[str, int]:
+    """Store an administrator's point values (audited); the ones that changed. Caller commits.
+
+    They apply to new activity: entries already in the ledger keep their points.
+    """
+    current = all_rules()
+    changed = {a: values[a] for a in ACTIONS if a in values and values[a] != current[a]}
+    if changed:
+        queue_audit(actor.id, "settings.points", "settings", None,
+                    before={a: current[a] for a in changed}, after=changed)  # fmt: skip
+    for action in ACTIONS:
+        if action not in values:
+            continue
+        rule = db.session.get(PointRule, action)
+        if rule is None:
+            db.session.add(PointRule(action=action, points=values[action], updated_by_id=actor.id))
+        else:
+            rule.points, rule.updated_at = values[action], now_utc()
+            rule.updated_by_id = actor.id
+    return changed
 
 
 def _day_bounds(at: datetime) -> tuple[datetime, datetime]:

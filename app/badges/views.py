@@ -10,16 +10,22 @@ from flask_login import current_user, login_required
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from app.badges import leaderboard, points, queries
+from app.badges import leaderboard, points, queries, visits
 from app.badges.catalogue import BY_SLUG
-from app.badges.models import PointRule
-from app.core.clock import now_utc
-from app.core.events import commit, queue_audit
+from app.core.events import commit
 from app.core.forms import TribuneForm
-from app.extensions import db
 from app.forum.queries import categories as visible_categories
 
 blueprint = Blueprint("badges", __name__)
+
+
+@blueprint.before_app_request
+def record_visit() -> None:
+    """A member's first request of the day counts a visit (the streak badges)."""
+    if current_user.is_authenticated and visits.record_visit(current_user):
+        # A unit of work of its own, before the view's: the visit stays whatever the
+        # view does, and most pages (GET) commit nothing.
+        commit()
 
 
 def _page_arg() -> int:
@@ -102,18 +108,7 @@ def point_rules() -> Any:
     values = points.all_rules()
     form = _rules_form(values)
     if form.validate_on_submit():
-        changed = {a: getattr(form, a).data for a in values if getattr(form, a).data != values[a]}
-        if changed:
-            queue_audit(current_user.id, "settings.points", "settings", None,
-                        before={a: values[a] for a in changed}, after=changed)  # fmt: skip
-        for action in values:
-            new = getattr(form, action).data
-            rule = db.session.get(PointRule, action)
-            if rule is None:
-                db.session.add(PointRule(action=action, points=new, updated_by_id=current_user.id))
-            else:
-                rule.points, rule.updated_at = new, now_utc()
-                rule.updated_by_id = current_user.id
+        points.set_rules(current_user, {action: getattr(form, action).data for action in values})
         commit()
         flash(_("Point values saved. They apply to new activity."), "success")
         return redirect(url_for("badges.point_rules"))

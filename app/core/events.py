@@ -8,9 +8,10 @@ Services never send a signal directly. They ``queue()`` it on the current sessio
    what it earns are stored together or not at all, and a handler that raises rolls
    the whole change back;
 2. the session commits once;
-3. the blinker signal is sent, for listeners that must only ever see committed data
-   (rebuilding derived tables after a bulk import). A listener that raises there is
-   logged and the others still run: the change itself is already stored.
+3. every handler registered with ``handle_after_commit()`` runs, each in a transaction
+   of its own (rebuilding derived tables after a bulk import), then the blinker signal
+   is sent to its listeners (observers: tests, extensions). A handler or listener that
+   raises there is logged and the others still run: the change itself is stored.
 
 A failed request (rolled back) handles and sends nothing.
 
@@ -96,6 +97,7 @@ action; listeners derive what they keep from the rows themselves. Payload: none.
 
 _PENDING = "tribune.pending_events"
 _IN_TRANSACTION: dict[NamedSignal, list[Callable[..., None]]] = {}
+_AFTER_COMMIT: dict[NamedSignal, list[Callable[..., None]]] = {}
 log = logging.getLogger(__name__)
 
 
@@ -106,6 +108,18 @@ def handle_in_transaction(signal: NamedSignal, handler: Callable[..., None]) -> 
     handled in their turn before the commit.
     """
     handlers = _IN_TRANSACTION.setdefault(signal, [])
+    if handler not in handlers:
+        handlers.append(handler)
+
+
+def handle_after_commit(signal: NamedSignal, handler: Callable[..., None]) -> None:
+    """Run ``handler(sender, **payload)`` once every ``signal`` queued is committed.
+
+    For work that must see committed data and may fail without undoing the change (a
+    rebuild after a bulk import). Each run is a unit of work of its own: committed when
+    the handler returns, rolled back and logged when it raises. The handler never commits.
+    """
+    handlers = _AFTER_COMMIT.setdefault(signal, [])
     if handler not in handlers:
         handlers.append(handler)
 
@@ -133,28 +147,54 @@ def queue_audit(
 
 
 def commit() -> None:
-    """Handle the queued events in the transaction, commit once, then announce them."""
-    pending = db.session.info.get(_PENDING, [])
-    handled = 0
-    # Handlers may queue further events (a badge earned by a vote): handle them too.
-    while handled < len(pending):
-        signal, sender, payload = pending[handled]
-        for handler in _IN_TRANSACTION.get(signal, ()):
-            handler(sender, **payload)
-        handled += 1
-    db.session.commit()
+    """Handle the queued events in the transaction, commit once, then announce them.
+
+    If a handler (or the commit) fails, the whole change is rolled back and the error
+    raised: nothing of it is stored, nothing announced.
+    """
+    try:
+        pending = db.session.info.get(_PENDING, [])
+        handled = 0
+        # Handlers may queue further events (a badge earned by a vote): handle them too.
+        while handled < len(pending):
+            signal, sender, payload = pending[handled]
+            for handler in _IN_TRANSACTION.get(signal, ()):
+                handler(sender, **payload)
+            handled += 1
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     announced = db.session.info.pop(_PENDING, [])
     for signal, sender, payload in announced:
         _announce(signal, sender, payload)
 
 
+def commit_chunk() -> None:
+    """Commit one chunk of a run too long for one transaction (a file imported a batch
+    at a time), as ``commit()`` does.
+
+    The one way code other than a view, a job runner or a command commits: a run
+    stopped halfway keeps the chunks it finished and the next run resumes after them.
+    The run's caller still commits once, at the end, for what follows the last chunk.
+    """
+    commit()
+
+
 def _announce(signal: NamedSignal, sender: str, payload: dict[str, Any]) -> None:
+    # The change is committed: one failing handler or listener must not hide it behind a
+    # 500 nor keep the others from running.
+    for handler in _AFTER_COMMIT.get(signal, ()):
+        try:
+            handler(sender, **payload)
+            commit()
+        except Exception:
+            log.exception("after-commit handler %r failed on %s", handler, signal.name)
+            db.session.rollback()
     for receiver in signal.receivers_for(sender):
         try:
             receiver(sender, **payload)
         except Exception:
-            # The change is committed; one failing listener must not hide it behind a
-            # 500 nor keep the others from running.
             log.exception("listener %r failed on %s", receiver, signal.name)
             rollback_quietly()
 

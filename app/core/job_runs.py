@@ -117,5 +117,4 @@ def prune_job_runs(as_of: datetime | None = None, **options: Any) -> Figures:
         .where(JobRun.started_at < cutoff, JobRun.outcome != "running")
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return {"deleted": deleted}

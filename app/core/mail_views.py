@@ -9,11 +9,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.core.clock import now_utc
+from app.core.events import commit
 from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.core.outbox import retry
+from app.core.outbox import retry_failed as queue_failed_again
 from app.core.places import register_link
 from app.extensions import db
 
@@ -62,7 +64,7 @@ def retry_one(message_id: int) -> Any:
     if db.session.get(OutboxMessage, message_id) is None:
         abort(404)
     if retry(message_id):
-        db.session.commit()
+        commit()
         flash(_("The message will be sent with the next delivery, within a minute."), "success")
     else:
         flash(_("This message was already sent or is being sent."), "error")
@@ -73,13 +75,8 @@ def retry_one(message_id: int) -> Any:
 @login_required
 def retry_failed() -> Any:
     _guard()
-    count = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == FAILED)
-        .values(status=QUEUED, next_attempt_at=now_utc(), attempts=0)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
+    count = queue_failed_again()
+    commit()
     flash(ngettext("%(num)d message will be sent again with the next delivery.",
                    "%(num)d messages will be sent again with the next delivery.", count),
           "success")  # fmt: skip

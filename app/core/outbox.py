@@ -302,6 +302,16 @@ def retry(message_id: int, now: datetime | None = None) -> bool:
     return done == 1
 
 
+def retry_failed(now: datetime | None = None) -> int:
+    """Queue every failed message to go with the next run; how many. The caller commits."""
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == FAILED)
+        .values(status=QUEUED, next_attempt_at=now or now_utc(), attempts=0)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
 def init_app(app: Flask) -> None:
     register_job(
         app,

@@ -1,15 +1,16 @@
 """Scheduled jobs: the registry, the job_runs history, the database lease, APScheduler.
 
 A job is a plain function ``func(as_of=None, **options) -> figures`` registered by its
-package with ``register_job(app, Job(...))``. It runs inside an application context,
-commits its own work, and must be idempotent: a run killed halfway is finished by the
-next one. ``run_job`` is the only way a job runs (on schedule, by hand, in tests): it
-takes the job's lease in the database, so two scheduler processes, or a manual run
-beside a scheduled one, never run the same job at once, and records every run in
-``job_runs``. While a job runs its process renews the lease (app/core/leases.py), so a
-holder killed halfway loses it within minutes: the next run takes over and marks the
-dead run "interrupted". A scheduler that starts after it missed a daily run runs that
-job once, at start.
+package with ``register_job(app, Job(...))``. It runs inside an application context and
+never commits: ``run_job`` commits its work once, with the record of its run (a run too
+long for one transaction commits its chunks with ``events.commit_chunk()``). It must be
+idempotent: a run killed halfway is finished by the next one. ``run_job`` is the only
+way a job runs (on schedule, by hand, in tests): it takes the job's lease in the
+database, so two scheduler processes, or a manual run beside a scheduled one, never run
+the same job at once, and records every run in ``job_runs``. While a job runs its
+process renews the lease (app/core/leases.py), so a holder killed halfway loses it
+within minutes: the next run takes over and marks the dead run "interrupted". A
+scheduler that starts after it missed a daily run runs that job once, at start.
 
 The run history is app/core/job_runs.py; the scheduler process (APScheduler, catch-up,
 the in-process scheduler of ``tribune run``) is app/core/scheduling.py.
@@ -173,7 +174,7 @@ def run_job(
             run = db.session.get(JobRun, run_id)
             assert run is not None
             run.outcome, run.figures, run.finished_at = "success", figures, now_utc()
-            events.commit()  # sends events a forgetful job queued without committing
+            events.commit()  # the job's one unit of work, its run's record with it
         except BaseException as error:
             db.session.rollback()
             run = record_failure(run_id, traceback.format_exc())

@@ -95,7 +95,6 @@ def prune(as_of: datetime | None = None, **options: Any) -> dict[str, int]:
     removed = db.session.execute(
         delete(FormSubmission).where(FormSubmission.created_at < before)
     ).rowcount
-    db.session.commit()
     return {"removed": removed or 0}
 
 

@@ -38,9 +38,10 @@ def seed_demo(users: int, seed: int) -> None:
     if summary is None:
         click.echo("The database already has data; nothing seeded.")
         return
-    # Points, badges and leaderboards are derived from the seeded history by the
-    # packages that keep them (the forum does not know them).
-    events.history_imported.send("demo")
+    # Points, badges and leaderboards are derived from the seeded history, once it is
+    # committed, by the packages that keep them (the forum does not know them).
+    events.queue(events.history_imported, "demo")
+    events.commit()
     # Then the nightly evaluation (a registered job, whoever registered it), so the demo
     # has its ambassadors from the start.
     evaluation = None

@@ -113,7 +113,10 @@ def seed_demo(
     progress: Progress = no_progress,
     now: datetime | None = None,
 ) -> DemoSummary | None:
-    """Fill an empty forum with a demo community; None if it already holds data."""
+    """Fill an empty forum with a demo community; None if it already holds data.
+
+    One transaction, committed by the caller.
+    """
     if database_has_data():
         return None
     rng = random.Random(seed)
@@ -130,7 +133,6 @@ def seed_demo(
                 bar.update(len(topics[start : start + BATCH]))
         recount()
         summary = summarize()
-        db.session.commit()
     except BaseException:
         db.session.rollback()
         raise

@@ -13,6 +13,7 @@ import click
 from flask import Flask
 from flask.cli import with_appcontext
 
+from app.core.events import commit
 from app.interchange import exporter
 from app.interchange.importer import Importer
 from app.interchange.reader import FolderError
@@ -54,6 +55,7 @@ def import_jsonl(folder: Path, workers: int) -> None:
 def _run(importer: Importer, started: float) -> None:
     """Import, then say what went in and what was refused (exit 1 if anything was)."""
     reports = importer.run()
+    commit()
     refused = 0
     for report in reports:
         for where, message in report.errors[:MAX_ERRORS_SHOWN]:

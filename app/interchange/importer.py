@@ -139,12 +139,13 @@ class Importer:
     # -- the run --------------------------------------------------------------------
 
     def run(self) -> list[FileReport]:
+        """Import every source, committing batch by batch; the caller commits the rest
+        (the recounts), and then points, badges and leaderboards are rebuilt."""
         with cooks(self.workers) as self._cook:
             reports = [self._import_file(source) for source in self.sources]
         self._recount()
-        db.session.commit()
         # Points, badges and leaderboards from the rows, at their original dates.
-        events.history_imported.send("interchange")
+        events.queue(events.history_imported, "interchange")
         return reports
 
     def _import_file(self, source: RecordSource) -> FileReport:
@@ -193,7 +194,9 @@ class Importer:
             self._write_batch(bulk.KINDS[name], records, known, report)
         else:
             self._write_one_by_one(name, records, known, report)
-        db.session.commit()
+        # A dump may hold millions of records: one chunk per batch, so an import stopped
+        # halfway keeps what it wrote and the next run skips it.
+        events.commit_chunk()
 
     def _write_batch(self, kind: bulk.Kind, records: list[tuple[str, dict[str, Any]]],
                      known: bulk.Known, report: FileReport) -> None:  # fmt: skip
