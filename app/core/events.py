@@ -139,7 +139,11 @@ def queue_audit(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    """Ask for an audit row once the change commits (see ``action_taken``)."""
+    """Have the change's audit row written in its transaction (see ``action_taken``).
+
+    The audit log's handler runs inside the transaction, before the commit: the change
+    is stored with its row or not at all, whatever a listener does after the commit.
+    """
     from app.core.clock import now_utc
 
     queue(action_taken, "core", actor_id=actor_id, action=action, target_type=target_type,

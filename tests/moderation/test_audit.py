@@ -1,7 +1,9 @@
-"""Staff actions in packages below moderation reach the audit log through action_taken."""
+"""Staff actions in packages below moderation reach the audit log through action_taken,
+inside the transaction of the change: stored with it, or the change is not stored."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
@@ -38,3 +40,53 @@ def test_point_value_changes_are_logged_with_before_and_after(app, login, admin)
     ((action, actor, before, after),) = entries()
     assert (action, actor) == ("settings.points", admin.id)
     assert before == {"answer_voted": values["answer_voted"]} and after == {"answer_voted": 12}
+
+
+def _change_a_point_value(browser, to: int = 12):
+    from app.badges import points
+
+    form = dict(points.all_rules(), answer_voted=to)
+    return browser.post("/admin/points", {k: str(v) for k, v in form.items()})
+
+
+def test_a_listener_that_fails_after_the_commit_loses_no_audit_row(app, login, admin, caplog):
+    from app.badges import points
+    from app.core import events
+
+    heard = []
+
+    def broken(sender, **payload):
+        raise RuntimeError("a listener that is down")
+
+    def after_it(sender, **payload):
+        heard.append(payload["action"])
+
+    events.action_taken.connect(broken)
+    events.action_taken.connect(after_it)
+    try:
+        page = _change_a_point_value(login(admin))
+    finally:
+        events.action_taken.disconnect(broken)
+        events.action_taken.disconnect(after_it)
+    assert page.status_code == 302, "the change is saved: no 500 for a listener after it"
+    assert [row[:2] for row in entries()] == [("settings.points", admin.id)]
+    assert points.all_rules()["answer_voted"] == 12
+    assert heard == ["settings.points"], "the other listeners still run"
+    assert "a listener that is down" in caplog.text
+
+
+def test_a_change_whose_audit_row_cannot_be_written_is_not_stored(app, login, admin, monkeypatch):
+    from app.badges import points
+    from app.moderation import listeners
+
+    before = points.all_rules()["answer_voted"]
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the audit log is unwritable")
+
+    monkeypatch.setattr(listeners, "record_audit", broken)
+    with pytest.raises(RuntimeError, match="unwritable"):
+        _change_a_point_value(login(admin), to=before + 5)
+    db.session.expire_all()
+    assert entries() == []
+    assert points.all_rules()["answer_voted"] == before
