@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import RoleChanged, UserRegistered
 from app.core.permissions import ROLES
 from app.core.sql import savepoint
 from app.core.text import USERNAME_PATTERN
@@ -155,12 +156,12 @@ def create_user(
         _check_free(username, email)
         raise
     events.queue(
-        events.user_registered,
-        "accounts",
-        user_id=user.id,
-        username=user.username,
-        registration_ip=registration_ip,
-        created_at=user.created_at,
+        UserRegistered(
+            user_id=user.id,
+            username=user.username,
+            registration_ip=registration_ip,
+            created_at=user.created_at,
+        )
     )
     return user
 
@@ -215,14 +216,14 @@ def set_role(user: User, role: str, changed_by: User | None = None, reason: str 
         return False
     old, user.role = user.role, role
     events.queue(
-        events.role_changed,
-        "accounts",
-        user_id=user.id,
-        old_role=old,
-        new_role=role,
-        changed_by_id=changed_by.id if changed_by else None,
-        reason=reason.strip()[:300],
-        changed_at=now_utc(),
+        RoleChanged(
+            user_id=user.id,
+            old_role=old,
+            new_role=role,
+            changed_by_id=changed_by.id if changed_by else None,
+            reason=reason.strip()[:300],
+            changed_at=now_utc(),
+        )
     )
     return True
 

@@ -7,6 +7,7 @@ keys make every handler idempotent: the same event twice is one entry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,18 @@ from app.badges.models import LedgerEntry
 from app.badges.points import Award
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import (
+    AnswerAccepted,
+    AnswerUnaccepted,
+    HistoryImported,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+    PostRestored,
+    TopicCreated,
+    VoteCast,
+    VoteRetracted,
+)
 from app.extensions import db
 from app.forum.models import Post, Topic
 
@@ -33,90 +46,90 @@ def _vote_action(topic_kind: str, is_opening_post: bool) -> str:
     return "post_voted"
 
 
-def on_vote_cast(sender: str, **p: Any) -> None:
-    topic = db.session.get(Topic, p["topic_id"])
+def on_vote_cast(p: VoteCast) -> None:
+    topic = db.session.get(Topic, p.topic_id)
     points.record(
         Award(
-            user_id=p["author_id"],
-            action=_vote_action(p["topic_kind"], p["is_opening_post"]),
-            event_key=f"vote:{p['post_id']}:{p['voter_id']}:{_ts(p['created_at'])}",
-            at=p["created_at"],
-            post_id=p["post_id"],
-            topic_id=p["topic_id"],
+            user_id=p.author_id,
+            action=_vote_action(p.topic_kind, p.is_opening_post),
+            event_key=f"vote:{p.post_id}:{p.voter_id}:{_ts(p.created_at)}",
+            at=p.created_at,
+            post_id=p.post_id,
+            topic_id=p.topic_id,
             category_id=topic.category_id if topic else None,
-            actor_id=p["voter_id"],
+            actor_id=p.voter_id,
             capped=True,
         )
     )
-    awards.after_vote(p["voter_id"], p["author_id"], p["post_id"])
+    awards.after_vote(p.voter_id, p.author_id, p.post_id)
 
 
-def on_vote_retracted(sender: str, **p: Any) -> None:
+def on_vote_retracted(p: VoteRetracted) -> None:
     # By post, voter and action, not by event key: after a delete and restore the
     # vote's points live on in a "restore:" entry.
     entries = points.live_entries(
-        LedgerEntry.post_id == p["post_id"],
-        LedgerEntry.actor_id == p["voter_id"],
+        LedgerEntry.post_id == p.post_id,
+        LedgerEntry.actor_id == p.voter_id,
         LedgerEntry.action.in_(("answer_voted", "question_voted", "post_voted")),
     )
-    points.reverse_all(entries, "vote_retracted", p["retracted_at"])
+    points.reverse_all(entries, "vote_retracted", p.retracted_at)
 
 
-def on_answer_accepted(sender: str, **p: Any) -> None:
-    at = p["accepted_at"]
-    topic = db.session.get(Topic, p["topic_id"])
+def on_answer_accepted(p: AnswerAccepted) -> None:
+    at = p.accepted_at
+    topic = db.session.get(Topic, p.topic_id)
     category_id = topic.category_id if topic else None
     # Keyed on the acceptance itself (the topic's revision it made), not on the clock:
     # the same acceptance recorded twice is one entry.
-    key = f"accept:{p['topic_id']}:{p['post_id']}:r{p['topic_revision']}"
+    key = f"accept:{p.topic_id}:{p.post_id}:r{p.topic_revision}"
     # No points for accepting one's own answer.
-    if p["answer_author_id"] != p["accepted_by_id"]:
-        common = {"post_id": p["post_id"], "topic_id": p["topic_id"], "category_id": category_id}
+    if p.answer_author_id != p.accepted_by_id:
+        common = {"post_id": p.post_id, "topic_id": p.topic_id, "category_id": category_id}
         points.record(
             Award(
-                user_id=p["answer_author_id"],
+                user_id=p.answer_author_id,
                 action="answer_accepted",
                 event_key=key,
                 at=at,
-                actor_id=p["accepted_by_id"],
+                actor_id=p.accepted_by_id,
                 **common,
             )
         )
-        if p["accepted_by_id"] == p["question_author_id"]:
+        if p.accepted_by_id == p.question_author_id:
             points.record(
                 Award(
-                    user_id=p["accepted_by_id"],
+                    user_id=p.accepted_by_id,
                     action="accepted_an_answer",
                     event_key=key + ":accepter",
                     at=at,
-                    actor_id=p["accepted_by_id"],
+                    actor_id=p.accepted_by_id,
                     **common,
                 )
             )
-    awards.after_accept(p["answer_author_id"], p["accepted_by_id"], p["post_id"], p["topic_id"])
+    awards.after_accept(p.answer_author_id, p.accepted_by_id, p.post_id, p.topic_id)
 
 
-def on_answer_unaccepted(sender: str, **p: Any) -> None:
+def on_answer_unaccepted(p: AnswerUnaccepted) -> None:
     entries = points.live_entries(
-        LedgerEntry.post_id == p["post_id"],
+        LedgerEntry.post_id == p.post_id,
         LedgerEntry.action.in_(("answer_accepted", "accepted_an_answer")),
     )
-    points.reverse_all(entries, "answer_unaccepted", p["unaccepted_at"])
+    points.reverse_all(entries, "answer_unaccepted", p.unaccepted_at)
 
 
-def on_topic_created(sender: str, **p: Any) -> None:
+def on_topic_created(p: TopicCreated) -> None:
     points.record(
         Award(
-            user_id=p["author_id"],
+            user_id=p.author_id,
             action="topic_started",
-            event_key=f"topic:{p['topic_id']}",
-            at=p["created_at"],
-            post_id=p["post_id"],
-            topic_id=p["topic_id"],
-            category_id=p["category_id"],
+            event_key=f"topic:{p.topic_id}",
+            at=p.created_at,
+            post_id=p.post_id,
+            topic_id=p.topic_id,
+            category_id=p.category_id,
         )
     )
-    awards.after_post(p["author_id"], p["post_id"], p["topic_id"], is_topic=True)
+    awards.after_post(p.author_id, p.post_id, p.topic_id, is_topic=True)
 
 
 def _is_newcomers_first_question(topic: Topic, answer_id: int) -> bool:
@@ -141,55 +154,55 @@ def _is_newcomers_first_question(topic: Topic, answer_id: int) -> bool:
     return earlier_topic is None and first_answer == answer_id
 
 
-def on_post_created(sender: str, **p: Any) -> None:
-    at = p["created_at"]
-    common = {"post_id": p["post_id"], "topic_id": p["topic_id"], "category_id": p["category_id"]}
+def on_post_created(p: PostCreated) -> None:
+    at = p.created_at
+    common = {"post_id": p.post_id, "topic_id": p.topic_id, "category_id": p.category_id}
     points.record(
         Award(
-            user_id=p["author_id"],
+            user_id=p.author_id,
             action="reply_posted",
-            event_key=f"post:{p['post_id']}",
+            event_key=f"post:{p.post_id}",
             at=at,
             **common,
         )
     )
-    topic = db.session.get(Topic, p["topic_id"])
+    topic = db.session.get(Topic, p.topic_id)
     welcomed = (
         topic is not None
-        and p["author_id"] != p["topic_author_id"]
-        and _is_newcomers_first_question(topic, p["post_id"])
+        and p.author_id != p.topic_author_id
+        and _is_newcomers_first_question(topic, p.post_id)
     )
     if welcomed:
         points.record(
             Award(
-                user_id=p["author_id"],
+                user_id=p.author_id,
                 action="welcomed_newcomer",
-                event_key=f"welcome:{p['topic_id']}",
+                event_key=f"welcome:{p.topic_id}",
                 at=at,
-                actor_id=p["topic_author_id"],
+                actor_id=p.topic_author_id,
                 **common,
             )
         )
-    awards.after_post(p["author_id"], p["post_id"], p["topic_id"], welcomed=welcomed)
+    awards.after_post(p.author_id, p.post_id, p.topic_id, welcomed=welcomed)
 
 
-def on_post_deleted(sender: str, **p: Any) -> None:
+def on_post_deleted(p: PostDeleted) -> None:
     """Deleting a post takes back every point it earned; deleting a topic, all of its posts'."""
     condition = (
-        LedgerEntry.topic_id == p["topic_id"]
-        if p["is_opening_post"]
-        else LedgerEntry.post_id == p["post_id"]
+        LedgerEntry.topic_id == p.topic_id
+        if p.is_opening_post
+        else LedgerEntry.post_id == p.post_id
     )
-    points.reverse_all(points.live_entries(condition), "post_deleted", p["deleted_at"])
+    points.reverse_all(points.live_entries(condition), "post_deleted", p.deleted_at)
 
 
-def on_post_restored(sender: str, **p: Any) -> None:
+def on_post_restored(p: PostRestored) -> None:
     """A restored post earns back what its deletion reversed (each reversal once)."""
-    post = db.session.get(Post, p["post_id"])
+    post = db.session.get(Post, p.post_id)
     if post is None:
         return
     column = LedgerEntry.topic_id if post.position == 0 else LedgerEntry.post_id
-    target = p["topic_id"] if post.position == 0 else p["post_id"]
+    target = p.topic_id if post.position == 0 else p.post_id
     at = now_utc()
     reversals = db.session.scalars(
         select(LedgerEntry).where(
@@ -218,32 +231,32 @@ def on_post_restored(sender: str, **p: Any) -> None:
         )
 
 
-def on_post_edited(sender: str, **p: Any) -> None:
-    awards.after_edit(p["editor_id"], p["post_id"])
+def on_post_edited(p: PostEdited) -> None:
+    awards.after_edit(p.editor_id, p.post_id)
 
 
-def on_history_imported(sender: str, **p: Any) -> None:
+def on_history_imported(p: HistoryImported) -> None:
     from app.badges.history import rebuild_from_history
 
     rebuild_from_history()
 
 
-HANDLERS = {
-    events.vote_cast: on_vote_cast,
-    events.vote_retracted: on_vote_retracted,
-    events.answer_accepted: on_answer_accepted,
-    events.answer_unaccepted: on_answer_unaccepted,
-    events.topic_created: on_topic_created,
-    events.post_created: on_post_created,
-    events.post_deleted: on_post_deleted,
-    events.post_restored: on_post_restored,
-    events.post_edited: on_post_edited,
+HANDLERS: dict[type[Any], Callable[[Any], None]] = {
+    VoteCast: on_vote_cast,
+    VoteRetracted: on_vote_retracted,
+    AnswerAccepted: on_answer_accepted,
+    AnswerUnaccepted: on_answer_unaccepted,
+    TopicCreated: on_topic_created,
+    PostCreated: on_post_created,
+    PostDeleted: on_post_deleted,
+    PostRestored: on_post_restored,
+    PostEdited: on_post_edited,
 }
 
 
 def connect() -> None:
-    for signal, handler in HANDLERS.items():
-        events.handle_in_transaction(signal, handler)
+    for event_type, handler in HANDLERS.items():
+        events.handle_in_transaction(event_type, handler)
     # After the rows' commit, in a transaction of its own: a rebuild that fails leaves
     # the import stored, and `tribune points rebuild` finishes it.
-    events.handle_after_commit(events.history_imported, on_history_imported)
+    events.handle_after_commit(HistoryImported, on_history_imported)

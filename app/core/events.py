@@ -1,7 +1,8 @@
 """Domain events: handled inside the transaction that made them, then announced after it.
 
-Services never send a signal directly. They ``queue()`` it on the current session.
-``commit()`` is the one unit of work:
+Services never send a signal directly. They ``queue()`` an event, the frozen dataclass
+of app/core/event_payloads.py that says what happened (its signal is looked up from its
+type). ``commit()`` is the one unit of work:
 
 1. every handler registered with ``handle_in_transaction()`` runs for each queued event,
    in the same transaction (points, badges, notifications, audit rows): the change and
@@ -13,120 +14,123 @@ Services never send a signal directly. They ``queue()`` it on the current sessio
    is sent to its listeners (observers: tests, extensions). A handler or listener that
    raises there is logged and the others still run: the change itself is stored.
 
-A failed request (rolled back) handles and sends nothing.
-
-Every payload holds plain values (ids, kinds, timestamps), never ORM objects, so a
-handler or listener loads what it needs itself. The sender is always the name of
-the package that sent the event ("accounts", "forum").
+A failed request (rolled back) handles and sends nothing. Handlers and listeners receive
+the event itself: ``handler(event)``; blinker's sender is the event.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from blinker import NamedSignal, Namespace
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from app.core.event_payloads import (
+    ActionTaken,
+    AnswerAccepted,
+    AnswerUnaccepted,
+    HistoryImported,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+    PostRestored,
+    RoleChanged,
+    TopicChanged,
+    TopicCreated,
+    UserRegistered,
+    VoteCast,
+    VoteRetracted,
+)
 from app.core.teardown import rollback_quietly
 from app.extensions import db
 
 signals = Namespace()
 
-user_registered: NamedSignal = signals.signal("user-registered")
-"""A member account was created. Payload: user_id, username, registration_ip, created_at."""
+# Each signal with the payload class it carries (what it means is documented there).
+SIGNALS: dict[type[Any], NamedSignal] = {
+    UserRegistered: signals.signal("user-registered"),
+    RoleChanged: signals.signal("role-changed"),
+    TopicCreated: signals.signal("topic-created"),
+    PostCreated: signals.signal("post-created"),
+    PostEdited: signals.signal("post-edited"),
+    PostDeleted: signals.signal("post-deleted"),
+    PostRestored: signals.signal("post-restored"),
+    VoteCast: signals.signal("vote-cast"),
+    VoteRetracted: signals.signal("vote-retracted"),
+    AnswerAccepted: signals.signal("answer-accepted"),
+    AnswerUnaccepted: signals.signal("answer-unaccepted"),
+    TopicChanged: signals.signal("topic-changed"),
+    ActionTaken: signals.signal("action-taken"),
+    HistoryImported: signals.signal("history-imported"),
+}
+user_registered = SIGNALS[UserRegistered]
+role_changed = SIGNALS[RoleChanged]
+topic_created = SIGNALS[TopicCreated]
+post_created = SIGNALS[PostCreated]
+post_edited = SIGNALS[PostEdited]
+post_deleted = SIGNALS[PostDeleted]
+post_restored = SIGNALS[PostRestored]
+vote_cast = SIGNALS[VoteCast]
+vote_retracted = SIGNALS[VoteRetracted]
+answer_accepted = SIGNALS[AnswerAccepted]
+answer_unaccepted = SIGNALS[AnswerUnaccepted]
+topic_changed = SIGNALS[TopicChanged]
+action_taken = SIGNALS[ActionTaken]
+history_imported = SIGNALS[HistoryImported]
 
-role_changed: NamedSignal = signals.signal("role-changed")
-"""A member's role changed. Payload: user_id, old_role, new_role, changed_by_id (None:
-the command line), reason, changed_at."""
-
-topic_created: NamedSignal = signals.signal("topic-created")
-"""A topic was started. Payload: topic_id, post_id (the opening post), author_id,
-category_id, kind ("question" or "discussion"), created_at."""
-
-post_created: NamedSignal = signals.signal("post-created")
-"""An answer or reply was posted (not the opening post; see topic_created). Payload:
-post_id, topic_id, author_id, topic_author_id, topic_kind, category_id,
-reply_to_post_id (or None), mentioned_user_ids (list), created_at."""
-
-post_edited: NamedSignal = signals.signal("post-edited")
-"""A post's body (or its topic's title) changed. Payload: post_id, topic_id, author_id,
-editor_id, revision_number, reason, edited_at."""
-
-post_deleted: NamedSignal = signals.signal("post-deleted")
-"""A post was soft-deleted (for the opening post, the whole topic). Payload: post_id,
-topic_id, author_id, deleted_by_id, is_opening_post, deleted_at."""
-
-post_restored: NamedSignal = signals.signal("post-restored")
-"""A soft-deleted post came back. Payload: post_id, topic_id, author_id, restored_by_id."""
-
-vote_cast: NamedSignal = signals.signal("vote-cast")
-"""A member marked a post helpful. Payload: post_id, topic_id, voter_id, author_id,
-is_opening_post, topic_kind, created_at."""
-
-vote_retracted: NamedSignal = signals.signal("vote-retracted")
-"""A helpful vote was withdrawn. Payload: post_id, topic_id, voter_id, author_id,
-is_opening_post, topic_kind, retracted_at."""
-
-answer_accepted: NamedSignal = signals.signal("answer-accepted")
-"""An answer was marked as the solution. Payload: topic_id, post_id, answer_author_id,
-accepted_by_id, question_author_id, previous_post_id (or None), topic_revision (the
-topic's revision once accepted: one acceptance, one value, whatever the moment),
-accepted_at."""
-
-answer_unaccepted: NamedSignal = signals.signal("answer-unaccepted")
-"""An answer stopped being the solution (un-marked or replaced). Payload: topic_id,
-post_id, answer_author_id, unaccepted_by_id, unaccepted_at."""
-
-topic_changed: NamedSignal = signals.signal("topic-changed")
-"""A moderator or helper changed a topic. Payload: topic_id, actor_id, author_id, action
-("move", "retag", "lock", "unlock", "pin", "unpin", "close_duplicate", "reopen",
-"merge", "split"),
-before and after (dicts of the changed fields), reason, changed_at."""
-
-action_taken: NamedSignal = signals.signal("action-taken")
-"""A member of staff did something the audit log must show, in a package that cannot
-write it (API tokens, point values). Payload: actor_id (None: the command line), action,
-target_type, target_id, before, after, reason, at."""
-
-history_imported: NamedSignal = signals.signal("history-imported")
-"""Forum rows were written in bulk (the demo seed, an import) without an event per
-action; listeners derive what they keep from the rows themselves. Payload: none."""
+E = TypeVar("E")
+Handler = Callable[[Any], None]
 
 _PENDING = "tribune.pending_events"
-_IN_TRANSACTION: dict[NamedSignal, list[Callable[..., None]]] = {}
-_AFTER_COMMIT: dict[NamedSignal, list[Callable[..., None]]] = {}
+_IN_TRANSACTION: dict[type[Any], list[Handler]] = {}
+_AFTER_COMMIT: dict[type[Any], list[Handler]] = {}
 log = logging.getLogger(__name__)
 
 
-def handle_in_transaction(signal: NamedSignal, handler: Callable[..., None]) -> None:
-    """Run ``handler(sender, **payload)`` inside the transaction of every ``signal`` queued.
+def signal_for(event_type: type[Any]) -> NamedSignal:
+    """The signal that carries ``event_type``; TypeError for anything else."""
+    signal = SIGNALS.get(event_type)
+    if signal is None:
+        raise TypeError(
+            f"{event_type.__name__} is not an event payload (app/core/event_payloads.py)"
+        )
+    return signal
 
-    The handler writes through ``db.session`` and never commits; events it queues are
-    handled in their turn before the commit.
-    """
-    handlers = _IN_TRANSACTION.setdefault(signal, [])
+
+def _add(registry: dict[type[Any], list[Handler]], event_type: type[E],
+         handler: Callable[[E], None]) -> None:  # fmt: skip
+    signal_for(event_type)
+    handlers = registry.setdefault(event_type, [])
     if handler not in handlers:
         handlers.append(handler)
 
 
-def handle_after_commit(signal: NamedSignal, handler: Callable[..., None]) -> None:
-    """Run ``handler(sender, **payload)`` once every ``signal`` queued is committed.
+def handle_in_transaction(event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Run ``handler(event)`` inside the transaction of every ``event_type`` queued.
+
+    The handler writes through ``db.session`` and never commits; events it queues are
+    handled in their turn before the commit.
+    """
+    _add(_IN_TRANSACTION, event_type, handler)
+
+
+def handle_after_commit(event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Run ``handler(event)`` once every ``event_type`` queued is committed.
 
     For work that must see committed data and may fail without undoing the change (a
     rebuild after a bulk import). Each run is a unit of work of its own: committed when
     the handler returns, rolled back and logged when it raises. The handler never commits.
     """
-    handlers = _AFTER_COMMIT.setdefault(signal, [])
-    if handler not in handlers:
-        handlers.append(handler)
+    _add(_AFTER_COMMIT, event_type, handler)
 
 
-def queue(signal: NamedSignal, sender: str, **payload: Any) -> None:
-    """Send ``signal`` once the current transaction commits; drop it if it rolls back."""
-    db.session.info.setdefault(_PENDING, []).append((signal, sender, payload))
+def queue(event: Any) -> None:
+    """Announce ``event`` once the current transaction commits; drop it if it rolls back."""
+    signal_for(type(event))
+    db.session.info.setdefault(_PENDING, []).append(event)
 
 
 def queue_audit(
@@ -139,15 +143,16 @@ def queue_audit(
     after: dict[str, Any] | None = None,
     reason: str = "",
 ) -> None:
-    """Have the change's audit row written in its transaction (see ``action_taken``).
+    """Have the change's audit row written in its transaction (an ActionTaken event).
 
     The audit log's handler runs inside the transaction, before the commit: the change
     is stored with its row or not at all, whatever a listener does after the commit.
     """
     from app.core.clock import now_utc
 
-    queue(action_taken, "core", actor_id=actor_id, action=action, target_type=target_type,
-          target_id=target_id, before=before, after=after, reason=reason, at=now_utc())  # fmt: skip
+    queue(ActionTaken(actor_id=actor_id, action=action, target_type=target_type,
+                      target_id=target_id, before=before, after=after, reason=reason,
+                      at=now_utc()))  # fmt: skip
 
 
 def commit() -> None:
@@ -161,17 +166,16 @@ def commit() -> None:
         handled = 0
         # Handlers may queue further events (a badge earned by a vote): handle them too.
         while handled < len(pending):
-            signal, sender, payload = pending[handled]
-            for handler in _IN_TRANSACTION.get(signal, ()):
-                handler(sender, **payload)
+            event = pending[handled]
+            for handler in _IN_TRANSACTION.get(type(event), ()):
+                handler(event)
             handled += 1
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    announced = db.session.info.pop(_PENDING, [])
-    for signal, sender, payload in announced:
-        _announce(signal, sender, payload)
+    for event in db.session.info.pop(_PENDING, []):
+        _announce(event)
 
 
 def commit_chunk() -> None:
@@ -185,19 +189,20 @@ def commit_chunk() -> None:
     commit()
 
 
-def _announce(signal: NamedSignal, sender: str, payload: dict[str, Any]) -> None:
+def _announce(event: Any) -> None:
     # The change is committed: one failing handler or listener must not hide it behind a
     # 500 nor keep the others from running.
-    for handler in _AFTER_COMMIT.get(signal, ()):
+    signal = SIGNALS[type(event)]
+    for handler in _AFTER_COMMIT.get(type(event), ()):
         try:
-            handler(sender, **payload)
+            handler(event)
             commit()
         except Exception:
             log.exception("after-commit handler %r failed on %s", handler, signal.name)
             db.session.rollback()
-    for receiver in signal.receivers_for(sender):
+    for receiver in signal.receivers_for(event):
         try:
-            receiver(sender, **payload)
+            receiver(event)
         except Exception:
             log.exception("listener %r failed on %s", receiver, signal.name)
             rollback_quietly()

@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from app.core import events
+from app.core.event_payloads import HistoryImported
 from app.core.scheduler import registered_jobs, run_job
 from app.demo import seed as demo
 
@@ -40,7 +41,7 @@ def seed_demo(users: int, seed: int) -> None:
         return
     # Points, badges and leaderboards are derived from the seeded history, once it is
     # committed, by the packages that keep them (the forum does not know them).
-    events.queue(events.history_imported, "demo")
+    events.queue(HistoryImported())
     events.commit()
     # Then the nightly evaluation (a registered job, whoever registered it), so the demo
     # has its ambassadors from the start.

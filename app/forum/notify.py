@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import User
 from app.core import events
+from app.core.event_payloads import AnswerAccepted, PostCreated, PostEdited, TopicCreated
 from app.core.notifications import Notification, notify, register_kind, register_unreadable_check
 from app.core.urls import path_for
 from app.extensions import db
@@ -84,59 +85,59 @@ def unreadable(user: Any, items: list[Notification]) -> set[int]:
     }
 
 
-def on_post_created(sender: str, **p: Any) -> None:
-    found = _context(p["topic_id"], p["author_id"])
+def on_post_created(p: PostCreated) -> None:
+    found = _context(p.topic_id, p.author_id)
     if found is None:
         return
     topic, actor = found
-    url = path_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p.post_id)
     data = {"actor": actor, "title": topic.title}
-    mentioned = [uid for uid in p["mentioned_user_ids"] if uid != p["author_id"]]
-    followers = [uid for uid in follower_ids(topic.id, p["author_id"]) if uid not in mentioned]
-    if p["topic_kind"] == "question" and topic.author_id in followers:
+    mentioned = [uid for uid in p.mentioned_user_ids if uid != p.author_id]
+    followers = [uid for uid in follower_ids(topic.id, p.author_id) if uid not in mentioned]
+    if p.topic_kind == "question" and topic.author_id in followers:
         followers.remove(topic.author_id)
         _send(topic, [topic.author_id], "forum.answer", url, **data)
     _send(topic, followers, "forum.reply", url, **data)
     _send(topic, mentioned, "forum.mention", url, **data)
 
 
-def on_topic_created(sender: str, **p: Any) -> None:
-    mentioned = [uid for uid in p["mentioned_user_ids"] if uid != p["author_id"]]
-    found = _context(p["topic_id"], p["author_id"]) if mentioned else None
+def on_topic_created(p: TopicCreated) -> None:
+    mentioned = [uid for uid in p.mentioned_user_ids if uid != p.author_id]
+    found = _context(p.topic_id, p.author_id) if mentioned else None
     if found is None:
         return
     topic, actor = found
-    url = path_for("forum.post", post_id=p["post_id"])
+    url = path_for("forum.post", post_id=p.post_id)
     _send(topic, mentioned, "forum.mention", url, actor=actor, title=topic.title)
 
 
-def on_answer_accepted(sender: str, **p: Any) -> None:
-    if p["answer_author_id"] == p["accepted_by_id"]:
+def on_answer_accepted(p: AnswerAccepted) -> None:
+    if p.answer_author_id == p.accepted_by_id:
         return
-    found = _context(p["topic_id"], p["accepted_by_id"])
+    found = _context(p.topic_id, p.accepted_by_id)
     if found is None:
         return
     topic, actor = found
-    url = path_for("forum.post", post_id=p["post_id"])
-    _send(topic, [p["answer_author_id"]], "forum.accepted", url, actor=actor, title=topic.title)
+    url = path_for("forum.post", post_id=p.post_id)
+    _send(topic, [p.answer_author_id], "forum.accepted", url, actor=actor, title=topic.title)
 
 
-def on_post_edited(sender: str, **p: Any) -> None:
-    if p["author_id"] == p["editor_id"]:
+def on_post_edited(p: PostEdited) -> None:
+    if p.author_id == p.editor_id:
         return
-    found = _context(p["topic_id"], p["editor_id"])
+    found = _context(p.topic_id, p.editor_id)
     if found is None:
         return
     topic, actor = found
-    url = path_for("forum.post", post_id=p["post_id"])
-    _send(topic, [p["author_id"]], "forum.edited", url, actor=actor, title=topic.title)
+    url = path_for("forum.post", post_id=p.post_id)
+    _send(topic, [p.author_id], "forum.edited", url, actor=actor, title=topic.title)
 
 
 def init_app() -> None:
     for kind, render in KINDS.items():
         register_kind(kind, render)
     register_unreadable_check(unreadable)
-    events.handle_in_transaction(events.post_created, on_post_created)
-    events.handle_in_transaction(events.topic_created, on_topic_created)
-    events.handle_in_transaction(events.answer_accepted, on_answer_accepted)
-    events.handle_in_transaction(events.post_edited, on_post_edited)
+    events.handle_in_transaction(PostCreated, on_post_created)
+    events.handle_in_transaction(TopicCreated, on_topic_created)
+    events.handle_in_transaction(AnswerAccepted, on_answer_accepted)
+    events.handle_in_transaction(PostEdited, on_post_edited)

@@ -13,6 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import (
+    AnswerUnaccepted,
+    PostCreated,
+    PostDeleted,
+    PostEdited,
+    PostRestored,
+    TopicCreated,
+)
 from app.core.permissions import CAPABILITIES
 from app.core.sql import insert_for, savepoint
 from app.core.text import find_mentions, render_body
@@ -225,32 +233,32 @@ def is_held(post: Post) -> bool:
 
 def _queue_created(topic: Topic, post: Post) -> None:
     """The creation event of a post, when it is written or when a held one is released."""
-    mentioned = mentioned_user_ids(post.body_source)
+    mentioned = tuple(mentioned_user_ids(post.body_source))
     if post.is_opening_post:
         events.queue(
-            events.topic_created,
-            "forum",
-            topic_id=topic.id,
-            post_id=post.id,
-            author_id=post.author_id,
-            category_id=topic.category_id,
-            kind=topic.kind,
-            mentioned_user_ids=mentioned,
-            created_at=post.created_at,
+            TopicCreated(
+                topic_id=topic.id,
+                post_id=post.id,
+                author_id=post.author_id,
+                category_id=topic.category_id,
+                kind=topic.kind,
+                mentioned_user_ids=mentioned,
+                created_at=post.created_at,
+            )
         )
         return
     events.queue(
-        events.post_created,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        author_id=post.author_id,
-        topic_author_id=topic.author_id,
-        topic_kind=topic.kind,
-        category_id=topic.category_id,
-        reply_to_post_id=post.reply_to_post_id,
-        mentioned_user_ids=mentioned,
-        created_at=post.created_at,
+        PostCreated(
+            post_id=post.id,
+            topic_id=topic.id,
+            author_id=post.author_id,
+            topic_author_id=topic.author_id,
+            topic_kind=topic.kind,
+            category_id=topic.category_id,
+            reply_to_post_id=post.reply_to_post_id,
+            mentioned_user_ids=mentioned,
+            created_at=post.created_at,
+        )
     )
 
 
@@ -430,15 +438,15 @@ def edit_post(
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
-        events.post_edited,
-        "forum",
-        post_id=post.id,
-        topic_id=post.topic_id,
-        author_id=post.author_id,
-        editor_id=editor.id,
-        revision_number=number,
-        reason=reason,
-        edited_at=post.edited_at,
+        PostEdited(
+            post_id=post.id,
+            topic_id=post.topic_id,
+            author_id=post.author_id,
+            editor_id=editor.id,
+            revision_number=number,
+            reason=reason,
+            edited_at=post.edited_at,
+        )
     )
     return post
 
@@ -451,13 +459,13 @@ def clear_solution(topic: Topic, actor: User) -> None:
     topic.accepted_post_id = None
     if previous is not None:
         events.queue(
-            events.answer_unaccepted,
-            "forum",
-            topic_id=topic.id,
-            post_id=previous.id,
-            answer_author_id=previous.author_id,
-            unaccepted_by_id=actor.id,
-            unaccepted_at=now_utc(),
+            AnswerUnaccepted(
+                topic_id=topic.id,
+                post_id=previous.id,
+                answer_author_id=previous.author_id,
+                unaccepted_by_id=actor.id,
+                unaccepted_at=now_utc(),
+            )
         )
 
 
@@ -512,14 +520,14 @@ def _soft_delete(actor: User, post: Post, topic: Topic) -> None:
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
-        events.post_deleted,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        author_id=post.author_id,
-        deleted_by_id=actor.id,
-        is_opening_post=post.is_opening_post,
-        deleted_at=at,
+        PostDeleted(
+            post_id=post.id,
+            topic_id=topic.id,
+            author_id=post.author_id,
+            deleted_by_id=actor.id,
+            is_opening_post=post.is_opening_post,
+            deleted_at=at,
+        )
     )
 
 
@@ -537,12 +545,9 @@ def restore_post(actor: User, post: Post) -> None:
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
-        events.post_restored,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        author_id=post.author_id,
-        restored_by_id=actor.id,
+        PostRestored(
+            post_id=post.id, topic_id=topic.id, author_id=post.author_id, restored_by_id=actor.id
+        )
     )
 
 

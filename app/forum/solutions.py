@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import AnswerAccepted
 from app.extensions import db
 from app.forum.models import Post, Topic
 from app.forum.services import (
@@ -76,16 +77,16 @@ def accept_answer(actor: User, topic: Topic, post: Post) -> None:
     db.session.flush()
     db.session.refresh(topic, ["revision"])
     events.queue(
-        events.answer_accepted,
-        "forum",
-        topic_id=topic.id,
-        post_id=post.id,
-        answer_author_id=post.author_id,
-        accepted_by_id=actor.id,
-        question_author_id=topic.author_id,
-        previous_post_id=previous_id,
-        topic_revision=topic.revision,
-        accepted_at=now_utc(),
+        AnswerAccepted(
+            topic_id=topic.id,
+            post_id=post.id,
+            answer_author_id=post.author_id,
+            accepted_by_id=actor.id,
+            question_author_id=topic.author_id,
+            previous_post_id=previous_id,
+            topic_revision=topic.revision,
+            accepted_at=now_utc(),
+        )
     )
 
 

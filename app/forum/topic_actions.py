@@ -15,6 +15,7 @@ from sqlalchemy import update
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import TopicChanged
 from app.extensions import db
 from app.forum.models import Category, Topic
 from app.forum.services import (
@@ -39,16 +40,16 @@ def _changed(actor: User, topic: Topic, action: str, before: dict, after: dict, 
     touch_topic(topic.id)
     db.session.flush()
     events.queue(
-        events.topic_changed,
-        "forum",
-        topic_id=topic.id,
-        actor_id=actor.id,
-        author_id=topic.author_id,
-        action=action,
-        before=before,
-        after=after,
-        reason=reason.strip()[:REASON_MAX_LENGTH],
-        changed_at=now_utc(),
+        TopicChanged(
+            topic_id=topic.id,
+            actor_id=actor.id,
+            author_id=topic.author_id,
+            action=action,
+            before=before,
+            after=after,
+            reason=reason.strip()[:REASON_MAX_LENGTH],
+            changed_at=now_utc(),
+        )
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import VoteCast, VoteRetracted
 from app.core.sql import savepoint
 from app.extensions import db
 from app.forum.models import Post, PostVote, Topic
@@ -38,7 +38,18 @@ def vote(voter: User, post: Post) -> bool:
             db.session.add(PostVote(post_id=post.id, user_id=voter.id, created_at=at))
     except IntegrityError:
         return False
-    _counted(voter, post, topic, 1, events.vote_cast, created_at=at)
+    _counted(post, topic, 1)
+    events.queue(
+        VoteCast(
+            post_id=post.id,
+            topic_id=topic.id,
+            voter_id=voter.id,
+            author_id=post.author_id,
+            is_opening_post=post.is_opening_post,
+            topic_kind=topic.kind,
+            created_at=at,
+        )
+    )
     return True
 
 
@@ -64,24 +75,24 @@ def retract_vote(voter: User, post: Post) -> bool:
     ).rowcount
     if not removed:
         return False
-    _counted(voter, post, topic, -1, events.vote_retracted, retracted_at=now_utc())
+    _counted(post, topic, -1)
+    events.queue(
+        VoteRetracted(
+            post_id=post.id,
+            topic_id=topic.id,
+            voter_id=voter.id,
+            author_id=post.author_id,
+            is_opening_post=post.is_opening_post,
+            topic_kind=topic.kind,
+            retracted_at=now_utc(),
+        )
+    )
     return True
 
 
-def _counted(voter: User, post: Post, topic: Topic, change: int, signal: Any, **when: Any) -> None:
-    """The post's vote count and its topic's revision follow; the event is queued."""
+def _counted(post: Post, topic: Topic, change: int) -> None:
+    """The post's vote count and its topic's revision follow."""
     db.session.execute(
         update(Post).where(Post.id == post.id).values(vote_count=Post.vote_count + change)
     )
     touch_topic(topic.id)
-    events.queue(
-        signal,
-        "forum",
-        post_id=post.id,
-        topic_id=topic.id,
-        voter_id=voter.id,
-        author_id=post.author_id,
-        is_opening_post=post.is_opening_post,
-        topic_kind=topic.kind,
-        **when,
-    )

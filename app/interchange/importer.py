@@ -28,6 +28,7 @@ from app.badges.catalogue import BY_SLUG
 from app.badges.models import BadgeAward
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import HistoryImported
 from app.core.sql import insert_for, savepoint
 from app.extensions import db
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
@@ -145,7 +146,7 @@ class Importer:
             reports = [self._import_file(source) for source in self.sources]
         self._recount()
         # Points, badges and leaderboards from the rows, at their original dates.
-        events.queue(events.history_imported, "interchange")
+        events.queue(HistoryImported())
         return reports
 
     def _import_file(self, source: RecordSource) -> FileReport:

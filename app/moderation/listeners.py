@@ -7,9 +7,17 @@ locked, pinned or closed as a duplicate) becomes an audit row here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from app.core import events
+from app.core.event_payloads import (
+    ActionTaken,
+    AnswerAccepted,
+    PostEdited,
+    RoleChanged,
+    TopicChanged,
+)
 from app.moderation.services import record_audit
 
 
@@ -18,59 +26,59 @@ def _audit(actor_id: int | None, action: str, target: str, target_id: int, **fie
     record_audit(actor_id, action, target, target_id, **fields)
 
 
-def on_topic_changed(sender: str, **p: Any) -> None:
+def on_topic_changed(p: TopicChanged) -> None:
     _audit(
-        p["actor_id"], f"topic.{p['action']}", "topic", p["topic_id"],
-        before=p["before"], after=p["after"], reason=p["reason"], created_at=p["changed_at"],
+        p.actor_id, f"topic.{p.action}", "topic", p.topic_id,
+        before=p.before, after=p.after, reason=p.reason, created_at=p.changed_at,
     )  # fmt: skip
 
 
-def on_post_edited(sender: str, **p: Any) -> None:
-    if p["editor_id"] == p["author_id"]:
+def on_post_edited(p: PostEdited) -> None:
+    if p.editor_id == p.author_id:
         return
     _audit(
-        p["editor_id"], "post.edit", "post", p["post_id"],
-        after={"revision": p["revision_number"]}, reason=p["reason"], created_at=p["edited_at"],
+        p.editor_id, "post.edit", "post", p.post_id,
+        after={"revision": p.revision_number}, reason=p.reason, created_at=p.edited_at,
     )  # fmt: skip
 
 
-def on_answer_accepted(sender: str, **p: Any) -> None:
-    if p["accepted_by_id"] == p["question_author_id"]:
+def on_answer_accepted(p: AnswerAccepted) -> None:
+    if p.accepted_by_id == p.question_author_id:
         return
     _audit(
-        p["accepted_by_id"], "answer.accept", "post", p["post_id"],
-        before={"accepted_post_id": p["previous_post_id"]},
-        after={"accepted_post_id": p["post_id"], "topic_id": p["topic_id"]},
-        created_at=p["accepted_at"],
+        p.accepted_by_id, "answer.accept", "post", p.post_id,
+        before={"accepted_post_id": p.previous_post_id},
+        after={"accepted_post_id": p.post_id, "topic_id": p.topic_id},
+        created_at=p.accepted_at,
     )  # fmt: skip
 
 
-def on_role_changed(sender: str, **p: Any) -> None:
+def on_role_changed(p: RoleChanged) -> None:
     _audit(
-        p["changed_by_id"], "user.role", "user", p["user_id"],
-        before={"role": p["old_role"]}, after={"role": p["new_role"]},
-        reason=p["reason"] or ("command line" if p["changed_by_id"] is None else ""),
-        created_at=p["changed_at"],
+        p.changed_by_id, "user.role", "user", p.user_id,
+        before={"role": p.old_role}, after={"role": p.new_role},
+        reason=p.reason or ("command line" if p.changed_by_id is None else ""),
+        created_at=p.changed_at,
     )  # fmt: skip
 
 
-def on_action_taken(sender: str, **p: Any) -> None:
+def on_action_taken(p: ActionTaken) -> None:
     _audit(
-        p["actor_id"], p["action"], p["target_type"], p["target_id"],
-        before=p["before"], after=p["after"], reason=p["reason"], created_at=p["at"],
+        p.actor_id, p.action, p.target_type, p.target_id,
+        before=p.before, after=p.after, reason=p.reason, created_at=p.at,
     )  # fmt: skip
 
 
-_HANDLERS = {
-    events.action_taken: on_action_taken,
-    events.role_changed: on_role_changed,
-    events.topic_changed: on_topic_changed,
-    events.post_edited: on_post_edited,
-    events.answer_accepted: on_answer_accepted,
+_HANDLERS: dict[type[Any], Callable[[Any], None]] = {
+    ActionTaken: on_action_taken,
+    RoleChanged: on_role_changed,
+    TopicChanged: on_topic_changed,
+    PostEdited: on_post_edited,
+    AnswerAccepted: on_answer_accepted,
 }
 
 
 def connect() -> None:
-    for signal, handler in _HANDLERS.items():
+    for event_type, handler in _HANDLERS.items():
         # In the transaction of the change: an audited change is never stored without its row.
-        events.handle_in_transaction(signal, handler)
+        events.handle_in_transaction(event_type, handler)

@@ -18,11 +18,11 @@ def test_accept_answer_by_author_or_moderator_and_change_it(
         solutions.accept_answer(other_member, topic, first)
     sent = []
 
-    def record(sender, **payload):
-        sent.append((payload["post_id"], "accepted"))
+    def record(event):
+        sent.append((event.post_id, "accepted"))
 
-    def record_un(sender, **payload):
-        sent.append((payload["post_id"], "unaccepted"))
+    def record_un(event):
+        sent.append((event.post_id, "unaccepted"))
 
     events.answer_accepted.connect(record)
     events.answer_unaccepted.connect(record_un)

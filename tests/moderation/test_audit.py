@@ -55,11 +55,11 @@ def test_a_listener_that_fails_after_the_commit_loses_no_audit_row(app, login, a
 
     heard = []
 
-    def broken(sender, **payload):
+    def broken(event):
         raise RuntimeError("a listener that is down")
 
-    def after_it(sender, **payload):
-        heard.append(payload["action"])
+    def after_it(event):
+        heard.append(event.action)
 
     events.action_taken.connect(broken)
     events.action_taken.connect(after_it)
