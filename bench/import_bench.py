@@ -164,6 +164,7 @@ with app.app_context():
     seconds["recount"] = time.perf_counter() - t
     t = time.perf_counter()
     figures = rebuild_from_history()
+    events.commit()
     seconds["rebuild"] = time.perf_counter() - t
     seconds["total"] = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "entries": figures["entries"],

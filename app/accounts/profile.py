@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
+
 from app.accounts.models import User
 
 
@@ -20,14 +22,20 @@ class ProfileSection:
     context: Callable[[User], dict[str, Any]]
 
 
-# Keyed by template, so building several apps (as tests do) registers each section once.
-_SECTIONS: dict[str, ProfileSection] = {}
+# Each application's sections, keyed by template.
+_SECTIONS = "tribune.profile_sections"
 
 
-def register_section(order: int, template: str, context: Callable[[User], dict[str, Any]]) -> None:
-    _SECTIONS[template] = ProfileSection(order, template, context)
+def register_section(
+    app: Flask, order: int, template: str, context: Callable[[User], dict[str, Any]]
+) -> None:
+    """Add a section to this application's profile page (called from init_app)."""
+    sections: dict[str, ProfileSection] = app.extensions.setdefault(_SECTIONS, {})
+    sections[template] = ProfileSection(order, template, context)
 
 
 def sections_for(user: User) -> list[tuple[str, dict[str, Any]]]:
-    ordered = sorted(_SECTIONS.values(), key=lambda s: s.order)
+    """The current application's sections for ``user``: (template, context), in order."""
+    sections: dict[str, ProfileSection] = current_app.extensions.get(_SECTIONS, {})
+    ordered = sorted(sections.values(), key=lambda s: s.order)
     return [(s.template, s.context(user)) for s in ordered]

@@ -11,17 +11,19 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 
-def _notification_kinds() -> None:
+def _notification_kinds(app: Flask) -> None:
     from app.core.notifications import register_kind
 
     register_kind(
+        app,
         "ambassadors.promoted",
         lambda data: _("You are now an ambassador: thank you for helping the community."),
     )
     register_kind(
-        "ambassadors.demoted", lambda data: _("Your ambassador status has ended for now.")
+        app, "ambassadors.demoted", lambda data: _("Your ambassador status has ended for now.")
     )
     register_kind(
+        app,
         "ambassadors.grace",
         lambda data: _("You left the top contributors: you stay an ambassador for a while."),
     )
@@ -36,8 +38,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(api.blueprint)
     cli.init_app(app)
     jobs.register(app)
-    _notification_kinds()
-    register_section(30, "ambassadors/_profile_section.html", profile.section)
+    _notification_kinds(app)
+    register_section(app, 30, "ambassadors/_profile_section.html", profile.section)
     register_link(app, "chrome.staff", 20, "ambassadors.console", _l("Manage"), ("manage.access",))
     register_link(app, "manage.menu", 20, "ambassadors.console", _l("Ambassadors"))
     register_link(app, "moderation.member", 10, "ambassadors.member", _l("Ambassador status"),

@@ -8,14 +8,16 @@ from flask_babel import lazy_gettext as _l
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.badges import cli, jobs, listeners, profile, views
+    from app.badges import awards, cli, jobs, listeners, profile, views
+    from app.core.notifications import register_kind
     from app.core.templating import register_author_decoration, register_nav_link
 
     app.register_blueprint(views.blueprint)
-    listeners.connect()
+    listeners.connect(app)
     jobs.register(app)
-    register_section(20, "badges/_profile_section.html", profile.section)
-    register_author_decoration("level", profile.level_label)
+    register_kind(app, "badges.awarded", awards.notification_text)
+    register_section(app, 20, "badges/_profile_section.html", profile.section)
+    register_author_decoration(app, "level", profile.level_label)
     app.cli.add_command(cli.points_group, "points")
-    register_nav_link(20, "badges.board", _l("Leaderboard"))
-    register_nav_link(30, "badges.index", _l("Badges"))
+    register_nav_link(app, 20, "badges.board", _l("Leaderboard"))
+    register_nav_link(app, 30, "badges.index", _l("Badges"))

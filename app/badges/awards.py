@@ -17,7 +17,7 @@ from sqlalchemy.sql import Select
 from app.badges.catalogue import BY_SLUG, BadgeRule, rules_for, swept_rules
 from app.badges.models import BadgeAward
 from app.core.clock import now_utc
-from app.core.notifications import notify, notify_selected, register_kind
+from app.core.notifications import notify, notify_selected
 from app.core.sql import insert_for
 from app.core.urls import path_for
 from app.extensions import db
@@ -25,13 +25,11 @@ from app.extensions import db
 NOTIFY_BATCH = 1000
 
 
-def _notification_text(data: dict[str, Any]) -> str:
+def notification_text(data: dict[str, Any]) -> str:
+    """The wording of a "badges.awarded" notification, in the reader's language."""
     rule = BY_SLUG.get(data.get("badge", ""))
     name = str(rule.name) if rule else data.get("badge", "?")
     return _("You earned the “%(badge)s” badge", badge=name)
-
-
-register_kind("badges.awarded", _notification_text)
 
 
 def award_key(slug: str, user_id: int, ref_id: int | None = None) -> str:

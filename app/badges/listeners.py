@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select
 
 from app.accounts.models import User
@@ -254,9 +254,9 @@ HANDLERS: dict[type[Any], Callable[[Any], None]] = {
 }
 
 
-def connect() -> None:
+def connect(app: Flask) -> None:
     for event_type, handler in HANDLERS.items():
-        events.handle_in_transaction(event_type, handler)
+        events.handle_in_transaction(app, event_type, handler)
     # After the rows' commit, in a transaction of its own: a rebuild that fails leaves
     # the import stored, and `tribune points rebuild` finishes it.
-    events.handle_after_commit(HistoryImported, on_history_imported)
+    events.handle_after_commit(app, HistoryImported, on_history_imported)

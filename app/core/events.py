@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from blinker import NamedSignal, Namespace
+from flask import Flask, current_app
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
@@ -85,9 +87,27 @@ E = TypeVar("E")
 Handler = Callable[[Any], None]
 
 _PENDING = "tribune.pending_events"
-_IN_TRANSACTION: dict[type[Any], list[Handler]] = {}
-_AFTER_COMMIT: dict[type[Any], list[Handler]] = {}
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Handlers:
+    """One application's handlers, by payload class, in registration order."""
+
+    in_transaction: dict[type[Any], list[Handler]] = field(default_factory=dict)
+    after_commit: dict[type[Any], list[Handler]] = field(default_factory=dict)
+
+
+_HANDLERS = "tribune.event_handlers"
+
+
+def handlers(app: Flask | None = None) -> Handlers:
+    """The handlers registered with ``app`` (or the current application)."""
+    app = app or current_app
+    found = app.extensions.get(_HANDLERS)
+    if found is None:
+        found = app.extensions[_HANDLERS] = Handlers()
+    return found
 
 
 def signal_for(event_type: type[Any]) -> NamedSignal:
@@ -108,23 +128,23 @@ def _add(registry: dict[type[Any], list[Handler]], event_type: type[E],
         handlers.append(handler)
 
 
-def handle_in_transaction(event_type: type[E], handler: Callable[[E], None]) -> None:
-    """Run ``handler(event)`` inside the transaction of every ``event_type`` queued.
+def handle_in_transaction(app: Flask, event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Run ``handler(event)`` inside the transaction of every ``event_type`` queued in ``app``.
 
     The handler writes through ``db.session`` and never commits; events it queues are
     handled in their turn before the commit.
     """
-    _add(_IN_TRANSACTION, event_type, handler)
+    _add(handlers(app).in_transaction, event_type, handler)
 
 
-def handle_after_commit(event_type: type[E], handler: Callable[[E], None]) -> None:
-    """Run ``handler(event)`` once every ``event_type`` queued is committed.
+def handle_after_commit(app: Flask, event_type: type[E], handler: Callable[[E], None]) -> None:
+    """Run ``handler(event)`` once every ``event_type`` queued in ``app`` is committed.
 
     For work that must see committed data and may fail without undoing the change (a
     rebuild after a bulk import). Each run is a unit of work of its own: committed when
     the handler returns, rolled back and logged when it raises. The handler never commits.
     """
-    _add(_AFTER_COMMIT, event_type, handler)
+    _add(handlers(app).after_commit, event_type, handler)
 
 
 def queue(event: Any) -> None:
@@ -161,13 +181,14 @@ def commit() -> None:
     If a handler (or the commit) fails, the whole change is rolled back and the error
     raised: nothing of it is stored, nothing announced.
     """
+    in_transaction = handlers().in_transaction
     try:
         pending = db.session.info.get(_PENDING, [])
         handled = 0
         # Handlers may queue further events (a badge earned by a vote): handle them too.
         while handled < len(pending):
             event = pending[handled]
-            for handler in _IN_TRANSACTION.get(type(event), ()):
+            for handler in in_transaction.get(type(event), ()):
                 handler(event)
             handled += 1
         db.session.commit()
@@ -193,7 +214,7 @@ def _announce(event: Any) -> None:
     # The change is committed: one failing handler or listener must not hide it behind a
     # 500 nor keep the others from running.
     signal = SIGNALS[type(event)]
-    for handler in _AFTER_COMMIT.get(type(event), ()):
+    for handler in handlers().after_commit.get(type(event), ()):
         try:
             handler(event)
             commit()

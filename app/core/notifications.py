@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
@@ -35,16 +35,22 @@ class Notification(db.Model):
 
     @property
     def message(self) -> str:
-        render = _KINDS.get(self.kind)
+        render = _kinds().get(self.kind)
         return render(self.data) if render else self.kind
 
 
-_KINDS: dict[str, Callable[[dict[str, Any]], str]] = {}
+Render = Callable[[dict[str, Any]], str]
+_KINDS = "tribune.notification_kinds"
+_UNREADABLE_CHECKS = "tribune.unreadable_checks"
 
 
-def register_kind(kind: str, render: Callable[[dict[str, Any]], str]) -> None:
+def register_kind(app: Flask, kind: str, render: Render) -> None:
     """Declare a notification kind and how to word it (called from a package's init_app)."""
-    _KINDS[kind] = render
+    app.extensions.setdefault(_KINDS, {})[kind] = render
+
+
+def _kinds() -> dict[str, Render]:
+    return current_app.extensions.get(_KINDS, {})
 
 
 # A notification's wording names what it is about (a topic's title), as it stood when it
@@ -53,26 +59,26 @@ def register_kind(kind: str, render: Callable[[dict[str, Any]], str]) -> None:
 # notifications, the ids of those about something the reader may not read now. The list
 # shows those without their wording or link.
 UnreadableCheck = Callable[[Any, list["Notification"]], set[int]]
-_UNREADABLE_CHECKS: list[UnreadableCheck] = []
 
 
-def register_unreadable_check(check: UnreadableCheck) -> None:
+def register_unreadable_check(app: Flask, check: UnreadableCheck) -> None:
     """Declare how to tell notifications the reader may no longer read (from init_app)."""
-    if check not in _UNREADABLE_CHECKS:
-        _UNREADABLE_CHECKS.append(check)
+    checks: list[UnreadableCheck] = app.extensions.setdefault(_UNREADABLE_CHECKS, [])
+    if check not in checks:
+        checks.append(check)
 
 
 def unreadable(user: Any, items: list[Notification]) -> set[int]:
     """The ids of ``items`` about something ``user`` may not read now."""
     found: set[int] = set()
-    for check in _UNREADABLE_CHECKS:
+    for check in current_app.extensions.get(_UNREADABLE_CHECKS, []):
         found |= check(user, items)
     return found
 
 
 def notify(user_ids: Iterable[int], kind: str, url: str, **data: Any) -> int:
     """Queue one notification per member in the session; the caller commits."""
-    if kind not in _KINDS:
+    if kind not in _kinds():
         raise ValueError(f"unregistered notification kind {kind!r}")
     at = now_utc()
     rows = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -76,53 +77,70 @@ def ago(value: datetime | None, locale: str | None = None) -> str:
     return ago_text(ago_bucket(value), locale or str(get_locale()))
 
 
-# What higher packages show beside an author's name (the level, a status), without the
-# forum knowing about them. Each function takes the member and returns safe HTML; it may
-# depend only on the member's id, username and points, which is what caches of rendered
-# posts are keyed on (app/forum/fragments.py).
-_AUTHOR_DECORATIONS: dict[str, Callable[[Any], str]] = {}
+@dataclass
+class PageExtras:
+    """What higher packages add to the pages of one application (its registrations)."""
+
+    # Shown beside an author's name (the level, a status), without the forum knowing
+    # about them. Each function takes the member and returns safe HTML; it may depend
+    # only on the member's id, username and points, which is what caches of rendered
+    # posts are keyed on (app/forum/fragments.py).
+    author_decorations: dict[str, Callable[[Any], str]] = field(default_factory=dict)
+    # Where moderators read who hid or deleted a post and why (the moderation package's
+    # log): an endpoint taking ``type`` and ``target`` query arguments, or None.
+    post_trail: str | None = None
+    # The main menu's links by endpoint: (order, endpoint, label lazily translated).
+    nav_links: dict[str, tuple[int, str, Any]] = field(default_factory=dict)
+    # The menu as every page shows it, per language: it changes with nothing else.
+    nav_by_locale: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
 
-def register_author_decoration(name: str, render: Callable[[Any], str]) -> None:
-    _AUTHOR_DECORATIONS[name] = render
+_EXTRAS = "tribune.page_extras"
+
+
+def page_extras(app: Flask | None = None) -> PageExtras:
+    """The application's registrations (``app``, or the current one)."""
+    app = app or current_app
+    extras = app.extensions.get(_EXTRAS)
+    if extras is None:
+        extras = app.extensions[_EXTRAS] = PageExtras()
+    return extras
+
+
+def register_author_decoration(app: Flask, name: str, render: Callable[[Any], str]) -> None:
+    page_extras(app).author_decorations[name] = render
 
 
 def author_extras(user: Any) -> Markup:
-    return Markup("").join(Markup(render(user)) for render in _AUTHOR_DECORATIONS.values())
+    renders = page_extras().author_decorations.values()
+    return Markup("").join(Markup(render(user)) for render in renders)
 
 
-# Where moderators read who hid or deleted a post and why (the moderation package's log):
-# an endpoint taking ``type`` and ``target`` query arguments, or None.
-_POST_TRAIL: dict[str, str] = {}
-
-
-def register_post_trail(endpoint: str) -> None:
-    _POST_TRAIL["endpoint"] = endpoint
+def register_post_trail(app: Flask, endpoint: str) -> None:
+    page_extras(app).post_trail = endpoint
 
 
 def post_trail_endpoint() -> str | None:
-    return _POST_TRAIL.get("endpoint")
+    return page_extras().post_trail
 
 
-# Links higher packages add to the main menu: (order, endpoint, label), label lazily translated.
-_NAV_LINKS: dict[str, tuple[int, str, Any]] = {}
-
-
-def register_nav_link(order: int, endpoint: str, label: Any) -> None:
-    _NAV_LINKS[endpoint] = (order, endpoint, label)
+def register_nav_link(app: Flask, order: int, endpoint: str, label: Any) -> None:
+    extras = page_extras(app)
+    extras.nav_links[endpoint] = (order, endpoint, label)
+    extras.nav_by_locale.clear()
 
 
 def nav_links() -> list[tuple[str, str]]:
     """(URL, label) of the registered menu links, in the request's language."""
-    return _nav_links(str(get_locale()))
-
-
-@lru_cache(maxsize=16)
-def _nav_links(locale: str) -> list[tuple[str, str]]:
-    # Every page shows the menu; it only changes with the language (``locale``).
-    return [
-        (url_for(endpoint), str(label)) for _order, endpoint, label in sorted(_NAV_LINKS.values())
-    ]
+    extras = page_extras()
+    locale = str(get_locale())
+    links = extras.nav_by_locale.get(locale)
+    if links is None:
+        links = extras.nav_by_locale[locale] = [
+            (url_for(endpoint), str(label))
+            for _order, endpoint, label in sorted(extras.nav_links.values())
+        ]
+    return links
 
 
 def current_locale() -> str:
@@ -171,6 +189,7 @@ def cached_html(key: Hashable, caller: Callable[[], str], **holes: Any) -> Marku
 
 
 def init_app(app: Flask) -> None:
+    page_extras(app)
     app.extensions["tribune.rendered_parts"] = PageCache(RENDERED_PARTS, float("inf"))
     app.jinja_env.globals["cached_html"] = cached_html
     app.jinja_env.globals["hole"] = hole

@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["render_posts"] = fragments.render_posts
     app.extensions["tribune.fragments"] = fragments.FragmentCache()
     topic_rows.init_app(app)
-    notify.init_app()
-    register_section(10, "forum/_profile_section.html", profile.section)
+    notify.init_app(app)
+    register_section(app, 10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.categories)
     view_counter.init_app(app)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import current_app
+from flask import Flask, current_app
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -133,11 +133,11 @@ def on_post_edited(p: PostEdited) -> None:
     _send(topic, [p.author_id], "forum.edited", url, actor=actor, title=topic.title)
 
 
-def init_app() -> None:
+def init_app(app: Flask) -> None:
     for kind, render in KINDS.items():
-        register_kind(kind, render)
-    register_unreadable_check(unreadable)
-    events.handle_in_transaction(PostCreated, on_post_created)
-    events.handle_in_transaction(TopicCreated, on_topic_created)
-    events.handle_in_transaction(AnswerAccepted, on_answer_accepted)
-    events.handle_in_transaction(PostEdited, on_post_edited)
+        register_kind(app, kind, render)
+    register_unreadable_check(app, unreadable)
+    events.handle_in_transaction(app, PostCreated, on_post_created)
+    events.handle_in_transaction(app, TopicCreated, on_topic_created)
+    events.handle_in_transaction(app, AnswerAccepted, on_answer_accepted)
+    events.handle_in_transaction(app, PostEdited, on_post_edited)

@@ -43,12 +43,15 @@ def _profile_section(member: Any) -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
+    from app.core.notifications import register_kind
     from app.core.places import register_link
     from app.core.templating import register_post_trail
-    from app.moderation import listeners, member_views, models, views  # noqa: F401  (models)
+    from app.moderation import listeners, member_views, members, models, views  # noqa: F401
 
-    register_section(90, "moderation/_profile_section.html", _profile_section)
-    register_post_trail("moderation.log")
+    register_section(app, 90, "moderation/_profile_section.html", _profile_section)
+    register_post_trail(app, "moderation.log")
+    for kind, render in members.NOTIFICATION_KINDS.items():
+        register_kind(app, kind, render)
     # The menu's staff entry: the queue for who reviews flags, else newcomers' first posts
     # (ambassadors add their console between the two).
     register_link(app, "chrome.staff", 10, "moderation.queue", _l("Manage"),
@@ -59,5 +62,5 @@ def init_app(app: Flask) -> None:
     register_link(app, "manage.menu", 30, "moderation.log", _l("Audit log"))
     app.register_blueprint(views.blueprint)
     app.register_blueprint(member_views.blueprint)
-    listeners.connect()
+    listeners.connect(app)
     app.before_request(refuse_writes_while_suspended)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from flask import Flask
+
 from app.core import events
 from app.core.event_payloads import (
     ActionTaken,
@@ -78,7 +80,7 @@ _HANDLERS: dict[type[Any], Callable[[Any], None]] = {
 }
 
 
-def connect() -> None:
+def connect(app: Flask) -> None:
     for event_type, handler in _HANDLERS.items():
         # In the transaction of the change: an audited change is never stored without its row.
-        events.handle_in_transaction(event_type, handler)
+        events.handle_in_transaction(app, event_type, handler)

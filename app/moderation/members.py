@@ -9,7 +9,9 @@ Every decision is a sanction row (the member's record) and an audit row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,7 +22,7 @@ from app.accounts import services as account_services
 from app.accounts.models import User
 from app.accounts.services import AccountError
 from app.core.clock import now_utc
-from app.core.notifications import notify, register_kind
+from app.core.notifications import notify
 from app.core.urls import path_for
 from app.extensions import db
 from app.moderation.models import Sanction
@@ -31,15 +33,13 @@ FOREVER = datetime(9999, 12, 31, tzinfo=UTC)
 MAX_DAYS = 3650
 KINDS = ("suspend", "silence", "warn")
 
-register_kind("moderation.warned", lambda d: _("A moderator warned you: %(reason)s", **d))
-register_kind(
-    "moderation.suspended",
-    lambda d: _("Your account is suspended: %(reason)s", **d),
-)
-register_kind("moderation.silenced", lambda d: _("Your posts now wait for review: %(reason)s", **d))
-register_kind(
-    "moderation.lifted", lambda d: _("A moderator lifted the restriction on your account.")
-)
+# The notifications a member hears of a sanction, worded in their language.
+NOTIFICATION_KINDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "moderation.warned": lambda d: _("A moderator warned you: %(reason)s", **d),
+    "moderation.suspended": lambda d: _("Your account is suspended: %(reason)s", **d),
+    "moderation.silenced": lambda d: _("Your posts now wait for review: %(reason)s", **d),
+    "moderation.lifted": lambda d: _("A moderator lifted the restriction on your account."),
+}
 
 
 def _reason(reason: str) -> str:

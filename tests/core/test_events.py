@@ -64,7 +64,7 @@ def test_handlers_and_listeners_receive_the_senders_payload(app, member, other_m
     from app.forum import services as forum_services
 
     handled, heard = [], []
-    events.handle_in_transaction(TopicCreated, handled.append)
+    events.handle_in_transaction(app, TopicCreated, handled.append)  # this test's app only
     events.topic_created.connect(heard.append, weak=False)
     try:
         topic = forum_services.create_topic(
@@ -73,7 +73,6 @@ def test_handlers_and_listeners_receive_the_senders_payload(app, member, other_m
         events.commit()
     finally:
         events.topic_created.disconnect(heard.append)
-        events._IN_TRANSACTION[TopicCreated].remove(handled.append)
     assert handled == heard
     (event,) = heard
     assert isinstance(event, TopicCreated)
@@ -90,14 +89,10 @@ def test_an_after_commit_handler_works_in_a_transaction_of_its_own(app, caplog):
     def rename(event):
         db.session.get(User, event.user_id).bio = "welcomed"
 
-    events.handle_after_commit(UserRegistered, broken)
-    events.handle_after_commit(UserRegistered, rename)
-    try:
-        user_id = services.create_user("erin", "erin@example.com", "a-long-secret-phrase").id
-        events.commit()
-    finally:
-        events._AFTER_COMMIT[UserRegistered].remove(broken)
-        events._AFTER_COMMIT[UserRegistered].remove(rename)
+    events.handle_after_commit(app, UserRegistered, broken)
+    events.handle_after_commit(app, UserRegistered, rename)
+    user_id = services.create_user("erin", "erin@example.com", "a-long-secret-phrase").id
+    events.commit()
     db.session.remove()
     stored = db.session.get(User, user_id)
     assert stored is not None, "the change is stored whatever a handler after it does"
