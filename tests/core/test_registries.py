@@ -62,9 +62,11 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     assert roles_heard == [], "the bare application's handler never hears this one's events"
     assert _audit_rows() == 1, "moderation's handler writes the role change's audit row"
 
-    # The bare application: only what was registered with it.
+    # The bare application: only what was registered with it. (The member's id is read
+    # first: the full application's session must not load it through the bare one.)
+    member_id = member.id
     with bare.app_context():
-        user = db.session.get(User, member.id)
+        user = db.session.get(User, member_id)
         assert sections_for(user)[0][0] == "bare/_section.html" and len(sections_for(user)) == 1
         assert list(page_extras(bare).nav_links) == ["bare.home"]
         assert author_extras(user) == "<i>bare</i>"
@@ -80,6 +82,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
         events.commit()
         assert [event.new_role for event in roles_heard] == ["member"]
         assert _audit_rows() == 1, "no moderation package here: no audit handler"
+        db.session.remove()
         db.engine.dispose()
 
 
