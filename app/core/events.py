@@ -193,7 +193,7 @@ def commit() -> None:
             handled += 1
         db.session.commit()
     except BaseException:
-        db.session.rollback()
+        rollback_quietly()  # a dead connection must not hide the error that matters
         raise
     for event in db.session.info.pop(_PENDING, []):
         _announce(event)
@@ -220,7 +220,7 @@ def _announce(event: Any) -> None:
             commit()
         except Exception:
             log.exception("after-commit handler %r failed on %s", handler, signal.name)
-            db.session.rollback()
+            rollback_quietly()
     for receiver in signal.receivers_for(event):
         try:
             receiver(event)

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import event, func, select
 
 from app.core import events
+from app.core.event_payloads import PostCreated
 from app.extensions import db
 from app.forum.models import Post
 from app.moderation.models import Flag
@@ -83,8 +84,8 @@ def test_a_reply_whose_listener_fails_after_the_commit_is_stored_once_and_redire
     url = f"/t/{topic.id}/reply"
     _, data = form_submission(browser.get(f"/t/{topic.id}").text, url, body="Try the descaler.")
 
-    def failing_listener(sender: str, **payload: Any) -> None:
-        db.session.get(Post, payload["post_id"])  # reads, in a transaction of its own
+    def failing_listener(event: PostCreated) -> None:
+        db.session.get(Post, event.post_id)  # reads, in a transaction of its own
         raise RuntimeError("a listener that fails once the reply is stored")
 
     events.post_created.connect(failing_listener)
