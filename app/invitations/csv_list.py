@@ -42,14 +42,25 @@ class ListReport:
     errors: list[RowError] = field(default_factory=list)
 
 
-def _rows(text: str) -> Iterator[tuple[int, str]]:
-    """(line number, first cell) of every non-blank row, the header left out."""
+def _rows(text: str) -> Iterator[tuple[int, str | None]]:
+    """(line number, first cell) of every non-blank row, the header left out; a row
+    that is not CSV (a quote never closed) ends the file with (its line, None)."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    for index, row in enumerate(reader):
+    index = 0
+    while True:
+        starts_at = reader.line_num + 1  # where a row spanning lines (quoted) begins
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield starts_at, None
+            return
+        index += 1
         cell = (row[0] if row else "").strip()
         if not cell:
             continue
-        if index == 0 and cell.lower() in HEADERS:
+        if index == 1 and cell.lower() in HEADERS:
             continue
         yield reader.line_num, cell
 
@@ -85,28 +96,31 @@ def replace_list(campaign_id: int, text: str) -> ListReport:
     report = ListReport()
     db.session.execute(delete(ListedMember).where(ListedMember.campaign_id == campaign_id))
     batch: list[tuple[int, str]] = []
-    try:
-        for count, (line, cell) in enumerate(_rows(text), start=1):
-            if count > MAX_ROWS:
-                report.errors.append(RowError(line, str(_l(
-                    "Line %(line)d: the list stops here (at most %(max)d rows).",
-                    line=line, max=MAX_ROWS,
-                ))))  # fmt: skip
-                break
-            if len(cell) > MAX_CELL:
-                report.errors.append(RowError(line, str(_l(
-                    "Line %(line)d: this value is too long to name a member.", line=line
-                ))))  # fmt: skip
-                continue
-            batch.append((line, cell))
-            if len(batch) >= BATCH:
-                _store(campaign_id, batch, report)
-                batch = []
-    except csv.Error as error:
-        report.errors.append(RowError(0, str(_l("The file is not a valid CSV: %(error)s",
-                                                    error=str(error)))))  # fmt: skip
+    for count, (line, cell) in enumerate(_rows(text), start=1):
+        if cell is None:
+            report.errors.append(RowError(line, str(_l(
+                "Line %(line)d: this line cannot be read as CSV (a quote never closed, or a "
+                "value far too long); the rest of the file was not read.", line=line,
+            ))))  # fmt: skip
+            break
+        if count > MAX_ROWS:
+            report.errors.append(RowError(line, str(_l(
+                "Line %(line)d: the list stops here (at most %(max)d rows).",
+                line=line, max=MAX_ROWS,
+            ))))  # fmt: skip
+            break
+        if len(cell) > MAX_CELL or not cell.isprintable():
+            report.errors.append(RowError(line, str(_l(
+                "Line %(line)d: this value cannot name a member.", line=line
+            ))))  # fmt: skip
+            continue
+        batch.append((line, cell))
+        if len(batch) >= BATCH:
+            _store(campaign_id, batch, report)
+            batch = []
     if batch:
         _store(campaign_id, batch, report)
+    report.errors.sort(key=lambda error: error.line)
     report.kept = (
         db.session.scalar(select(func.count()).where(ListedMember.campaign_id == campaign_id)) or 0
     )
