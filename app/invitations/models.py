@@ -103,11 +103,13 @@ class Invitation(db.Model):
 
     __tablename__ = "invitations"
     __table_args__ = (
-        # A double click, two staff at once or a retry: one invitation each.
-        UniqueConstraint("campaign_id", "user_id"),
+        # A double click, two staff at once or a retry: one invitation per campaign and
+        # member. Member first, so the key also serves a member's list of invitations
+        # (one index less for each of a send's rows to update).
+        UniqueConstraint("user_id", "campaign_id"),
         UniqueConstraint("campaign_id", "checkin_code"),
+        # Seats taken, the waitlist's order, a campaign's invitations by state.
         Index("ix_invitations_campaign_state", "campaign_id", "state", "waitlist_position"),
-        Index("ix_invitations_user_invited_at", "user_id", "invited_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

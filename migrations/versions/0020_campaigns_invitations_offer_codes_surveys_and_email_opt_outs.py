@@ -121,7 +121,7 @@ def upgrade():
             "campaign_id", "checkin_code", name=op.f("uq_invitations_campaign_id_checkin_code")
         ),
         sa.UniqueConstraint(
-            "campaign_id", "user_id", name=op.f("uq_invitations_campaign_id_user_id")
+            "user_id", "campaign_id", name=op.f("uq_invitations_user_id_campaign_id")
         ),
         sa.UniqueConstraint("reply_token_hash", name=op.f("uq_invitations_reply_token_hash")),
     )
@@ -130,9 +130,6 @@ def upgrade():
             "ix_invitations_campaign_state",
             ["campaign_id", "state", "waitlist_position"],
             unique=False,
-        )
-        batch_op.create_index(
-            "ix_invitations_user_invited_at", ["user_id", "invited_at"], unique=False
         )
 
     op.create_table(
@@ -243,7 +240,6 @@ def downgrade():
     op.drop_table("campaign_offer_codes")
     op.drop_table("survey_questions")
     with op.batch_alter_table("invitations", schema=None) as batch_op:
-        batch_op.drop_index("ix_invitations_user_invited_at")
         batch_op.drop_index("ix_invitations_campaign_state")
 
     op.drop_table("invitations")
