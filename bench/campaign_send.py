@@ -110,7 +110,7 @@ def _fill(url: str, members: int) -> None:
                     "count": members + 1,
                     "now": "2026-01-01 00:00:00",
                     "later": "2099-01-01 00:00:00",
-                },  # fmt: skip
+                },
             )
             connection.execute(text("UPDATE users SET role = 'staff' WHERE id = :id"),
                                {"id": members + 1})  # fmt: skip

@@ -1,9 +1,9 @@
 """A campaign's email, written once per language with markers that SQL fills per member.
 
 The text and HTML bodies are rendered here, in Python, once for each language (the
-campaign's Markdown cooked like a post's), holding three markers: the member's name,
-their reply token and their unsubscribe link. The send's INSERT ... SELECT replaces
-the markers with each member's values (``replace()`` in SQL), so a hundred thousand
+campaign's Markdown cooked like a post's), holding two markers: the member's name and
+their reply token (in the accept, decline and unsubscribe links). The send's INSERT
+... SELECT replaces the markers with each member's values (``replace()`` in SQL), so a hundred thousand
 emails cost two renders. Usernames hold only letters, digits and ``_.-``: they need no
 escaping in HTML. Nothing here names a status: with AMBASSADOR_STATUS_PUBLIC off, no
 email says why a member was invited.
@@ -23,9 +23,7 @@ from app.invitations.models import EVENT_KINDS, Campaign
 
 NAME = "{name}"  # also what staff write in their message
 TOKEN = "[[tribune:token]]"
-UNSUBSCRIBE = "[[tribune:unsubscribe]]"
-USER = "[[tribune:user]]"
-MARKERS = (TOKEN, UNSUBSCRIBE, USER)
+MARKERS = (TOKEN,)
 
 
 @dataclass(frozen=True)
@@ -43,8 +41,10 @@ def reply_path(token: str, answer: str) -> str:
     return f"/invitations/reply/{token}/{answer}"
 
 
-def unsubscribe_path(user_id: int | str, token: str) -> str:
-    return f"/invitations/unsubscribe/{user_id}/{token}"
+def unsubscribe_path(token: str) -> str:
+    """The one-click unsubscribe link: the invitation's reply token names the member, and
+    keeps working after the reply deadline and after a reply (RFC 8058's POST acts)."""
+    return f"/invitations/unsubscribe/{token}"
 
 
 def _clean(text: str) -> str:
@@ -65,7 +65,7 @@ def letter(campaign: Campaign, language: str) -> Letter:
     base = current_app.config["BASE_URL"]
     accept = base + reply_path(TOKEN, "accept")
     decline = base + reply_path(TOKEN, "decline")
-    unsubscribe = base + unsubscribe_path(USER, UNSUBSCRIBE)
+    unsubscribe = base + unsubscribe_path(TOKEN)
     with force_locale(language):
         title = _pick(campaign, "title", language)
         message = _pick(campaign, "message", language)

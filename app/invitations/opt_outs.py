@@ -11,8 +11,8 @@ from sqlalchemy import delete, select
 from app.core.clock import now_utc
 from app.core.sql import insert_for
 from app.extensions import db
-from app.invitations.models import CampaignEmailOptOut
-from app.invitations.tokens import verify_unsubscribe
+from app.invitations.models import CampaignEmailOptOut, Invitation
+from app.invitations.tokens import digest, is_well_formed
 
 
 def opt_out(user_id: int, source: str = "account") -> bool:
@@ -40,9 +40,15 @@ def has_opted_out(user_id: int) -> bool:
     )
 
 
-def unsubscribe_by_link(user_id: int, token: str) -> bool:
-    """The one-click link of every campaign email (RFC 8058's POST); False for a bad token."""
-    if not verify_unsubscribe(user_id, token or ""):
-        return False
-    opt_out(user_id, "link")
-    return True
+def unsubscribe_by_link(token: str) -> int | None:
+    """The one-click link of every campaign email (RFC 8058's POST): the member whose
+    invitation's reply token it is stops campaign email; None for a token that names no
+    invitation. Used or expired tokens still unsubscribe. The caller commits."""
+    if not is_well_formed(token or ""):
+        return None
+    user_id = db.session.scalar(
+        select(Invitation.user_id).where(Invitation.reply_token_hash == digest(token))
+    )
+    if user_id is not None:
+        opt_out(user_id, "link")
+    return user_id

@@ -52,11 +52,9 @@ from app.invitations.models import (
 from app.invitations.tokens import (
     CHECKIN,
     REPLY,
-    UNSUBSCRIBE,
     campaign_key,
     derive_sql,
     digest_sql,
-    unsubscribe_key,
 )
 
 INVITED_KIND = "invitations.invited"
@@ -164,11 +162,9 @@ def _by_language(language: Any, values: dict[str, str], default: str) -> Any:
     return case(*whens, else_=values[default]) if whens else literal(values[default])
 
 
-def _fill(template: Any, token: Any, unsubscribe: Any) -> Any:
-    filled = func.replace(template, emails.NAME, User.username)
-    filled = func.replace(filled, emails.TOKEN, token)
-    filled = func.replace(filled, emails.USER, cast(User.id, Text))
-    return func.replace(filled, emails.UNSUBSCRIBE, unsubscribe)
+def _fill(template: Any, token: Any) -> Any:
+    # One replace() per marker: SQL computes the token once per body, for every link.
+    return func.replace(func.replace(template, emails.NAME, User.username), emails.TOKEN, token)
 
 
 def _insert_emails(campaign: Campaign, at: datetime) -> int:
@@ -178,12 +174,11 @@ def _insert_emails(campaign: Campaign, at: datetime) -> int:
     language = func.coalesce(User.locale, default)
     key = campaign_key(campaign.token_salt)
     token = derive_sql(key, REPLY, User.id)
-    unsubscribe = derive_sql(unsubscribe_key(), UNSUBSCRIBE, User.id)
     subjects = {code: " ".join(one.subject.split())[:300] for code, one in letters.items()}
 
     def filled(part: str) -> Any:
         texts = {code: getattr(one, part) for code, one in letters.items()}
-        return _fill(_by_language(language, texts, default), token, unsubscribe)
+        return _fill(_by_language(language, texts, default), token)
 
     source = (
         select(

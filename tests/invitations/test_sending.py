@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy import func, select
 
@@ -65,7 +63,7 @@ def test_each_email_carries_the_members_own_token_whose_hash_alone_is_stored(
     assert "<strong>new</strong>" in message.html_body
     assert "[[tribune:" not in message.text_body + message.html_body
     assert message.message_id == invitation.email_message_id
-    assert re.search(rf"/invitations/unsubscribe/{ana.id}/[0-9a-f]{{16}}", message.text_body)
+    assert f"/invitations/unsubscribe/{token}" in message.text_body
 
 
 def test_members_get_the_email_in_their_language(make_user, make_campaign):
