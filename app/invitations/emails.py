@@ -3,10 +3,10 @@
 The text and HTML bodies are rendered here, in Python, once for each language (the
 campaign's Markdown cooked like a post's), holding two markers: the member's name and
 their reply token (in the accept, decline and unsubscribe links). The send's INSERT
-... SELECT replaces the markers with each member's values (``replace()`` in SQL), so a hundred thousand
-emails cost two renders. Usernames hold only letters, digits and ``_.-``: they need no
-escaping in HTML. Nothing here names a status: with AMBASSADOR_STATUS_PUBLIC off, no
-email says why a member was invited.
+... SELECT replaces the markers with each member's values (``replace()`` in SQL), so a
+hundred thousand emails cost two renders. Usernames hold only letters, digits and
+``_.-``: they need no escaping in HTML. Nothing here names a status: with
+AMBASSADOR_STATUS_PUBLIC off, no email says why a member was invited.
 """
 
 from __future__ import annotations
