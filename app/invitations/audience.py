@@ -76,6 +76,8 @@ class Criteria:
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> Criteria:
         """Criteria from their stored form, checked; AudienceError names what is wrong."""
+        if data is not None and not isinstance(data, dict):
+            raise AudienceError(_l("The audience's criteria are not readable."))
         data = dict(data or {})
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)

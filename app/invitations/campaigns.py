@@ -16,7 +16,7 @@ from sqlalchemy import insert, literal, select, update
 from app.accounts.models import User
 from app.core.clock import now_utc
 from app.core.events import queue_audit
-from app.core.notifications import notify
+from app.core.notifications import notify_selected
 from app.extensions import db
 from app.invitations import csv_list
 from app.invitations.audience import AudienceError, Criteria
@@ -170,7 +170,7 @@ def cancel(actor: User, campaign: Campaign, reason: str = "") -> int:
         seated = select(Invitation.user_id).where(
             Invitation.campaign_id == campaign.id, Invitation.state.in_(SEATED)
         )
-        told = notify(db.session.scalars(seated), "invitations.cancelled",
+        told = notify_selected(seated, "invitations.cancelled",
                       f"/invitations/{campaign.id}", campaign_id=campaign.id,
                       title_en=campaign.title_en, title_fr=campaign.title_fr)  # fmt: skip
     queue_audit(actor.id, "campaign.cancel", "campaign", campaign.id, before={"state": was},

@@ -215,6 +215,7 @@ def test_count_and_sample_for_the_staff_preview(make_user):
         {"not_invited_within_days": -3},
         {"attended_campaign_ids": [True]},
         {"favourite_colour": "blue"},
+        ["segments"],
     ],
 )
 def test_criteria_that_describe_no_audience_are_refused(app, criteria):

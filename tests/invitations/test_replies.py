@@ -250,3 +250,18 @@ def test_staff_mark_attendance_by_check_in_code(make_user, staff, make_campaign)
     with pytest.raises(Exception) as raised:
         replies.mark_attended(staff, campaign.id, "not-a-code")
     assert getattr(raised.value, "status", None) == 404
+
+
+def test_cancelling_tells_the_members_holding_a_seat(make_user, staff, make_campaign):
+    coming, waiting, silent = make_user(), make_user(), make_user()
+    campaign = _sent(make_campaign, capacity=1)
+    for member in (coming, waiting):
+        replies.reply(member, _invitation(campaign, member).id, "accept")
+        commit()
+    assert campaigns.cancel(staff, campaign, reason="the roaster broke") == 1
+    commit()
+    told = db.session.scalars(
+        select(Notification.user_id).where(Notification.kind == "invitations.cancelled")
+    ).all()
+    assert told == [coming.id]
+    assert silent.id not in told
