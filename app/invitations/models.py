@@ -107,7 +107,6 @@ class Invitation(db.Model):
         # member. Member first, so the key also serves a member's list of invitations
         # (one index less for each of a send's rows to update).
         UniqueConstraint("user_id", "campaign_id"),
-        UniqueConstraint("campaign_id", "checkin_code"),
         # Seats taken, the waitlist's order, a campaign's invitations by state.
         Index("ix_invitations_campaign_state", "campaign_id", "state", "waitlist_position"),
     )
@@ -123,8 +122,9 @@ class Invitation(db.Model):
     token_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set by the first reply through the emailed link: the link works once.
     token_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Shown to the member (as a QR code) and scanned by staff at the door.
-    checkin_code: Mapped[str] = mapped_column(String(16))
+    # Shown to the member (as a QR code) and scanned by staff at the door: the member's
+    # id, a dash and an HMAC (tokens.py), unique because the member is.
+    checkin_code: Mapped[str] = mapped_column(String(24))
     # Whether an email was queued (members who opted out get the in-app invitation only).
     emailed: Mapped[bool] = mapped_column(default=False)
     # The outbox message's Message-ID, to follow its delivery.

@@ -15,6 +15,7 @@ to explain. Services never commit.
 
 from __future__ import annotations
 
+import hmac
 from datetime import datetime
 
 from flask import current_app
@@ -53,7 +54,7 @@ from app.invitations.models import (
     OfferCode,
 )
 from app.invitations.sending import lock
-from app.invitations.tokens import digest, is_well_formed
+from app.invitations.tokens import checkin_member, digest, is_well_formed
 
 ACCEPT, DECLINE = "accept", "decline"
 ANSWERS = (ACCEPT, DECLINE)
@@ -271,13 +272,16 @@ def mark_attended(actor: User, campaign_id: int, checkin_code: str,
     """Staff mark a member present by their check-in code (scanned or typed)."""
     if not actor.can("campaign.send"):
         raise CampaignError(_l("You are not allowed to manage campaigns."), 403)
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.campaign_id == campaign_id,
-            Invitation.checkin_code == (checkin_code or "").strip().lower(),
+    code = (checkin_code or "").strip().lower()
+    user_id = checkin_member(code)
+    invitation = None
+    if user_id is not None:
+        invitation = db.session.scalar(
+            select(Invitation).where(
+                Invitation.user_id == user_id, Invitation.campaign_id == campaign_id
+            )
         )
-    )
-    if invitation is None:
+    if invitation is None or not hmac.compare_digest(invitation.checkin_code, code):
         raise CampaignError(_l("No invitation of this campaign has this check-in code."), 404)
     if invitation.state == ATTENDED:
         return invitation

@@ -21,9 +21,11 @@ unsubscribe link carries the same token (one HMAC per email body, not two).
 
 PostgreSQL computes HMAC with its built-in sha256() (HMAC is two nested hashes over
 the key padded with 0x36 and 0x5c, pads computed here); SQLite calls two small Python
-functions registered on the connection. The check-in code is derived the same way
-("checkin:" + user id, 16 hex digits) and stored as it is: it is shown at the door,
-and only lets staff mark attendance.
+functions registered on the connection. The check-in code is the member's id and 10 hex
+digits of HMAC(campaign key, "checkin:" + user id), "4711-3fa9c0d2e1", stored as it
+is: it is shown at the door and only lets staff mark attendance. Staff's scan finds the
+invitation through the (member, campaign) key and compares the code, so the code needs
+no index of its own (a send's rows update one random-keyed index less).
 
 Rotating SECRET_KEY invalidates the links of campaigns sent before, as it does every
 signed link.
@@ -44,8 +46,9 @@ from app.core.sql import dialect
 from app.extensions import db
 
 TOKEN_LENGTH = 32
-CHECKIN_LENGTH = 16
+CHECKIN_LENGTH = 10
 TOKEN_RE = re.compile(rf"^[0-9a-f]{{{TOKEN_LENGTH}}}$")
+CHECKIN_RE = re.compile(rf"^([1-9][0-9]{{0,9}})-[0-9a-f]{{{CHECKIN_LENGTH}}}$")
 REPLY, CHECKIN = "reply", "checkin"
 _BLOCK = 64  # SHA-256's block size in bytes
 
@@ -67,7 +70,14 @@ def _length(purpose: str) -> int:
 def derive(key: bytes, purpose: str, user_id: int) -> str:
     """The token (or code) of one member for one campaign, as SQL computes it."""
     message = f"{purpose}:{user_id}".encode()
-    return hmac.digest(key, message, "sha256").hex()[: _length(purpose)]
+    derived = hmac.digest(key, message, "sha256").hex()[: _length(purpose)]
+    return f"{user_id}-{derived}" if purpose == CHECKIN else derived
+
+
+def checkin_member(code: str) -> int | None:
+    """The member id a check-in code starts with, or None for a code of another shape."""
+    match = CHECKIN_RE.match(code)
+    return int(match.group(1)) if match else None
 
 
 def digest(token: str) -> str:
@@ -103,7 +113,10 @@ def derive_sql(key: bytes, purpose: str, user_id_column: Any) -> Any:
     else:
         _sqlite_functions()
         full = func.tribune_hmac_hex(literal(key, LargeBinary), message, type_=String)
-    return func.substr(full, 1, length, type_=String)
+    derived = func.substr(full, 1, length, type_=String)
+    if purpose == CHECKIN:
+        return cast(user_id_column, Text) + literal("-", String) + derived
+    return derived
 
 
 def digest_sql(expression: Any) -> Any:

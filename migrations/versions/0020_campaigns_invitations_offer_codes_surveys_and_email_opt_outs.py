@@ -101,7 +101,7 @@ def upgrade():
         sa.Column("reply_token_hash", sa.String(length=64), nullable=False),
         sa.Column("token_expires_at", app.core.types.UTCDateTime(), nullable=False),
         sa.Column("token_used_at", app.core.types.UTCDateTime(), nullable=True),
-        sa.Column("checkin_code", sa.String(length=16), nullable=False),
+        sa.Column("checkin_code", sa.String(length=24), nullable=False),
         sa.Column("emailed", sa.Boolean(), nullable=False),
         sa.Column("email_message_id", sa.String(length=255), nullable=True),
         sa.Column("invited_at", app.core.types.UTCDateTime(), nullable=False),
@@ -117,9 +117,6 @@ def upgrade():
             ["user_id"], ["users.id"], name=op.f("fk_invitations_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_invitations")),
-        sa.UniqueConstraint(
-            "campaign_id", "checkin_code", name=op.f("uq_invitations_campaign_id_checkin_code")
-        ),
         sa.UniqueConstraint(
             "user_id", "campaign_id", name=op.f("uq_invitations_user_id_campaign_id")
         ),

@@ -14,6 +14,7 @@ from app.core.notifications import Notification
 from app.extensions import db
 from app.invitations import campaigns, replies, sending
 from app.invitations.errors import (
+    CampaignError,
     ExpiredToken,
     ForeignToken,
     MalformedToken,
@@ -247,9 +248,11 @@ def test_staff_mark_attendance_by_check_in_code(make_user, staff, make_campaign)
     commit()
     invitation = _invitation(campaign, member)
     assert invitation.state == "attended" and invitation.attended_at <= now_utc()
-    with pytest.raises(Exception) as raised:
-        replies.mark_attended(staff, campaign.id, "not-a-code")
-    assert getattr(raised.value, "status", None) == 404
+    forged = f"{member.id}-{'0' * 10}"
+    for wrong in ("not-a-code", forged, code.replace(f"{member.id}-", f"{staff.id}-"), ""):
+        with pytest.raises(CampaignError) as raised:
+            replies.mark_attended(staff, campaign.id, wrong)
+        assert raised.value.status == 404
 
 
 def test_cancelling_tells_the_members_holding_a_seat(make_user, staff, make_campaign):

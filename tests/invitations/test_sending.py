@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -56,6 +58,7 @@ def test_each_email_carries_the_members_own_token_whose_hash_alone_is_stored(
     message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.recipient == ana.email))
     assert invitation.reply_token_hash == digest(token)  # what SQL made is what Python makes
     assert invitation.checkin_code == derive(key, CHECKIN, ana.id)
+    assert re.match(rf"^{ana.id}-[0-9a-f]{{10}}$", invitation.checkin_code)
     assert token not in invitation.reply_token_hash
     assert f"/invitations/reply/{token}/accept" in message.text_body
     assert f"/invitations/reply/{token}/decline" in message.html_body
