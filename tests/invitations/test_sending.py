@@ -158,3 +158,37 @@ def test_a_retry_after_a_failure_sends_everything_once(make_user, make_campaign,
     assert sending.send(campaign.id).invited == 2
     commit()
     assert (_count(Invitation), _count(Notification), _count(OutboxMessage)) == (2, 2, 2)
+
+
+def test_sending_runs_the_same_statements_for_five_members_as_for_fifty(
+    make_user, make_campaign, count_queries
+):
+    counts = []
+    for size in (5, 50):
+        members = [make_user() for _ in range(size)]
+        campaign = make_campaign(audience={"not_invited_within_days": 1})
+        with count_queries() as counter:
+            result = sending.send(campaign.id)
+            commit()
+        assert result.invited == size, members
+        counts.append(counter.count)
+    assert counts[0] == counts[1]  # set-based: nothing per member
+
+
+def test_no_email_names_a_status_as_the_reason_for_the_invitation(make_user, make_campaign):
+    from app.ambassadors.models import AmbassadorRun, SegmentMember
+    from app.core.clock import now_utc
+
+    ambassador = make_user("amb_one")
+    run = AmbassadorRun(as_of=now_utc(), window_days=90)
+    db.session.add(run)
+    db.session.flush()
+    db.session.add(SegmentMember(run_id=run.id, user_id=ambassador.id, segment="ambassador"))
+    commit()
+    sending.send(make_campaign(audience={"segments": ["ambassador"]}).id)
+    commit()
+
+    message = db.session.scalar(select(OutboxMessage))
+    assert message.recipient == ambassador.email
+    for word in ("ambassador", "status", "segment", "ambassadeur", "statut"):
+        assert word not in (message.subject + message.text_body + message.html_body).lower()
