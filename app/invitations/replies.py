@@ -15,7 +15,6 @@ to explain. Services never commit.
 
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 
 from flask import current_app
@@ -44,7 +43,6 @@ from app.invitations.models import (
     ACCEPTED,
     ATTENDED,
     DECLINED,
-    INVITED,
     OPEN,
     REMOVED,
     SEATED,
@@ -54,7 +52,7 @@ from app.invitations.models import (
     OfferCode,
 )
 from app.invitations.sending import lock
-from app.invitations.tokens import checkin_member, digest, is_well_formed
+from app.invitations.tokens import digest, is_well_formed
 
 ACCEPT, DECLINE = "accept", "decline"
 ANSWERS = (ACCEPT, DECLINE)
@@ -265,30 +263,3 @@ def remove(actor: User, invitation_id: int, reason: str = "", at: datetime | Non
             promote(campaign, at)
     queue_audit(actor.id, "invitation.remove", "invitation", invitation_id,
                 before={"state": was}, after={"state": REMOVED}, reason=reason)  # fmt: skip
-
-
-def mark_attended(actor: User, campaign_id: int, checkin_code: str,
-                  at: datetime | None = None) -> Invitation:  # fmt: skip
-    """Staff mark a member present by their check-in code (scanned or typed)."""
-    if not actor.can("campaign.send"):
-        raise CampaignError(_l("You are not allowed to manage campaigns."), 403)
-    code = (checkin_code or "").strip().lower()
-    user_id = checkin_member(code)
-    invitation = None
-    if user_id is not None:
-        invitation = db.session.scalar(
-            select(Invitation).where(
-                Invitation.user_id == user_id, Invitation.campaign_id == campaign_id
-            )
-        )
-    if invitation is None or not hmac.compare_digest(invitation.checkin_code, code):
-        raise CampaignError(_l("No invitation of this campaign has this check-in code."), 404)
-    if invitation.state == ATTENDED:
-        return invitation
-    if invitation.state not in (ACCEPTED, INVITED, WAITLISTED):
-        raise CampaignError(_l("This member declined or was removed."), 409)
-    before, invitation.state = invitation.state, ATTENDED
-    invitation.attended_at, invitation.waitlist_position = at or now_utc(), None
-    queue_audit(actor.id, "invitation.attended", "invitation", invitation.id,
-                before={"state": before}, after={"state": ATTENDED})  # fmt: skip
-    return invitation

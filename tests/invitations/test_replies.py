@@ -7,14 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.mail import OutboxMessage
 from app.core.notifications import Notification
 from app.extensions import db
 from app.invitations import campaigns, replies, sending
 from app.invitations.errors import (
-    CampaignError,
     ExpiredToken,
     ForeignToken,
     MalformedToken,
@@ -236,23 +234,6 @@ def test_the_deadline_applies_to_logged_in_members_too(make_user, make_campaign)
     with pytest.raises(ReplyError):
         replies.reply(member, _invitation(campaign, member).id, "accept",
                       at=campaign.reply_deadline + timedelta(seconds=1))  # fmt: skip
-
-
-def test_staff_mark_attendance_by_check_in_code(make_user, staff, make_campaign):
-    member = make_user()
-    campaign = _sent(make_campaign)
-    replies.reply(member, _invitation(campaign, member).id, "accept")
-    commit()
-    code = _invitation(campaign, member).checkin_code
-    replies.mark_attended(staff, campaign.id, code.upper())
-    commit()
-    invitation = _invitation(campaign, member)
-    assert invitation.state == "attended" and invitation.attended_at <= now_utc()
-    forged = f"{member.id}-{'0' * 10}"
-    for wrong in ("not-a-code", forged, code.replace(f"{member.id}-", f"{staff.id}-"), ""):
-        with pytest.raises(CampaignError) as raised:
-            replies.mark_attended(staff, campaign.id, wrong)
-        assert raised.value.status == 404
 
 
 def test_cancelling_tells_the_members_holding_a_seat(make_user, staff, make_campaign):
