@@ -60,8 +60,9 @@ def _pick(campaign: Campaign, name: str, language: str) -> str:
     return _clean(preferred or other or "")
 
 
-def letter(campaign: Campaign, language: str) -> Letter:
-    """The campaign's email in ``language``, markers in place of each member's values."""
+def letter(campaign: Campaign, language: str, reminder: bool = False) -> Letter:
+    """The campaign's email in ``language``, markers in place of each member's values;
+    a reminder says so in its subject and first line."""
     base = current_app.config["BASE_URL"]
     accept = base + reply_path(TOKEN, "accept")
     decline = base + reply_path(TOKEN, "decline")
@@ -72,6 +73,9 @@ def letter(campaign: Campaign, language: str) -> Letter:
         description = _pick(campaign, "description", language)
         details = _details(campaign)
         greeting = _("Hello %(name)s,", name=NAME)
+        if reminder:
+            title = _("Reminder: %(title)s", title=title)
+            greeting += " " + _("you have not answered this invitation yet.")
         answer = _("Will you join? Answer with one of these links:")
         yes, no = _("Accept"), _("Decline")
         deadline = (

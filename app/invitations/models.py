@@ -83,6 +83,8 @@ class Campaign(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The last reminder to those who have not answered (at most one a day).
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     invited_count: Mapped[int] = mapped_column(default=0)
     emailed_count: Mapped[int] = mapped_column(default=0)

@@ -94,7 +94,7 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
         criteria = Criteria.from_json(campaign.audience)
         invited = _insert_invitations(campaign, criteria, at)
         notified = _insert_notifications(campaign, at)
-        emailed = _insert_emails(campaign, at)
+        emailed = insert_emails(campaign, at)
         campaign.state, campaign.sent_at, campaign.updated_at = OPEN, at, at
         campaign.invited_count, campaign.emailed_count = invited, emailed
     queue_audit(actor_id, "campaign.send", "campaign", campaign.id,
@@ -111,7 +111,7 @@ def _check_ready(campaign: Campaign, at: datetime) -> None:
         )
 
 
-def _opted_out(user_id: Any) -> Any:
+def opted_out(user_id: Any) -> Any:
     return exists(select(CampaignEmailOptOut.user_id).where(CampaignEmailOptOut.user_id == user_id))
 
 
@@ -122,7 +122,7 @@ def _message_id(campaign_id: int, user_id: Any) -> Any:
 
 def _insert_invitations(campaign: Campaign, criteria: Criteria, at: datetime) -> int:
     key = campaign_key(campaign.token_salt)
-    opted_out = _opted_out(User.id)
+    quiet = opted_out(User.id)
     source = select(
         literal(campaign.id),
         User.id,
@@ -130,8 +130,8 @@ def _insert_invitations(campaign: Campaign, criteria: Criteria, at: datetime) ->
         digest_sql(derive_sql(key, REPLY, User.id)),
         literal(campaign.reply_deadline, UTCDateTime()),
         derive_sql(key, CHECKIN, User.id),
-        ~opted_out,
-        case((opted_out, None), else_=_message_id(campaign.id, User.id)),
+        ~quiet,
+        case((quiet, None), else_=_message_id(campaign.id, User.id)),
         literal(at, UTCDateTime()),
     ).where(*conditions(criteria, campaign.id, at))
     columns = ["campaign_id", "user_id", "state", "reply_token_hash", "token_expires_at",
@@ -156,6 +156,10 @@ def _insert_notifications(campaign: Campaign, at: datetime) -> int:
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount or 0
 
 
+def _sent_now(at: datetime) -> list[Any]:
+    return [Invitation.invited_at == at, Invitation.emailed.is_(True)]
+
+
 def _by_language(language: Any, values: dict[str, str], default: str) -> Any:
     """CASE choosing the member's language's text (the default language's otherwise)."""
     whens = [(language == code, value) for code, value in values.items() if code != default]
@@ -167,10 +171,20 @@ def _fill(template: Any, token: Any) -> Any:
     return func.replace(func.replace(template, emails.NAME, User.username), emails.TOKEN, token)
 
 
-def _insert_emails(campaign: Campaign, at: datetime) -> int:
+def insert_emails(
+    campaign: Campaign,
+    at: datetime,
+    *,
+    which: Any = None,
+    message_id: Any = None,
+    reminder: bool = False,
+) -> int:
+    """The outbox rows of the invitations ``which`` selects (default: those this send
+    made, with an email); ``message_id`` None: each invitation's own."""
     config = current_app.config
     default = config["BABEL_DEFAULT_LOCALE"]
-    letters = {code: emails.letter(campaign, code) for code in config["LANGUAGES"]}
+    languages = config["LANGUAGES"]
+    letters = {code: emails.letter(campaign, code, reminder) for code in languages}
     language = func.coalesce(User.locale, default)
     key = campaign_key(campaign.token_salt)
     token = derive_sql(key, REPLY, User.id)
@@ -182,7 +196,7 @@ def _insert_emails(campaign: Campaign, at: datetime) -> int:
 
     source = (
         select(
-            Invitation.email_message_id,
+            Invitation.email_message_id if message_id is None else message_id,
             User.email,
             func.replace(_by_language(language, subjects, default), emails.NAME, User.username),
             filled("text"),
@@ -194,11 +208,8 @@ def _insert_emails(campaign: Campaign, at: datetime) -> int:
             literal(at, UTCDateTime()),
         )
         .join(User, User.id == Invitation.user_id)
-        .where(
-            Invitation.campaign_id == campaign.id,
-            Invitation.invited_at == at,
-            Invitation.emailed.is_(True),
-        )
+        .where(Invitation.campaign_id == campaign.id)
+        .where(*(which if which is not None else _sent_now(at)))
     )
     columns = ["message_id", "recipient", "subject", "text_body", "html_body", "language",
                "status", "attempts", "next_attempt_at", "created_at"]  # fmt: skip

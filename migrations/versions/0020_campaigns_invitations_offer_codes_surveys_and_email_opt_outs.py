@@ -57,6 +57,7 @@ def upgrade():
         sa.Column("created_at", app.core.types.UTCDateTime(), nullable=False),
         sa.Column("updated_at", app.core.types.UTCDateTime(), nullable=False),
         sa.Column("sent_at", app.core.types.UTCDateTime(), nullable=True),
+        sa.Column("reminded_at", app.core.types.UTCDateTime(), nullable=True),
         sa.Column("closed_at", app.core.types.UTCDateTime(), nullable=True),
         sa.Column("invited_count", sa.Integer(), nullable=False),
         sa.Column("emailed_count", sa.Integer(), nullable=False),

@@ -148,7 +148,7 @@ def test_a_retry_after_a_failure_sends_everything_once(make_user, make_campaign,
     def broken(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(sending, "_insert_emails", broken)
+    monkeypatch.setattr(sending, "insert_emails", broken)
     with pytest.raises(RuntimeError):
         sending.send(campaign.id)
     db.session.rollback()
