@@ -100,6 +100,7 @@ class Criteria:
         return out
 
     def check(self) -> None:
+        """Raise AudienceError, naming the field, for a value no audience can use."""
         for segment in self.segments:
             if segment not in SEGMENTS:
                 raise AudienceError(_l("Unknown segment: %(name)s.", name=segment), "segments")
