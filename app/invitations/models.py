@@ -79,7 +79,10 @@ class Campaign(db.Model):
     # Random, drawn at creation: with SECRET_KEY it derives this campaign's token key
     # (app/invitations/tokens.py). The key itself is never stored.
     token_salt: Mapped[str] = mapped_column(String(64))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Indexed like every foreign key: removing a member must not scan every campaign.
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -213,7 +216,7 @@ class ListedMember(db.Model):
         ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True
     )
     user_id: Mapped[int] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
     )
 
 

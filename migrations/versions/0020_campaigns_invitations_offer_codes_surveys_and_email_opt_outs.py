@@ -73,6 +73,9 @@ def upgrade():
         batch_op.create_index(
             "ix_campaigns_state_scheduled_at", ["state", "scheduled_at"], unique=False
         )
+        batch_op.create_index(
+            batch_op.f("ix_campaigns_created_by_id"), ["created_by_id"], unique=False
+        )
 
     op.create_table(
         "campaign_listed_members",
@@ -92,6 +95,11 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("campaign_id", "user_id", name=op.f("pk_campaign_listed_members")),
     )
+    with op.batch_alter_table("campaign_listed_members", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_campaign_listed_members_user_id"), ["user_id"], unique=False
+        )
+
     op.create_table(
         "invitations",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -241,8 +249,12 @@ def downgrade():
         batch_op.drop_index("ix_invitations_campaign_state")
 
     op.drop_table("invitations")
+    with op.batch_alter_table("campaign_listed_members", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaign_listed_members_user_id"))
+
     op.drop_table("campaign_listed_members")
     with op.batch_alter_table("campaigns", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaigns_created_by_id"))
         batch_op.drop_index("ix_campaigns_state_scheduled_at")
 
     op.drop_table("campaigns")
