@@ -157,5 +157,8 @@ def _register_packages(app: Flask) -> None:
     badges.init_app(app)
     moderation.init_app(app)
     ambassadors.init_app(app)
+    from app import invitations  # the top of the house, beside interchange and demo
+
+    invitations.init_app(app)
     interchange.init_app(app)
     demo.init_app(app)

@@ -1,0 +1,43 @@
+"""Campaigns for brand staff: events, previews, surveys, workshops and offers.
+
+The top of the house with interchange and demo: it may use ambassadors, badges,
+moderation, forum, accounts and core; nothing imports it. This round holds the domain
+core (models, audience, sending, replies, offer codes, surveys, opt-outs, jobs); the
+staff console and the members' pages come next.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+
+def _title(data: dict[str, Any]) -> str:
+    language = str(get_locale() or "")
+    preferred = data.get(f"title_{language}") or ""
+    return preferred or data.get("title_en") or data.get("title_fr") or ""
+
+
+def _notification_kinds(app: Flask) -> None:
+    from app.core.notifications import register_kind
+
+    register_kind(
+        app, "invitations.invited", lambda data: _("You are invited: %(title)s", title=_title(data))
+    )
+    register_kind(
+        app,
+        "invitations.promoted",
+        lambda data: _("A seat is yours: %(title)s", title=_title(data)),
+    )
+    register_kind(app, "invitations.cancelled",
+                  lambda data: _("Cancelled: %(title)s", title=_title(data)))  # fmt: skip
+
+
+def init_app(app: Flask) -> None:
+    from app.invitations import jobs, models  # noqa: F401  (models: the tables)
+
+    jobs.register(app)
+    _notification_kinds(app)
