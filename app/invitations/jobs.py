@@ -9,7 +9,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.core.clock import now_utc
-from app.core.events import commit
+from app.core.events import commit_chunk
 from app.core.scheduler import Figures, Job, register_job
 from app.extensions import db
 from app.invitations import campaigns, sending
@@ -27,7 +27,7 @@ def send_scheduled_campaigns(as_of: datetime | None = None, **options: Any) -> F
     figures: Figures = {"campaigns": 0, "invited": 0}
     for campaign_id in due:
         result = sending.send(campaign_id, at=at)
-        commit()
+        commit_chunk()  # each campaign's send stands alone: a failure later keeps it sent
         if result.sent:
             figures["campaigns"] = int(figures["campaigns"]) + 1
             figures["invited"] = int(figures["invited"]) + result.invited
@@ -42,7 +42,6 @@ def close_past_deadline(as_of: datetime | None = None, **options: Any) -> Figure
     ).all()
     for campaign in past:
         campaigns.close(None, campaign)
-    commit()
     return {"closed": len(past)}
 
 
