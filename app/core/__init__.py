@@ -10,9 +10,11 @@ def init_app(app: Flask) -> None:
         errors,
         headers,
         jobs_cli,
+        layout,
         mail_views,
         notifications,
         outbox,
+        parts,
         rate_limits,
         scheduler,
         signing,
@@ -27,6 +29,8 @@ def init_app(app: Flask) -> None:
     rate_limits.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
+    parts.init_app(app)
+    layout.init_app(app)
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
     submissions.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -17,7 +19,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations
 from flask_login import current_user
 
 from app.core.events import commit
@@ -85,6 +87,23 @@ def _translations() -> Any:
     if translations is None:
         translations = g.tribune_translations = get_translations()
     return translations
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """Render in ``locale``, whatever the request's language: Flask-Babel's lookups,
+    the templates' catalogue and current_locale() follow it, and are restored after."""
+    saved = {name: g.pop(name, None) for name in ("tribune_translations", "tribune_locale")}
+    try:
+        with force_locale(locale):
+            g.tribune_translations = get_translations()
+            g.tribune_locale = locale
+            yield
+    finally:
+        for name, value in saved.items():
+            g.pop(name, None)
+            if value is not None:
+                setattr(g, name, value)
 
 
 def init_app(app: Flask, babel: Babel) -> None:

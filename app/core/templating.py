@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
@@ -136,7 +137,7 @@ def current_locale() -> str:
 # Parts of pages rendered once per key (see cached_html): the page chrome per language
 # and member, a topic page's header per topic snapshot. Bounded; keys hold everything a
 # part shows, so entries never go stale and need no time-to-live.
-RENDERED_PARTS = 4000
+RENDERED_PARTS = 16 * 1024 * 1024  # bytes
 _HOLE = re.compile(r"<!--hole:(\w+)-->")
 
 
@@ -163,7 +164,7 @@ def cached_html(key: Hashable, caller: Callable[[], str], **holes: Any) -> Marku
     if parts is None:
         # Literal text at even indexes, hole names at odd ones.
         parts = tuple(_HOLE.split(str(caller())))
-        cache.set(key, parts)
+        cache.set(key, parts, sum(map(sys.getsizeof, parts)))
     if len(parts) == 1:
         return Markup(parts[0])
     values = {name: escape(value) for name, value in holes.items()}
@@ -171,7 +172,7 @@ def cached_html(key: Hashable, caller: Callable[[], str], **holes: Any) -> Marku
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["tribune.rendered_parts"] = PageCache(RENDERED_PARTS, float("inf"))
+    app.extensions["tribune.rendered_parts"] = PageCache(RENDERED_PARTS)
     app.jinja_env.globals["cached_html"] = cached_html
     app.jinja_env.globals["hole"] = hole
     app.jinja_env.globals["author_extras"] = author_extras

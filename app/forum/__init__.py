@@ -18,10 +18,10 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(topic_views.blueprint)
     app.jinja_env.globals["may_manage_topic"] = topic_views.may_manage
     app.extensions["tribune.page_cache"] = PageCache(
-        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
+        app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.extensions["tribune.topic_data"] = PageCache(
-        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
+        app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
     app.jinja_env.globals["render_post"] = fragments.render_post

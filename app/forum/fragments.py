@@ -12,6 +12,7 @@ escaped once per page, in PostContext.
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
@@ -44,7 +45,7 @@ class FragmentCache:
         self.lock = threading.Lock()
         # Whole lists of posts as a member who voted for none of them and wrote none
         # would see them, per topic revision and page (see render_posts).
-        self.blocks = PageCache(max_entries=500, ttl_seconds=60)
+        self.blocks = PageCache(16 * 1024 * 1024, ttl_seconds=60)
 
 
 @dataclass(frozen=True)
@@ -211,7 +212,7 @@ def render_posts(rows: list[Any], ctx: PostContext, my_votes: set[int], key: Has
             )
             for row in rows
         ]
-        cache.blocks.set(block_key, generic)
+        cache.blocks.set(block_key, generic, sum(sys.getsizeof(html) for *_ids, html in generic))
     me = ctx.member_id
     if me is None:
         return Markup("".join(html for _id, _author, html in generic))

@@ -10,6 +10,7 @@ Rendering thirty rows through the Jinja macro was most of a category page's time
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Hashable
 from typing import Any
 
@@ -19,7 +20,7 @@ from markupsafe import Markup
 from app.core.page_cache import PageCache
 from app.core.templating import ago_bucket, current_locale
 
-MAX_ROWS = 5000
+MAX_ROWS = 8 * 1024 * 1024  # bytes
 
 
 def _key(topic: Any, locale: str) -> Hashable:
@@ -53,10 +54,10 @@ def topic_row(topic: Any) -> Markup:
     row = cache.get(key)
     if row is None:
         row = Markup(get_template_attribute("_macros/topics.html", "topic_row")(topic))
-        cache.set(key, row)
+        cache.set(key, row, sys.getsizeof(row))
     return row
 
 
 def init_app(app: Any) -> None:
-    app.extensions["tribune.topic_rows"] = PageCache(MAX_ROWS, float("inf"))
+    app.extensions["tribune.topic_rows"] = PageCache(MAX_ROWS)
     app.jinja_env.globals["topic_row"] = topic_row

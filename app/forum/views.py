@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from flask import (
@@ -232,7 +233,7 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
         answers_key=(view, found.revision),
     )
     if cache_key is not None:
-        _page_cache().set(cache_key, page)
+        _page_cache().set(cache_key, page, sys.getsizeof(page))
     return page
 
 

@@ -1,7 +1,7 @@
 """Visitors share cached topic pages; any change to the topic shows at once."""
 
 from app.core.events import commit
-from app.core.page_cache import PageCache
+from app.core.page_cache import ENTRY_BYTES, PageCache
 from app.forum import services, solutions, voting
 
 
@@ -65,16 +65,26 @@ def test_language_links_for_visitors(client, member, make_topic):
     assert client.get("/language/en?next=https://evil.example").location == "/"
 
 
-def test_page_cache_is_bounded_and_expires():
-    cache = PageCache(max_entries=2, ttl_seconds=60)
-    cache.set("a", "A")
-    cache.set("b", "B")
+def test_page_cache_is_bounded_in_bytes_and_expires():
+    entry = 100 + ENTRY_BYTES  # what an entry of 100 bytes weighs, its key included
+    cache = PageCache(max_bytes=2 * entry, ttl_seconds=60)
+    cache.set("a", "A", 100)
+    cache.set("b", "B", 100)
     cache.get("a")
-    cache.set("c", "C")
+    cache.set("c", "C", 100)
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
-    expired = PageCache(max_entries=2, ttl_seconds=-1)
-    expired.set("a", "A")
+    assert cache.bytes == 2 * entry
+    cache.set("big", "X", 10 * entry)  # larger than the whole bound: not kept
+    assert cache.get("big") is None and cache.get("a") == "A"
+    cache.set("d", "D", 100 + entry)  # room for it alone
+    assert (cache.get("a"), cache.get("c"), cache.get("d")) == (None, None, "D")
+    expired = PageCache(max_bytes=2 * entry, ttl_seconds=-1)
+    expired.set("a", "A", 100)
     assert expired.get("a") is None
+    kept = PageCache(max_bytes=2 * entry, ttl_seconds=-1)
+    kept.set("a", "A", 100, ttl_seconds=60)  # an entry's own time-to-live
+    assert kept.get("a") == "A"
+    assert PageCache(max_bytes=0).get("a") is None
 
 
 def test_members_sharing_a_cached_page_each_see_their_own_buttons(
