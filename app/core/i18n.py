@@ -21,6 +21,8 @@ from flask import (
 )
 from flask_babel import Babel, force_locale, get_translations
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from app.core.events import commit
 from app.core.urls import safe_path
@@ -48,8 +50,15 @@ def _locale_code() -> str:
     if session.get("locale") in languages:
         return session["locale"]
     return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        _best_match(request.headers.get("Accept-Language"), tuple(languages))
+        or (current_app.config["BABEL_DEFAULT_LOCALE"])
     )
+
+
+@lru_cache(maxsize=512)
+def _best_match(accept_language: str | None, languages: tuple[str, ...]) -> str | None:
+    # Parsed once per distinct header: browsers send a handful of values, every request.
+    return parse_accept_header(accept_language, LanguageAccept).best_match(languages)
 
 
 def _back(target: str | None) -> Any:

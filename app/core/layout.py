@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from flask import Flask, get_flashed_messages, get_template_attribute, request, url_for
 from flask_babel import ngettext
@@ -32,9 +33,10 @@ class ChromeReader(parts.Reader):
 LAYOUT = parts.Part("layout", "layout.html", ChromeReader)
 
 
-def page(title: str, content: str) -> Markup:
-    """A whole page: ``title`` (text, or Markup) and ``content`` (Markup) in the layout."""
-    user = current_user
+def page(title: str, content: Markup | parts.Html) -> parts.Html:
+    """A whole page: ``title`` (text, or Markup) and ``content`` (Markup, or a filled
+    part) in the layout."""
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
     member = user.is_authenticated
     reader = ChromeReader.of(user if member else None)
     return LAYOUT.render(
@@ -43,13 +45,13 @@ def page(title: str, content: str) -> Markup:
         {},
         title=title,
         content=content,
-        notices=_notices,
+        notices=lambda: _notices(user),
         csrf=generate_csrf,
         search=_search,
         login=login_url,
         next=lambda: request.full_path if request.method == "GET" else "/",
-        fr=lambda: url_for("i18n.choose_language", locale="fr", next=request.full_path),
-        en=lambda: url_for("i18n.choose_language", locale="en", next=request.full_path),
+        fr=lambda: _here("i18n.choose_language", "fr"),
+        en=lambda: _here("i18n.choose_language", "en"),
         me=lambda: user.username,
         me_url=lambda: url_for("accounts.profile", username=user.username),
         bell_label=lambda: _bell_label(user.unread_notifications, current_locale()),
@@ -59,16 +61,27 @@ def page(title: str, content: str) -> Markup:
 
 def login_url() -> str:
     """The login page, coming back here after."""
-    return url_for("accounts.login", next=request.path)
+    return _link(request.script_root, "accounts.login", None, request.path)
+
+
+def _here(endpoint: str, locale: str) -> str:
+    return _link(request.script_root, endpoint, locale, request.full_path)
+
+
+@lru_cache(maxsize=4096)
+def _link(script_root: str, endpoint: str, locale: str | None, next_path: str) -> str:
+    # A visitor's page links to itself through the login and language links: built once
+    # per page and prefix (``script_root``), not on every view.
+    arguments = {"next": next_path} if locale is None else {"locale": locale, "next": next_path}
+    return url_for(endpoint, **arguments)
 
 
 def _search() -> str:
     return request.args.get("q", "") if request.endpoint == "forum.search" else ""
 
 
-def _notices() -> Markup:
+def _notices(user: Any) -> Markup:
     """A suspended member's notice and this request's flash messages (rarely any)."""
-    user = current_user
     suspended = user.is_authenticated and user.suspended_until is not None
     messages = get_flashed_messages(with_categories=True)
     if not suspended and not messages:

@@ -115,7 +115,7 @@ class Part:
         data: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
         /,
         **holes: Any,
-    ) -> Markup:
+    ) -> Html:
         """The part for ``reader``, its holes filled with ``holes``.
 
         ``data`` (or the function that loads it, called only when the part is not
@@ -134,35 +134,72 @@ class Part:
         return rendered.fill(holes)
 
 
+class Html:
+    """A filled part: UTF-8 chunks, joined once (``bytes()``) into the response.
+
+    A page is a part in another's hole, and fifty posts are slots: joining each level
+    into a string, then a Markup, then the response's bytes, copied the page five times.
+    In a template it reads as Markup (``__html__``).
+    """
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: list[bytes | Html]) -> None:
+        self.chunks = chunks
+
+    def bytes(self) -> bytes:
+        flat: list[bytes] = []
+        _flatten(self.chunks, flat)
+        return b"".join(flat)
+
+    def __html__(self) -> Markup:
+        return Markup(self.bytes().decode())
+
+    __str__ = __html__
+
+
+def _flatten(chunks: list[bytes | Html], into: list[bytes]) -> None:
+    for chunk in chunks:
+        if chunk.__class__ is Html:
+            _flatten(chunk.chunks, into)  # type: ignore[union-attr]
+        else:
+            into.append(chunk)  # type: ignore[arg-type]
+
+
+def _chunk(value: Any) -> bytes | Html:
+    """A hole's value: a filled part as it is, text escaped, both in UTF-8."""
+    if value.__class__ is Html:
+        return value  # type: ignore[no-any-return]
+    return escape(value).encode()
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rendered part: literal text, and where each hole and slot goes."""
+    """A rendered part: literal text and slot defaults, and where each hole goes."""
 
     part: str
-    pieces: tuple[str, ...]
-    # (index in pieces, hole name, slot id or None for a plain hole)
-    holes: tuple[tuple[int, str, str | None], ...]
+    pieces: tuple[bytes, ...]  # UTF-8
+    holes: tuple[tuple[int, str], ...]  # (index in pieces, hole name)
+    slots: dict[str, dict[str, int]]  # slot name -> slot id -> index in pieces
     size: int
 
-    def fill(self, values: Mapping[str, Any]) -> Markup:
-        if not self.holes:
-            return Markup(self.pieces[0])
-        out = list(self.pieces)
-        done: dict[str, Markup] = {}
-        for index, name, slot in self.holes:
-            if slot is not None:
-                replaced = values.get(name)
-                if replaced and slot in replaced:
-                    out[index] = escape(replaced[slot])
-                continue
+    def fill(self, values: Mapping[str, Any]) -> Html:
+        out: list[bytes | Html] = list(self.pieces)
+        done: dict[str, bytes | Html] = {}
+        for index, name in self.holes:
             value = done.get(name)
             if value is None:
                 if name not in values:
                     raise MissingHole(f"part {self.part!r} needs a value for hole {name!r}")
                 given = values[name]
-                value = done[name] = escape(given() if callable(given) else given)
+                value = done[name] = _chunk(given() if callable(given) else given)
             out[index] = value
-        return Markup("".join(out))
+        for name, where in self.slots.items():
+            for slot_id, html in (values.get(name) or {}).items():
+                index = where.get(slot_id)
+                if index is not None:
+                    out[index] = _chunk(html)
+        return Html(out)
 
 
 class Parts:
@@ -196,17 +233,23 @@ class Parts:
 
     def parse(self, name: str, html: str) -> Rendered:
         pieces: list[str] = []
-        holes: list[tuple[int, str, str | None]] = []
+        holes: list[tuple[int, str]] = []  # (index, name)
+        slots: dict[str, dict[str, int]] = {}
         at = 0
         for match in self.markers.finditer(html):
             pieces.append(html[at : match.start()])
             hole, slot_name, slot_id, default = match.groups()
-            holes.append((len(pieces), hole or slot_name, slot_id))
+            if hole:
+                holes.append((len(pieces), hole))
+            else:
+                slots.setdefault(slot_name, {})[slot_id] = len(pieces)
             pieces.append(default or "")
             at = match.end()
         pieces.append(html[at:])
-        size = sum(map(sys.getsizeof, pieces)) + 100 * len(holes)
-        return Rendered(name, tuple(pieces), tuple(holes), size)
+        encoded = tuple(piece.encode() for piece in pieces)
+        where = 100 * (len(holes) + sum(len(ids) for ids in slots.values()))
+        size = sum(map(sys.getsizeof, encoded)) + where
+        return Rendered(name, encoded, tuple(holes), slots, size)
 
 
 def _environment(app: Flask, nonce: str) -> Environment:

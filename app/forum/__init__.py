@@ -11,22 +11,16 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.forum import cli, fragments, labels, notify, profile, topic_rows, topic_views, views
+    from app.forum import cli, labels, notify, profile, topic_parts, topic_rows, topic_views, views
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
-    app.jinja_env.globals["may_manage_topic"] = topic_views.may_manage
-    app.extensions["tribune.page_cache"] = PageCache(
-        app.config["PAGE_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
-    )
     app.extensions["tribune.topic_data"] = PageCache(
         app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
-    app.jinja_env.globals["render_post"] = fragments.render_post
-    app.jinja_env.globals["render_posts"] = fragments.render_posts
-    app.extensions["tribune.fragments"] = fragments.FragmentCache()
+    topic_parts.init_app(app)
     topic_rows.init_app(app)
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)

@@ -28,6 +28,20 @@ from app.forum.services import (
 )
 
 REASON_MAX_LENGTH = 300
+# Any of these opens the "manage topic" page; each form shows only with its own capability.
+MANAGE_CAPABILITIES = (
+    "topic.move",
+    "topic.retag",
+    "topic.lock",
+    "topic.pin",
+    "topic.close_duplicate",
+    "topic.merge",
+)
+
+
+def may_manage(user: Any) -> bool:
+    """Whether the member may open a topic's "manage topic" page."""
+    return any(user.can(capability) for capability in MANAGE_CAPABILITIES)
 
 
 def _require(actor: User, capability: str) -> None:
