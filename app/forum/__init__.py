@@ -11,7 +11,16 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.forum import cli, labels, notify, profile, topic_parts, topic_rows, topic_views, views
+    from app.forum import (
+        cli,
+        labels,
+        list_parts,
+        notify,
+        profile,
+        topic_parts,
+        topic_views,
+        views,
+    )
     from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
@@ -21,7 +30,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
     topic_parts.init_app(app)
-    topic_rows.init_app(app)
+    list_parts.init_app(app)
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.categories)

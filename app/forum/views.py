@@ -25,7 +25,7 @@ from app.core import submissions
 from app.core.events import commit
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import queries, services, solutions, topic_page, topic_parts, voting
+from app.forum import list_parts, queries, services, solutions, topic_page, topic_parts, voting
 from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
 from app.forum.models import Post, PostRevision, Tag, Topic
 from app.forum.search import search_posts
@@ -90,42 +90,29 @@ def _topic_url(topic: Topic, **kwargs: Any) -> str:
 
 
 @blueprint.get("/")
-def home() -> str:
-    viewer = _viewer()
-    return render_template(
-        "forum/home.html",
-        categories=queries.categories(viewer),
-        latest=queries.latest_topics(viewer),
-    )
+def home() -> bytes:
+    return list_parts.home(_viewer()).bytes()
 
 
 @blueprint.get("/c/<slug>")
-def category(slug: str) -> str:
-    found = queries.category_by_slug(slug)
+def category(slug: str) -> bytes:
+    found = list_parts.category_by_slug(slug)
     if found is None or not services.can_see_category(_viewer(), found):
         abort(404)
     filter_ = request.args.get("filter", "latest")
     if filter_ not in queries.TOPIC_FILTERS:
         filter_ = "latest"
-    page = queries.category_topics(
-        _viewer(),
-        found,
-        filter_=filter_,
-        page=_page_arg(),
-        per_page=current_app.config["TOPICS_PER_PAGE"],
-    )
-    return render_template("forum/category.html", category=found, topics=page, filter=filter_)
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    return list_parts.category(_viewer(), found, filter_, _page_arg(), per_page).bytes()
 
 
 @blueprint.get("/tags/<name>")
-def tag(name: str) -> str:
+def tag(name: str) -> bytes:
     found = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if found is None:
         abort(404)
-    page = queries.tagged_topics(
-        _viewer(), found, page=_page_arg(), per_page=current_app.config["TOPICS_PER_PAGE"]
-    )
-    return render_template("forum/tag.html", tag=found, topics=page)
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    return list_parts.tag(_viewer(), found, _page_arg(), per_page).bytes()
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
