@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sqlite3
+import weakref
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -122,6 +123,7 @@ def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
 
 def _register_extensions(app: Flask) -> None:
     db.init_app(app)
+    _close_connections_when_freed(app)
     # Batch mode: SQLite alters tables by copying them, and Alembic does that for us.
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
@@ -130,6 +132,20 @@ def _register_extensions(app: Flask) -> None:
     from app.core.i18n import init_app as init_i18n
 
     init_i18n(app, babel)
+
+
+def _close_connections_when_freed(app: Flask) -> None:
+    """An application that is dropped (tests make hundreds) closes its pooled connections,
+    rather than leaving them to the garbage collector. Holds the application weakly."""
+    with app.app_context():
+        engines = list(db.engines.values())
+    finalizer = weakref.finalize(app, _dispose, engines)
+    finalizer.atexit = False  # at exit the process closes them anyway
+
+
+def _dispose(engines: list[Engine]) -> None:
+    for engine in engines:
+        engine.dispose()
 
 
 def _register_packages(app: Flask) -> None:

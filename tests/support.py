@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from typing import Any
 
 
 class _Forms(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, check_all: bool = False) -> None:
         super().__init__(convert_charrefs=True)
+        self.check_all = check_all  # every checkbox and radio as if ticked
         self.forms: list[dict[str, Any]] = []
         self.buttons: list[dict[str, str]] = []
         self._textarea: tuple[dict[str, Any], str] | None = None
@@ -20,15 +22,22 @@ class _Forms(HTMLParser):
         a = {k: v or "" for k, v in attrs}
         if tag == "form":
             self.forms.append({"id": a.get("id", ""), "action": a.get("action", ""),
+                               "method": a.get("method", "get").lower(),
                                "fields": [], "open": True})  # fmt: skip
             return
         current = next((f for f in reversed(self.forms) if f["open"]), None)
         if tag == "button":
-            self.buttons.append({**a, "_form": a.get("form") or (current or {}).get("id", "")})
+            owner = (
+                next((f for f in self.forms if f["id"] == a["form"]), None)
+                if a.get("form")
+                else current
+            )
+            self.buttons.append({**a, "_form": owner})
             if current is not None and not a.get("form"):
                 current.setdefault("buttons", []).append(a)
         elif tag == "input" and current is not None and a.get("name"):
-            if a.get("type") in ("checkbox", "radio") and "checked" not in a:
+            unticked = a.get("type") in ("checkbox", "radio") and "checked" not in a
+            if unticked and not self.check_all:
                 return
             if a.get("type") not in ("submit", "file"):
                 current["fields"].append((a["name"], a.get("value", "")))
@@ -72,7 +81,8 @@ def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
     parser.feed(html)
     for button in parser.buttons:
         if button.get("formaction") == formaction:
-            form = next(f for f in parser.forms if f["id"] == button["_form"])
+            form = button["_form"]
+            assert form is not None, f"the button for {formaction!r} belongs to no form"
             data = dict(form["fields"])
             if button.get("name"):
                 data[button["name"]] = button.get("value", "")
@@ -95,6 +105,31 @@ def form_submission(html: str, action: str, **typed: str) -> tuple[str, dict[str
     raise AssertionError(f"no form posting to {action!r} on the page")
 
 
+def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every POST a page offers, as (url, fields) a browser sends: a form once per button of
+    its own, and each button with a formaction. Checkboxes count as ticked."""
+    parser = _Forms(check_all=True)
+    parser.feed(html)
+    found = []
+    for form in parser.forms:
+        if form["method"] != "post":
+            continue
+        # A form sent by its own buttons (those with a formaction are counted below).
+        for button in [b for b in form.get("buttons", []) if not b.get("formaction")]:
+            fields = list(form["fields"])
+            if button.get("name"):
+                fields.append((button["name"], button.get("value", "")))
+            found.append((form["action"] or page_url, fields))
+    for button in parser.buttons:
+        form = button["_form"]
+        if button.get("formaction") and form is not None:
+            fields = list(form["fields"])
+            if button.get("name"):
+                fields.append((button["name"], button.get("value", "")))
+            found.append((button["formaction"], fields))
+    return found
+
+
 def at_once(count: int, action: Callable[[int], Any]) -> list[Any]:
     """Run ``action(i)`` in ``count`` threads released together; results or exceptions."""
     results: list[Any] = [None] * count
@@ -113,3 +148,47 @@ def at_once(count: int, action: Callable[[int], Any]) -> list[Any]:
     for thread in threads:
         thread.join(timeout=120)
     return results
+
+
+def driver_error(dialect: str, kind: str = "disk_full") -> Exception:
+    """The error the database driver raises when the disk is full (``kind="disk_full"``)
+    or when it refuses a value (``kind="data"``), as the driver builds it."""
+    if dialect == "postgresql":
+        import psycopg
+
+        if kind == "data":
+            return psycopg.errors.CharacterNotInRepertoire("invalid byte sequence")
+        return psycopg.errors.DiskFull("could not extend file: No space left on device")
+    import sqlite3
+
+    if kind == "data":
+        return sqlite3.DataError("invalid byte sequence")
+    return sqlite3.OperationalError("database or disk is full")
+
+
+@contextmanager
+def failing_statements(
+    engine: Any, starts_with: str, kind: str = "disk_full"
+) -> Iterator[list[str]]:
+    """Statements starting with ``starts_with`` fail in the driver (see ``driver_error``).
+
+    The failure is raised where the driver executes the statement, so SQLAlchemy wraps
+    and handles it exactly as it would a real one. Yields the statements that failed.
+    """
+    from sqlalchemy import event
+
+    failed: list[str] = []
+    error = driver_error(engine.dialect.name, kind)
+
+    def execute(cursor: Any, statement: str, parameters: Any, context: Any) -> None:
+        if statement.lstrip().upper().startswith(starts_with.upper()):
+            failed.append(statement)
+            raise error
+
+    event.listen(engine, "do_execute", execute)
+    event.listen(engine, "do_executemany", execute)
+    try:
+        yield failed
+    finally:
+        event.remove(engine, "do_execute", execute)
+        event.remove(engine, "do_executemany", execute)

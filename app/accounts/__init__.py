@@ -97,6 +97,7 @@ def init_app(app: Flask) -> None:
         token_views,
         views,
     )
+    from app.core.places import register_place
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
@@ -104,4 +105,8 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.register_blueprint(views.blueprint)
     app.register_blueprint(token_views.blueprint)
+    register_place(app, "login", "accounts.login")
+    register_place(app, "logout", "accounts.logout")
+    register_place(app, "register", "accounts.register")
+    register_place(app, "profile", "accounts.profile")
     app.cli.add_command(cli.users)

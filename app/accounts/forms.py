@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length
 
+from app.core.forms import TribuneForm
 
-class RegisterForm(FlaskForm):
+
+class RegisterForm(TribuneForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=30)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
@@ -19,13 +20,13 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TribuneForm):
     login = StringField(_l("Username or email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
     remember = BooleanField(_l("Remember me"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(TribuneForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     password_confirm = PasswordField(
@@ -34,7 +35,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(TribuneForm):
     bio = TextAreaField(_l("About you"), validators=[Length(max=2000)])
     locale = SelectField(
         _l("Language"),
@@ -46,11 +47,11 @@ class ProfileForm(FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(TribuneForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(TribuneForm):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=256)])
     password_confirm = PasswordField(
         _l("New password again"),

@@ -113,7 +113,9 @@ class ApiToken(db.Model):
     # The staff member the token acts for, with their current capabilities; None for a
     # token made with `tribune tokens create` (the operator's). Removing the member
     # removes their tokens.
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,12 +15,13 @@ from app.accounts import tokens
 from app.accounts.models import ApiToken
 from app.accounts.services import AccountError
 from app.core.events import commit
+from app.core.forms import TribuneForm
 from app.extensions import db
 
 blueprint = Blueprint("tokens", __name__)
 
 
-class TokenForm(FlaskForm):
+class TokenForm(TribuneForm):
     name = StringField(
         _l("Name"),
         validators=[DataRequired(_l("Give the token a name.")), Length(max=tokens.NAME_MAX_LENGTH)],
@@ -29,7 +29,7 @@ class TokenForm(FlaskForm):
     )
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(TribuneForm):
     pass
 
 

@@ -17,7 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import login_limits, registrations, services, sessions
@@ -25,6 +24,8 @@ from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, Regis
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
 from app.core.events import commit
+from app.core.forms import TribuneForm
+from app.core.places import place_url
 from app.core.urls import safe_path
 from app.extensions import db, limiter
 
@@ -35,7 +36,7 @@ def _safe_next(default: str) -> str:
     return safe_path(request.args.get("next") or request.form.get("next"), default)
 
 
-def _field_error(form: FlaskForm, error: AccountError) -> None:
+def _field_error(form: TribuneForm, error: AccountError) -> None:
     field = getattr(form, error.field or "", None)
     if field is not None:
         field.errors = [*field.errors, str(error.message)]
@@ -47,7 +48,7 @@ def _field_error(form: FlaskForm, error: AccountError) -> None:
 @limiter.limit(lambda: current_app.config["REGISTER_LIMIT_PER_IP"], methods=["POST"])
 def register() -> Any:
     if current_user.is_authenticated:
-        return redirect(url_for("forum.home"))
+        return redirect(place_url("home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -82,7 +83,7 @@ def confirm_registration(token: str) -> Any:
     found = registrations.pending(token)
     if found is None:
         return render_template("accounts/register_invalid.html"), 404
-    form = FlaskForm()
+    form = TribuneForm()
     if form.validate_on_submit():
         try:
             user = registrations.finish_registration(token)
@@ -98,7 +99,7 @@ def confirm_registration(token: str) -> Any:
         commit()
         login_user(user)
         flash(_("Welcome to the community, %(name)s!", name=user.username), "success")
-        return redirect(url_for("forum.home"))
+        return redirect(place_url("home"))
     return render_template("accounts/register_confirm.html", form=form, username=found.username)
 
 
@@ -117,7 +118,7 @@ def confirm_registration(token: str) -> Any:
 def login() -> Any:
     """Failed attempts are limited per address and per account (app/accounts/login_limits)."""
     if current_user.is_authenticated:
-        return redirect(url_for("forum.home"))
+        return redirect(place_url("home"))
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -128,7 +129,7 @@ def login() -> Any:
             sessions.start(user)
             commit()
             login_user(user, remember=bool(form.remember.data))
-            response = redirect(_safe_next(url_for("forum.home")))
+            response = redirect(_safe_next(place_url("home")))
             login_limits.remember_device(response, user.id)
             return response
     return render_template("accounts/login.html", form=form), 200 if not form.errors else 422
@@ -142,13 +143,13 @@ def logout() -> Any:
     commit()
     logout_user()
     flash(_("You are logged out."), "success")
-    return redirect(url_for("forum.home"))
+    return redirect(place_url("home"))
 
 
 @blueprint.post("/account/logout-everywhere")
 @login_required
 def logout_everywhere() -> Any:
-    if not FlaskForm().validate_on_submit():
+    if not TribuneForm().validate_on_submit():
         abort(400)
     sessions.end_all(current_user)
     commit()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 
 def _notification_kinds() -> None:
@@ -29,6 +30,7 @@ def _notification_kinds() -> None:
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
     from app.ambassadors import api, cli, jobs, models, profile, views  # noqa: F401  (models)
+    from app.core.places import register_link
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(api.blueprint)
@@ -36,3 +38,7 @@ def init_app(app: Flask) -> None:
     jobs.register(app)
     _notification_kinds()
     register_section(30, "ambassadors/_profile_section.html", profile.section)
+    register_link(app, "chrome.staff", 20, "ambassadors.console", _l("Manage"), ("manage.access",))
+    register_link(app, "manage.menu", 20, "ambassadors.console", _l("Ambassadors"))
+    register_link(app, "moderation.member", 10, "ambassadors.member", _l("Ambassador status"),
+                  ("ambassador.view",))  # fmt: skip

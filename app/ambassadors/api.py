@@ -23,6 +23,8 @@ csrf.exempt(blueprint)  # no cookies here: a bearer token cannot be sent by anot
 
 MAX_SIGNALS_PER_REQUEST = 5000
 MAX_PAGE_SIZE = 1000
+# Far past any last page, and the row offset it makes still fits the database's integer.
+MAX_PAGE = 10_000_000
 
 
 def _error(status: int, message: str, **extra: Any) -> Any:
@@ -89,12 +91,20 @@ def _limit() -> str:
     return current_app.config["API_LIMIT_PER_TOKEN"]
 
 
+def _json_body() -> Any:
+    """The request's JSON, or None if it is not JSON (or nested past the parser's depth)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # [[[[...]]]]: not silenced by get_json, and no one's signals
+        return None
+
+
 @blueprint.post("/signals")
 @token_required()
 @limiter.limit(_limit, key_func=_token_key)
 def post_signals() -> Any:
     """Take a list of signals (or {"signals": [...]}); answer what went in and what not."""
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if isinstance(payload, dict):
         payload = payload.get("signals")
     if not isinstance(payload, list):
@@ -130,8 +140,8 @@ def get_ambassadors() -> Any:
         return _error(400, f"segment must be one of {', '.join(SEGMENTS)}")
     page = request.args.get("page", 1, type=int) or 1
     size = request.args.get("per_page", 100, type=int) or 100
-    if page < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        return _error(400, f"page must be 1 or more, per_page 1 to {MAX_PAGE_SIZE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= size <= MAX_PAGE_SIZE:
+        return _error(400, f"page must be 1 to {MAX_PAGE}, per_page 1 to {MAX_PAGE_SIZE}")
     run = queries.latest_run()
     if run is None:
         return jsonify({"run": None, "members": [], "next_page": None})

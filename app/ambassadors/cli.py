@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 from pathlib import Path
@@ -15,6 +14,7 @@ from app.accounts import tokens
 from app.accounts.services import AccountError
 from app.ambassadors import export, queries, signals
 from app.ambassadors.models import SEGMENTS
+from app.core import csvsafe
 from app.core.events import commit
 from app.extensions import db
 
@@ -122,7 +122,7 @@ def export_members(fmt: str, segment: str | None, output: Path | None) -> None:
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt == "csv":
-            writer = csv.DictWriter(stream, fieldnames=export.COLUMNS)
+            writer = csvsafe.DictWriter(stream, fieldnames=export.COLUMNS)
             writer.writeheader()
             writer.writerows(export.members(run, segment))
         else:

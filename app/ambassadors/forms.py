@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
+from app.core.forms import TribuneForm
 
-class StatusForm(FlaskForm):
+
+class StatusForm(TribuneForm):
     """Promote or demote by hand (pins the decision), or unpin."""
 
     status = HiddenField(validators=[AnyOf(("ambassador", "member", "unpin"))])

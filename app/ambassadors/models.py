@@ -95,7 +95,9 @@ class AmbassadorStatus(db.Model):
     grace_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # A moderator's decision that the job does not override until unpinned.
     pinned: Mapped[bool] = mapped_column(default=False)
-    pinned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    pinned_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     pin_reason: Mapped[str | None] = mapped_column(String(300))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
@@ -122,7 +124,9 @@ class StatusChange(db.Model):
         ForeignKey("ambassador_runs.id", ondelete="SET NULL")
     )
     # The moderator, for decisions by hand; None for the job.
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 

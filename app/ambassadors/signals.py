@@ -23,6 +23,7 @@ from app.accounts.models import User
 from app.ambassadors.models import SIGNAL_KINDS, ExternalSignal
 from app.core.clock import now_utc
 from app.core.sql import insert_for
+from app.core.user_input import has_control_characters
 from app.extensions import db
 
 BATCH = 1000
@@ -31,6 +32,9 @@ ID_MAX_LENGTH = 128
 MAX_VALUE = 1_000_000.0
 # A clock a little ahead at the brand's end is not an error; next year is.
 FUTURE_TOLERANCE = timedelta(days=1)
+# Nothing a brand records happened earlier; a year-1 date is a typing slip, and shifting
+# it by a time zone leaves the calendar.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 CSV_REQUIRED = ("kind", "occurred_at", "source")
 
 
@@ -94,7 +98,10 @@ def _text(raw: dict[str, Any], name: str) -> str:
         return ""
     if not isinstance(value, str | int | float):
         raise SignalError(name, "must be text")
-    return str(value).strip()
+    text = str(value).strip()
+    if has_control_characters(text):
+        raise SignalError(name, "holds control characters (NUL, escapes...): remove them")
+    return text
 
 
 def parse_datetime(text: str) -> datetime:
@@ -107,7 +114,13 @@ def parse_datetime(text: str) -> datetime:
         ) from error
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError as error:  # 0001-01-01T00:00+01:00 is in the year 0
+        raise SignalError("occurred_at", f"{text!r} is out of range") from error
+    if moment < EARLIEST:
+        raise SignalError("occurred_at", f"{text!r} is before {EARLIEST.year}")
+    return moment
 
 
 def clean(raw: dict[str, Any], where: int, now: datetime) -> CleanRow:

@@ -14,8 +14,8 @@ from app.ambassadors.forms import StatusForm
 from app.ambassadors.models import SEGMENTS
 from app.ambassadors.services import AmbassadorError
 from app.core.events import commit
+from app.core.permissions import requires
 from app.extensions import db
-from app.moderation.views import requires
 
 blueprint = Blueprint("ambassadors", __name__)
 

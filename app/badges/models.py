@@ -31,10 +31,12 @@ class LedgerEntry(db.Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="SET NULL")
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
     # The member whose action caused this entry (the voter, the accepter).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     # Names the event this entry records: the same event delivered twice is one entry.
     event_key: Mapped[str] = mapped_column(String(160), unique=True)
@@ -53,7 +55,9 @@ class PointRule(db.Model):
     action: Mapped[str] = mapped_column(String(32), primary_key=True)
     points: Mapped[int] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
 
 
 class BadgeAward(db.Model):
@@ -75,9 +79,11 @@ class BadgeAward(db.Model):
     reason: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The figure that earned it (votes, answers, days in a row, score), for rule badges.
     figure: Mapped[int | None] = mapped_column()
-    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
+    )
     category_id: Mapped[int | None] = mapped_column(
-        ForeignKey("categories.id", ondelete="SET NULL")
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
     )
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
@@ -95,7 +101,7 @@ class LeaderboardEntry(db.Model):
     # 1, 2, 3... without gaps, for paging; rank is shared by ties.
     position: Mapped[int] = mapped_column(primary_key=True)
     rank: Mapped[int] = mapped_column()
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     points: Mapped[int] = mapped_column()
 
 
@@ -112,7 +118,7 @@ class VotingReport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # "serial" (reversed) or "ring" (reported)
     voter_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     votes: Mapped[int] = mapped_column()
     points_reversed: Mapped[int] = mapped_column(default=0)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -122,7 +128,9 @@ class VotingReport(db.Model):
     report_key: Mapped[str] = mapped_column(String(160), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     status: Mapped[str] = mapped_column(String(16), default="open")
-    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     note: Mapped[str | None] = mapped_column(Text)
 

@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -16,6 +15,7 @@ from app.badges.catalogue import BY_SLUG
 from app.badges.models import PointRule
 from app.core.clock import now_utc
 from app.core.events import commit, queue_audit
+from app.core.forms import TribuneForm
 from app.extensions import db
 from app.forum.queries import categories as visible_categories
 
@@ -75,11 +75,11 @@ def board() -> str:
     )
 
 
-class PointRulesForm(FlaskForm):
+class PointRulesForm(TribuneForm):
     pass
 
 
-def _rules_form(values: dict[str, int]) -> FlaskForm:
+def _rules_form(values: dict[str, int]) -> TribuneForm:
     class Form(PointRulesForm):
         pass
 

@@ -15,20 +15,26 @@ def init_app(app: Flask) -> None:
         notifications,
         outbox,
         parts,
+        places,
         rate_limits,
         scheduler,
         signing,
         submissions,
+        teardown,
         templating,
         urls,
+        user_input,
     )
 
+    teardown.init_app(app)
     errors.init_app(app)
-    urls.init_app(app)
+    user_input.init_app(app)
+    urls.init_app(app)  # after user_input: its host check runs first
     headers.init_app(app)
     rate_limits.init_app(app)
     signing.init_app(app)
     templating.init_app(app)
+    places.init_app(app)
     parts.init_app(app)
     layout.init_app(app)
     app.register_blueprint(notifications.blueprint)

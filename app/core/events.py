@@ -29,6 +29,7 @@ from blinker import NamedSignal, Namespace
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session
 
+from app.core.teardown import rollback_quietly
 from app.extensions import db
 
 signals = Namespace()
@@ -155,7 +156,7 @@ def _announce(signal: NamedSignal, sender: str, payload: dict[str, Any]) -> None
             # The change is committed; one failing listener must not hide it behind a
             # 500 nor keep the others from running.
             log.exception("listener %r failed on %s", receiver, signal.name)
-            db.session.rollback()
+            rollback_quietly()
 
 
 @sa_event.listens_for(Session, "after_soft_rollback")

@@ -47,6 +47,16 @@ def _locale_code() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
+    return browser_locale()
+
+
+def browser_locale() -> str:
+    """The language this browser chose (footer switch) or asks for, else the default.
+
+    Needs no database, unlike the member's own preference: the page shown while the
+    database is away speaks it.
+    """
+    languages = current_app.config["LANGUAGES"]
     if session.get("locale") in languages:
         return session["locale"]
     return (

@@ -13,17 +13,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, ScriptInfo, get_debug_flag, with_appcontext
 from flask.cli import run_command as flask_run_command
 
-from app.core.scheduler import (
-    UnknownJob,
-    build_scheduler,
-    describe_figures,
-    jobs_with_last_run,
-    mark_interrupted_runs,
-    run_job,
-    start_in_process,
-    stop_scheduler,
-    unlock,
-)
+from app.core.job_runs import describe_figures, mark_interrupted_runs
+from app.core.scheduler import UnknownJob, jobs_with_last_run, run_job, unlock
+from app.core.scheduling import build_scheduler, start_in_process, stop_scheduler
 from app.extensions import db
 
 EXIT_FAILED = 1
@@ -190,7 +182,11 @@ def run_command(ctx: click.Context, **kwargs: Any) -> None:
         click.echo(f" * Job scheduler running in this process ({len(scheduler.get_jobs())} jobs)")
     if app is not None and not app.config["MAIL_SERVER"]:
         click.echo(f" * No MAIL_SERVER: mail is written to {Path(app.instance_path) / 'mail'}/")
-    ctx.invoke(flask_run_command, **kwargs)
+    try:
+        ctx.invoke(flask_run_command, **kwargs)
+    finally:  # Ctrl-C, or the reloader restarting: running jobs finish first
+        if scheduler is not None:
+            stop_scheduler(scheduler)
 
 
 def serving_address(host: str, port: int, cert: Any) -> str:

@@ -19,15 +19,16 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from app.core import parts
+from app.core import parts, places
 from app.core.templating import current_locale
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChromeReader(parts.Reader):
-    """The menu shows Manage (the queue, or the console) or Review to those who may."""
+    """The menu's one staff entry: the first "chrome.staff" link (app/core/places.py) the
+    member may follow, as (endpoint, label), or ()."""
 
-    CAPABILITIES = frozenset({"manage.access", "flag.review", "post.review_first"})
+    staff: tuple[str, ...]
 
 
 LAYOUT = parts.Part("layout", "layout.html", ChromeReader)
@@ -38,7 +39,11 @@ def page(title: str, content: Markup | parts.Html) -> parts.Html:
     part) in the layout."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     member = user.is_authenticated
-    reader = ChromeReader.of(user if member else None)
+    staff = places.links("chrome.staff")[:1] if member else []
+    reader = ChromeReader.of(
+        user if member else None,
+        staff=(staff[0].endpoint, str(staff[0].label)) if staff else (),
+    )
     return LAYOUT.render(
         reader,
         None,
@@ -53,7 +58,7 @@ def page(title: str, content: Markup | parts.Html) -> parts.Html:
         fr=lambda: _here("i18n.choose_language", "fr"),
         en=lambda: _here("i18n.choose_language", "en"),
         me=lambda: user.username,
-        me_url=lambda: url_for("accounts.profile", username=user.username),
+        me_url=lambda: places.place_url("profile", username=user.username),
         bell_label=lambda: _bell_label(user.unread_notifications, current_locale()),
         bell_count=lambda: _bell_count(user.unread_notifications),
     )
@@ -61,7 +66,7 @@ def page(title: str, content: Markup | parts.Html) -> parts.Html:
 
 def login_url() -> str:
     """The login page, coming back here after."""
-    return _link(request.script_root, "accounts.login", None, request.path)
+    return _link(request.script_root, places.place_endpoint("login"), None, request.path)
 
 
 def _here(endpoint: str, locale: str) -> str:
@@ -77,7 +82,7 @@ def _link(script_root: str, endpoint: str, locale: str | None, next_path: str) -
 
 
 def _search() -> str:
-    return request.args.get("q", "") if request.endpoint == "forum.search" else ""
+    return request.args.get("q", "") if request.endpoint == places.place_endpoint("search") else ""
 
 
 def _notices(user: Any) -> Markup:

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select, update
@@ -13,6 +14,7 @@ from sqlalchemy import func, select, update
 from app.core.clock import now_utc
 from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.core.outbox import retry
+from app.core.places import register_link
 from app.extensions import db
 
 blueprint = Blueprint("mail", __name__, url_prefix="/admin/mail")
@@ -86,3 +88,4 @@ def retry_failed() -> Any:
 
 def init_app(app: Any) -> None:
     app.register_blueprint(blueprint)
+    register_link(app, "manage.menu", 40, "mail.outbox", _l("Outgoing mail"), ("mail.manage",))

@@ -45,7 +45,7 @@ from app.core.templating import current_locale
 
 # What a part's template may call besides the reader, its data and its holes: functions
 # of their arguments (and of the language) only. Packages add theirs with add_global.
-_GLOBALS = ("url_for", "range", "dict", "namespace", "author_extras", "nav_links")
+_GLOBALS = ("url_for", "place_url", "range", "dict", "namespace", "author_extras", "nav_links")
 # The gettext callables: they read the catalogue of the language in_language() sets.
 _GETTEXT = ("_", "gettext", "ngettext", "pgettext", "npgettext")
 

@@ -7,11 +7,14 @@ example "ambassador") until an optional expiry, without the forum knowing why.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
+from flask import abort
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
 from sqlalchemy import ForeignKey, Index, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -194,3 +197,20 @@ def revoke(user_id: int, source: str, capability: str | None = None) -> int:
         _check(capability)
         query = query.where(CapabilityGrant.capability == capability)
     return db.session.execute(query).rowcount
+
+
+def requires(capability: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view decorator: login required (visitors go to the login page), then the capability
+    (403). Every package's pages use this one, so they all refuse alike."""
+    _check(capability)  # a misspelt capability fails at import, not as a 403 for everyone
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.can(capability):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return login_required(wrapped)
+
+    return decorate

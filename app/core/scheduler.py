@@ -11,51 +11,47 @@ holder killed halfway loses it within minutes: the next run takes over and marks
 dead run "interrupted". A scheduler that starts after it missed a daily run runs that
 job once, at start.
 
-The scheduler runs in exactly one process: ``tribune scheduler``, or inside
-``tribune run`` (``make run``) when ``SCHEDULER_IN_PROCESS`` is set. ``create_app``
-never starts it, so gunicorn workers never do.
+The run history is app/core/job_runs.py; the scheduler process (APScheduler, catch-up,
+the in-process scheduler of ``tribune run``) is app/core/scheduling.py.
 """
 
 from __future__ import annotations
 
-import atexit
 import json
-import logging
-import os
 import re
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
-from sqlalchemy import JSON, String, Text, delete, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import func, select
 
 from app.core import events
 from app.core.clock import now_utc
+from app.core.job_runs import (
+    Figures,
+    JobRun,
+    add_run,
+    mark_interrupted_runs,
+    prune_job_runs,
+    record_failure,
+    record_skipped,
+)
 from app.core.leases import (
     Heartbeat,
     JobLease,
     acquire_lease,
     break_lease,
-    current_lease,
     new_holder,
     release_lease,
 )
-from app.core.types import UTCDateTime
 from app.extensions import db
 
-logger = logging.getLogger("tribune.scheduler")
-
-Figures = dict[str, int | float | str]
 JobFunc = Callable[..., Figures | None]
 
 REGISTRY_KEY = "tribune.jobs"
@@ -90,28 +86,6 @@ class Job:
             raise ValueError(f"job {self.name!r}: interval_seconds must be positive")
         if self.lease_seconds is not None and self.lease_seconds <= 0:
             raise ValueError(f"job {self.name!r}: lease_seconds must be positive")
-
-
-class JobRun(db.Model):
-    """One run of a job: when, how it ended, its figures or its error."""
-
-    __tablename__ = "job_runs"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    job_name: Mapped[str] = mapped_column(String(64), index=True)
-    trigger: Mapped[str] = mapped_column(String(16), default="manual")
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    outcome: Mapped[str] = mapped_column(String(16), default="running")
-    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    error: Mapped[str | None] = mapped_column(Text)
-    holder: Mapped[str] = mapped_column(String(200))
-
-    @property
-    def duration_seconds(self) -> float | None:
-        if self.finished_at is None:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
 
 
 # -- the registry -------------------------------------------------------------------
@@ -165,16 +139,13 @@ def schedule_label(app: Flask, job: Job) -> str:
     return job.cron if job.cron is not None else f"every {job.interval_seconds}s"
 
 
-def _check_config(app: Flask) -> None:
+def check_config(app: Flask) -> None:
     """Fail loudly on a JOB_SCHEDULES or JOBS_DISABLED entry naming no job (a typo)."""
     jobs = registered_jobs(app)
     named = set(app.config.get("JOB_SCHEDULES", {})) | set(app.config.get("JOBS_DISABLED", ()))
     unknown = sorted(named - set(jobs))
     if unknown:
         raise UnknownJob(f"JOB_SCHEDULES/JOBS_DISABLED name unknown jobs: {', '.join(unknown)}")
-
-
-# -- the lease ----------------------------------------------------------------------
 
 
 # -- running a job ------------------------------------------------------------------
@@ -191,10 +162,10 @@ def run_job(
     holder = new_holder()
     seconds = job.lease_seconds or int(current_app.config["JOB_LEASE_SECONDS"])
     if not acquire_lease(name, holder, seconds):
-        return _record_skipped(name, trigger, holder)
+        return record_skipped(name, trigger, holder)
     try:
         mark_interrupted_runs(name, holder)
-        run_id = _add_run(name, trigger, holder, "running").id
+        run_id = add_run(name, trigger, holder, "running").id
         try:
             beat = float(current_app.config["JOB_HEARTBEAT_SECONDS"])
             with Heartbeat(name, holder, seconds, every=min(beat, seconds / 3)):
@@ -205,7 +176,7 @@ def run_job(
             events.commit()  # sends events a forgetful job queued without committing
         except BaseException as error:
             db.session.rollback()
-            run = _record_failure(run_id, traceback.format_exc())
+            run = record_failure(run_id, traceback.format_exc())
             if not isinstance(error, Exception):
                 raise  # Ctrl-C, SystemExit: recorded, then let it through
         return run
@@ -221,65 +192,6 @@ def _checked_figures(result: Any) -> Figures:
         raise TypeError(f"a job returns a dict of figures, not {type(result).__name__}")
     json.dumps(result)  # a figure JSON cannot store fails here, as the job's error
     return dict(result)
-
-
-def _record_failure(run_id: int, error: str) -> JobRun:
-    run = db.session.get(JobRun, run_id)
-    assert run is not None
-    run.outcome, run.error, run.finished_at = "failed", error, now_utc()
-    db.session.commit()
-    return run
-
-
-def _record_skipped(name: str, trigger: str, holder: str) -> JobRun:
-    lease = current_lease(name)
-    reason = "lease held by another run"
-    if lease is not None:
-        reason = f"lease held by {lease.holder} until {lease.expires_at.isoformat()}"
-    now = now_utc()
-    return _add_run(name, trigger, holder, "skipped", started_at=now, finished_at=now, error=reason)
-
-
-def _add_run(name: str, trigger: str, holder: str, outcome: str, **values: Any) -> JobRun:
-    values.setdefault("started_at", now_utc())
-    run = JobRun(
-        job_name=name, trigger=trigger, holder=holder, outcome=outcome, figures={}, **values
-    )
-    db.session.add(run)
-    db.session.commit()
-    return run
-
-
-INTERRUPTED = "interrupted: its process stopped before it finished (its lease lapsed)"
-
-
-def mark_interrupted_runs(name: str | None = None, holder: str | None = None) -> int:
-    """Runs still "running" whose holder no longer holds a live lease died halfway.
-
-    They become "interrupted", ended now. ``name`` and ``holder``: the run about to start
-    under the lease it just took, whose own row is left alone. Caller commits.
-    """
-    now = now_utc()
-    live = (
-        select(JobLease.job_name)
-        .where(
-            JobLease.job_name == JobRun.job_name,
-            JobLease.holder == JobRun.holder,
-            JobLease.expires_at >= now,
-        )
-        .exists()
-    )
-    conditions = [JobRun.outcome == "running", ~live]
-    if name is not None:
-        conditions.append(JobRun.job_name == name)
-    if holder is not None:
-        conditions.append(JobRun.holder != holder)
-    return db.session.execute(
-        update(JobRun)
-        .where(*conditions)
-        .values(outcome="interrupted", error=INTERRUPTED, finished_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
 
 
 def unlock(name: str) -> tuple[JobLease | None, int]:
@@ -317,134 +229,6 @@ def jobs_with_last_run(app: Flask | None = None) -> list[JobStatus]:
         run.job_name: run for run in db.session.scalars(select(JobRun).where(JobRun.id.in_(latest)))
     }
     return [JobStatus(job, schedule_label(app, job), runs.get(name)) for name, job in jobs.items()]
-
-
-# -- APScheduler --------------------------------------------------------------------
-
-
-def build_scheduler(app: Flask, *, blocking: bool = False) -> BaseScheduler:
-    """An APScheduler scheduler (not started) with one entry per enabled job."""
-    _check_config(app)
-    scheduler_class = BlockingScheduler if blocking else BackgroundScheduler
-    scheduler = scheduler_class(
-        timezone=UTC,
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": app.config.get("SCHEDULER_MISFIRE_GRACE_SECONDS", 300),
-        },
-    )
-    disabled = set(app.config.get("JOBS_DISABLED", ()))
-    for name, job in registered_jobs(app).items():
-        if name in disabled:
-            continue
-        scheduler.add_job(
-            run_scheduled, job_trigger(app, job), args=(app, name), id=name, name=name
-        )
-    now = now_utc()
-    for name in missed_runs(app, now):
-        logger.info("job %s missed its last run while no scheduler ran: running it now", name)
-        scheduler.add_job(
-            run_scheduled, "date", run_date=now, args=(app, name), id=f"{name}:catch-up"
-        )
-    return scheduler
-
-
-def missed_runs(app: Flask, now: datetime) -> list[str]:
-    """Scheduled jobs whose last fire time passed with no run finishing since (once each).
-
-    A job that never ran is left to its schedule: a new site has missed nothing. Runs
-    left "running" by a dead process are marked interrupted first; they did not finish.
-    """
-    disabled = set(app.config.get("JOBS_DISABLED", ()))
-    with app.app_context():
-        mark_interrupted_runs()
-        db.session.commit()
-        started = dict(
-            db.session.execute(
-                select(JobRun.job_name, func.max(JobRun.started_at))
-                .where(JobRun.outcome.in_(("success", "failed")))
-                .group_by(JobRun.job_name)
-            ).all()
-        )
-        ever = set(db.session.scalars(select(JobRun.job_name).distinct()))
-    missed = []
-    for name, job in registered_jobs(app).items():
-        trigger = job_trigger(app, job)
-        if name in disabled or not isinstance(trigger, CronTrigger) or name not in ever:
-            continue
-        last_fire = _last_fire_time(trigger, now)
-        finished = started.get(name)
-        if last_fire is not None and (finished is None or finished < last_fire):
-            missed.append(name)
-    return missed
-
-
-def _last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
-    """The trigger's latest fire time at or before ``now``, looking back a week."""
-    moment, last = now - timedelta(days=7), None
-    while (upcoming := trigger.get_next_fire_time(last, moment)) is not None and upcoming <= now:
-        last, moment = upcoming, upcoming + timedelta(seconds=1)
-    return last
-
-
-def run_scheduled(app: Flask, name: str) -> None:
-    """What the scheduler calls: run the job in a fresh app context and log the outcome."""
-    with app.app_context():
-        try:
-            run = run_job(name, trigger="schedule")
-        except Exception:
-            logger.exception("job %s could not be run", name)
-            return
-        log = logger.error if run.outcome == "failed" else logger.info
-        log("job %s: %s %s", name, run.outcome, describe_figures(run) or run.error or "")
-
-
-def describe_figures(run: JobRun | None) -> str:
-    """A run's figures on one line: "deleted=3 kept=2"."""
-    if run is None or not run.figures:
-        return ""
-    return " ".join(f"{key}={value}" for key, value in run.figures.items())
-
-
-def start_in_process(app: Flask, *, use_reloader: bool) -> BackgroundScheduler | None:
-    """Start a background scheduler in the serving process of `tribune run`, if configured.
-
-    Called only by `tribune run`, never by create_app (gunicorn workers never start it).
-    With the reloader, only the child process that serves requests starts it.
-    """
-    if not app.config.get("SCHEDULER_IN_PROCESS"):
-        return None
-    if use_reloader and os.environ.get("WERKZEUG_RUN_MAIN") != "true":
-        return None
-    scheduler = build_scheduler(app)
-    assert isinstance(scheduler, BackgroundScheduler)
-    scheduler.start()
-    atexit.register(stop_scheduler, scheduler)
-    logger.info("in-process scheduler started with %d jobs", len(scheduler.get_jobs()))
-    return scheduler
-
-
-def stop_scheduler(scheduler: BaseScheduler, wait: bool = True) -> None:
-    """Shut a scheduler down if it is still running (safe to call twice)."""
-    if scheduler.running:
-        scheduler.shutdown(wait=wait)
-
-
-# -- core's own job -----------------------------------------------------------------
-
-
-def prune_job_runs(as_of: datetime | None = None, **options: Any) -> Figures:
-    """Delete finished job runs older than JOB_RUNS_KEEP_DAYS (option keep_days)."""
-    keep_days = int(options.get("keep_days", current_app.config["JOB_RUNS_KEEP_DAYS"]))
-    cutoff = (as_of or now_utc()) - timedelta(days=keep_days)
-    deleted = db.session.execute(
-        delete(JobRun)
-        .where(JobRun.started_at < cutoff, JobRun.outcome != "running")
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return {"deleted": deleted}
 
 
 def init_app(app: Flask) -> None:

@@ -1,8 +1,9 @@
 """Markdown to sanitized HTML ("cooking"), done once when a post is written.
 
 markdown-it-py in its safe preset (raw HTML is escaped, not passed) renders the
-source; nh3 then keeps only an explicit allow-list of tags and attributes, links
-limited to http, https and mailto, each with rel="nofollow ugc noopener".
+source; nh3 then keeps only an explicit allow-list of tags and attributes (no event
+handler, styles reduced to text-align), links and images limited to http, https and
+mailto, each link with rel="nofollow ugc noopener".
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ ALLOWED_ATTRIBUTES = {
     "td": {"style"},
     "code": {"class"},
 }
+# The one property a style may set (Markdown tables align their cells with it): anything
+# else, such as position:fixed over the whole page, stays out of imported HTML.
+STYLE_PROPERTIES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc noopener"
 
@@ -87,6 +91,7 @@ def clean_html(source: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        filter_style_properties=STYLE_PROPERTIES,
         link_rel=LINK_REL,
         strip_comments=True,
     )

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, has_request_context, url_for
+from flask import Flask, Response, current_app, has_request_context, request, url_for
 from flask_babel import gettext as _
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import BadHost, SecurityError
 
 
 def path_for(endpoint: str, **values: Any) -> str:
@@ -47,7 +47,17 @@ def external_url(endpoint: str, **values: Any) -> str:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(SecurityError)
-    def untrusted_host(error: SecurityError) -> Response:
-        # A Host outside TRUSTED_HOSTS: the request has no URL adapter, so the usual
-        # error page (which links to the site's pages) cannot be built. Plain text.
+    @app.errorhandler(BadHost)
+    def untrusted_host(error: SecurityError | BadHost) -> Response:
+        # A Host outside TRUSTED_HOSTS, or one that is no host name (a label over 63
+        # characters): the request has no URL adapter, so the usual error page (which
+        # links to the site's pages) cannot be built. Plain text.
         return Response(_("This site does not answer to that address."), 400, mimetype="text/plain")
+
+    def host_first() -> None:
+        # Answered before anything else runs: a CSRF or rate-limit error page would need
+        # the URL adapter this request does not have.
+        if isinstance(request.routing_exception, SecurityError | BadHost):
+            raise request.routing_exception
+
+    app.before_request_funcs.setdefault(None, []).insert(0, host_first)

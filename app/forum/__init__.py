@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-
 from flask import Flask
 
 from app.core.page_cache import PageCache
@@ -11,6 +9,7 @@ from app.core.page_cache import PageCache
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
+    from app.core.places import register_place
     from app.forum import (
         cli,
         labels,
@@ -19,12 +18,15 @@ def init_app(app: Flask) -> None:
         profile,
         topic_parts,
         topic_views,
+        view_counter,
         views,
     )
-    from app.forum.view_counter import views as view_counter
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
+    register_place(app, "home", "forum.home")
+    register_place(app, "search", "forum.search")
+    register_place(app, "ask", "forum.new_topic")
     app.extensions["tribune.topic_data"] = PageCache(
         app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
@@ -34,9 +36,4 @@ def init_app(app: Flask) -> None:
     notify.init_app()
     register_section(10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.categories)
-
-    def flush_views() -> None:
-        with app.app_context():
-            view_counter.flush()
-
-    atexit.register(flush_views)
+    view_counter.init_app(app)

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from app.core.forms import TribuneForm
 from app.core.submissions import SubmissionField
 
 
-class TopicForm(FlaskForm):
+class TopicForm(TribuneForm):
     category = SelectField(_l("Category"), coerce=int)
     kind = RadioField(
         _l("Kind"),
@@ -27,32 +27,32 @@ class TopicForm(FlaskForm):
     submission = SubmissionField()
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(TribuneForm):
     body = TextAreaField(_l("Your answer"), render_kw={"rows": 8})
     submission = SubmissionField()
 
 
-class EditForm(FlaskForm):
+class EditForm(TribuneForm):
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text"), render_kw={"rows": 12})
     reason = StringField(_l("Reason for the edit"), validators=[Optional()])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(TribuneForm):
     """A bare form: a button that posts with its CSRF token."""
 
 
-class MoveForm(FlaskForm):
+class MoveForm(TribuneForm):
     category = SelectField(_l("Move to"), coerce=int)
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
-class RetagForm(FlaskForm):
+class RetagForm(TribuneForm):
     tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
-class DuplicateForm(FlaskForm):
+class DuplicateForm(TribuneForm):
     original = StringField(
         _l("Duplicate of"),
         description=_l("The address or the number of the original topic."),
@@ -60,19 +60,19 @@ class DuplicateForm(FlaskForm):
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
-class TopicFlagForm(FlaskForm):
+class TopicFlagForm(TribuneForm):
     """Lock, unlock, pin, unpin, reopen: one button and an optional reason."""
 
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
-class MergeForm(FlaskForm):
+class MergeForm(TribuneForm):
     target = StringField(
         _l("Merge into"), description=_l("The address or the number of the topic to keep.")
     )
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
-class SplitForm(FlaskForm):
+class SplitForm(TribuneForm):
     title = StringField(_l("Title of the new topic"))
     reason = StringField(_l("Reason"), validators=[Optional()])

@@ -71,15 +71,15 @@ class Topic(db.Model):
     # Answers or replies, not counting the opening post or deleted posts.
     reply_count: Mapped[int] = mapped_column(default=0)
     accepted_post_id: Mapped[int | None] = mapped_column(
-        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
+        ForeignKey("posts.id", use_alter=True, ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     last_posted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    last_poster_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Closed as a duplicate of this topic (and locked); None when open.
     duplicate_of_id: Mapped[int | None] = mapped_column(
-        ForeignKey("topics.id", ondelete="SET NULL")
+        ForeignKey("topics.id", ondelete="SET NULL"), index=True
     )
 
     category: Mapped[Category] = relationship(lazy="raise")
@@ -110,7 +110,7 @@ class Post(db.Model):
     # 0 is the opening post (the question); answers and replies follow.
     position: Mapped[int] = mapped_column()
     reply_to_post_id: Mapped[int | None] = mapped_column(
-        ForeignKey("posts.id", ondelete="SET NULL")
+        ForeignKey("posts.id", ondelete="SET NULL"), index=True
     )
     body_source: Mapped[str] = mapped_column(Text)
     # "markdown" as members write; "html" for bodies imported as HTML (Stack Exchange).
@@ -126,7 +126,7 @@ class Post(db.Model):
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     edit_count: Mapped[int] = mapped_column(default=0)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     # Hidden until reviewed (flags, a moderator): invisible to members, shown to moderators.
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     hidden_reason: Mapped[str | None] = mapped_column(String(64))
@@ -149,7 +149,7 @@ class PostRevision(db.Model):
     number: Mapped[int] = mapped_column()
     title: Mapped[str | None] = mapped_column(String(200))
     body_source: Mapped[str] = mapped_column(Text)
-    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    editor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     reason: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 

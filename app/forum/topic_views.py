@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
 from app.core.text import excerpt
+from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import topic_actions, topic_merge, visibility
 from app.forum.forms import (
@@ -32,7 +33,7 @@ blueprint = Blueprint("topic_admin", __name__)
 
 CAPABILITIES = topic_actions.MANAGE_CAPABILITIES
 may_manage = topic_actions.may_manage
-_TOPIC_NUMBER = re.compile(r"(?:/t/)?(\d{1,10})(?:[/?#].*)?$")
+_TOPIC_NUMBER = re.compile(r"(?:/t/)?([0-9]{1,20})(?:[/?#].*)?$")
 
 
 def _topic(topic_id: int) -> Topic:
@@ -67,7 +68,7 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
         merge=forms.get("merge") or MergeForm(formdata=None),
         split=forms.get("split") or SplitForm(formdata=None),
         replies=_replies(topic) if current_user.can("topic.merge") else [],
-        flag_form=TopicFlagForm(formdata=None),
+        flag_form=forms.get("flag") or TopicFlagForm(formdata=None),
         original=_original(topic),
     ), code
 
@@ -98,7 +99,9 @@ def _replies(topic: Topic) -> list[tuple[int, str, str]]:
 
 def _topic_from(text: str | None) -> Topic | None:
     match = _TOPIC_NUMBER.search((text or "").strip())
-    return db.session.get(Topic, int(match.group(1))) if match else None
+    # A number past the id column's range names no topic (PostgreSQL would refuse it).
+    topic_id = bounded_int(match.group(1)) if match else None
+    return db.session.get(Topic, topic_id) if topic_id is not None else None
 
 
 @blueprint.get("/t/<int:topic_id>/manage")
@@ -137,7 +140,7 @@ def retag(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = RetagForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, retag=form)
     try:
         changed = topic_actions.retag_topic(
             current_user, topic, form.tags.data or "", form.reason.data or ""
@@ -154,7 +157,7 @@ def duplicate(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = DuplicateForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, duplicate=form)
     original = _topic_from(form.original.data)
     try:
         topic_actions.close_as_duplicate(current_user, topic, original, form.reason.data or "")
@@ -170,7 +173,7 @@ def merge(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = MergeForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, merge=form)
     target = _topic_from(form.target.data)
     try:
         topic_merge.merge_topics(current_user, topic, target, form.reason.data or "")
@@ -187,8 +190,8 @@ def split(topic_id: int) -> Any:
     topic = _topic(topic_id)
     form = SplitForm()
     if not form.validate_on_submit():
-        abort(400)
-    ids = [int(v) for v in request.form.getlist("post_ids") if v.isdigit() and len(v) < 10]
+        return _page(topic, 422, split=form)
+    ids = [i for v in request.form.getlist("post_ids") if (i := bounded_int(v)) is not None]
     try:
         new = topic_merge.split_topic(
             current_user, topic, ids, title=form.title.data or "", reason=form.reason.data or ""
@@ -221,7 +224,7 @@ def set_flag(topic_id: int, action: str) -> Any:
     topic = _topic(topic_id)
     form = TopicFlagForm()
     if not form.validate_on_submit():
-        abort(400)
+        return _page(topic, 422, flag=form)
     try:
         changed = act(current_user, topic, form.reason.data or "")
     except ForumError as error:

@@ -16,13 +16,13 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from app.core import submissions
 from app.core.events import commit
+from app.core.forms import TribuneForm
 from app.core.templating import slugify
 from app.extensions import db, limiter
 from app.forum import list_parts, queries, services, solutions, topic_page, topic_parts, voting
@@ -58,7 +58,7 @@ def _user_key() -> str:
     return f"user:{current_user.id}" if current_user.is_authenticated else request.remote_addr
 
 
-def _fail(error: ForumError, form: FlaskForm | None = None) -> bool:
+def _fail(error: ForumError, form: TribuneForm | None = None) -> bool:
     """Roll back and show a domain error: on the form field if there is one, else abort."""
     db.session.rollback()
     field = getattr(form, error.field or "", None) if form is not None else None

@@ -8,6 +8,9 @@ one at a time, each in a savepoint, and reports the ones that conflict.
 
 A record may refer to one earlier in the same batch (a reply to a reply, a comment on
 an answer just read): it holds that record's plan until the batch is written.
+
+Every function here takes the import's ``source`` (the name its ids come from), not the
+importer: the importer drives this module, never the other way round.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 
@@ -28,9 +31,6 @@ from app.forum.models import AnonymousVote, Post, PostVote, Topic, topic_tags
 from app.forum.services import parse_tags, tags_by_name
 from app.interchange.models import ImportedRecord
 from app.interchange.reader import RecordError, flag, ident, moment, text
-
-if TYPE_CHECKING:
-    from app.interchange.importer import Importer
 
 BODY_MAX = 32_000 * 4  # imported posts may be longer than new ones; still bounded
 Known = dict[str, dict[str, Any]]  # field -> source id -> local id, or a Plan of the batch
@@ -73,11 +73,11 @@ def _id(value: int | Plan) -> int:
     return value
 
 
-def remember(importer: Importer, kind: str, pairs: list[tuple[str, int]]) -> None:
+def remember(source: str, kind: str, pairs: list[tuple[str, int]]) -> None:
     if pairs:
         db.session.execute(
             insert(ImportedRecord),
-            [{"source": importer.source, "kind": kind, "source_id": source_id, "local_id": local}
+            [{"source": source, "kind": kind, "source_id": source_id, "local_id": local}
              for source_id, local in pairs],
         )  # fmt: skip
 
@@ -105,13 +105,13 @@ def _post_values(plan: Plan) -> dict[str, Any]:
 # -- members ------------------------------------------------------------------------
 
 
-def member_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
+def member_lookups(source: str, records: list[dict[str, Any]], known: Known
                    ) -> dict[str, Any]:  # fmt: skip
     """Accounts that already hold the batch's emails (the same person: linked)."""
     emails = set()
     for record in records:
         try:
-            emails.add(_email(importer, record))
+            emails.add(_email(source, record))
         except RecordError:
             continue  # reported when the record itself is checked
     found = db.session.execute(
@@ -120,17 +120,17 @@ def member_lookups(importer: Importer, records: list[dict[str, Any]], known: Kno
     return {"accounts": dict(found.all()), "batch": {}}
 
 
-def _email(importer: Importer, record: dict[str, Any]) -> str:
+def _email(source: str, record: dict[str, Any]) -> str:
     email = text(record, "email", required=False, max_length=254)
     if email:
         return normalize_email(email).lower()
-    return placeholder_email(importer.source, ident(record)).lower()
+    return placeholder_email(source, ident(record)).lower()
 
 
-def prepare_member(importer: Importer, where: str, record: dict[str, Any], known: Known,
+def prepare_member(source: str, where: str, record: dict[str, Any], known: Known,
                    lookups: dict[str, Any]) -> Plan:  # fmt: skip
     source_id = ident(record)
-    email = _email(importer, record)
+    email = _email(source, record)
     plan = Plan(where, source_id, {})
     if (existing := lookups["accounts"].get(email.lower())) is not None:
         plan.existing_id = existing  # the same person already has an account here
@@ -154,7 +154,7 @@ def prepare_member(importer: Importer, where: str, record: dict[str, Any], known
     return plan
 
 
-def write_members(importer: Importer, plans: list[Plan]) -> int:
+def write_members(source: str, plans: list[Plan]) -> int:
     new = [p for p in plans if p.existing_id is None and p.same_as is None]
     wanted = [_base_name(p.values["username"]) for p in new]
     taken = set(db.session.scalars(
@@ -172,7 +172,7 @@ def write_members(importer: Importer, plans: list[Plan]) -> int:
             plan.local_id = plan.existing_id
         elif plan.same_as is not None:
             plan.local_id = _id(plan.same_as)
-    remember(importer, "member", [(p.source_id, _id(p)) for p in plans])
+    remember(source, "member", [(p.source_id, _id(p)) for p in plans])
     return len(plans)
 
 
@@ -212,7 +212,7 @@ def free_username(base: str, taken: set[str]) -> str:
 # -- topics (each with its opening post) and posts -----------------------------------
 
 
-def prepare_topic(importer: Importer, where: str, record: dict[str, Any], known: Known,
+def prepare_topic(source: str, where: str, record: dict[str, Any], known: Known,
                   lookups: dict[str, Any]) -> Plan:  # fmt: skip
     source_id = ident(record)
     kind = text(record, "kind", required=False) or "question"
@@ -236,7 +236,7 @@ def prepare_topic(importer: Importer, where: str, record: dict[str, Any], known:
                 tags=parse_tags([str(t) for t in tags]))  # fmt: skip
 
 
-def write_topics(importer: Importer, plans: list[Plan]) -> int:
+def write_topics(source: str, plans: list[Plan]) -> int:
     tag_ids = {t.name: t.id for t in tags_by_name(sorted({n for p in plans for n in p.tags}))}
     cooked = [p.cooked for p in plans]
     topic_ids = _insert_returning_ids(Topic, [p.values for p in plans])
@@ -255,13 +255,13 @@ def write_topics(importer: Importer, plans: list[Plan]) -> int:
         db.session.execute(topic_tags.insert(), links)
     for plan, topic_id in zip(plans, topic_ids, strict=True):
         plan.local_id = topic_id
-    remember(importer, "topic", [(p.source_id, p.local_id) for p in plans])  # type: ignore[misc]
-    remember(importer, "post", [(f"topic:{p.source_id}", post_id)
+    remember(source, "topic", [(p.source_id, p.local_id) for p in plans])  # type: ignore[misc]
+    remember(source, "post", [(f"topic:{p.source_id}", post_id)
                                 for p, post_id in zip(plans, post_ids, strict=True)])  # fmt: skip
     return len(plans)
 
 
-def post_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
+def post_lookups(source: str, records: list[dict[str, Any]], known: Known
                  ) -> dict[str, Any]:  # fmt: skip
     """The topics of the posts the batch's comments are on."""
     posts = {v for v in known["reply_to"].values() if isinstance(v, int)}
@@ -269,7 +269,7 @@ def post_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
     return {"topic_of": dict(found.all())}
 
 
-def prepare_post(importer: Importer, where: str, record: dict[str, Any], known: Known,
+def prepare_post(source: str, where: str, record: dict[str, Any], known: Known,
                  lookups: dict[str, Any]) -> Plan:  # fmt: skip
     source_id = ident(record)
     reply_to = None
@@ -297,7 +297,7 @@ def prepare_post(importer: Importer, where: str, record: dict[str, Any], known: 
     return plan
 
 
-def write_posts(importer: Importer, plans: list[Plan]) -> int:
+def write_posts(source: str, plans: list[Plan]) -> int:
     topics = {p.values["topic_id"] for p in plans}
     last = dict(db.session.execute(
         select(Post.topic_id, func.max(Post.position))
@@ -318,14 +318,14 @@ def write_posts(importer: Importer, plans: list[Plan]) -> int:
             .values(reply_to_post_id=bindparam("b_reply")),
             replies,
         )
-    remember(importer, "post", [(p.source_id, p.local_id) for p in plans])  # type: ignore[misc]
+    remember(source, "post", [(p.source_id, p.local_id) for p in plans])  # type: ignore[misc]
     return len(plans)
 
 
 # -- votes ----------------------------------------------------------------------------
 
 
-def vote_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
+def vote_lookups(source: str, records: list[dict[str, Any]], known: Known
                  ) -> dict[str, Any]:  # fmt: skip
     """The authors of the posts voted for (no one votes for their own)."""
     posts = set(known["post"].values())
@@ -333,7 +333,7 @@ def vote_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
     return {"author_of": dict(found.all())}
 
 
-def prepare_vote(importer: Importer, where: str, record: dict[str, Any], known: Known,
+def prepare_vote(source: str, where: str, record: dict[str, Any], known: Known,
                  lookups: dict[str, Any]) -> Plan:  # fmt: skip
     post_id = ref(record, "post", known)
     at = moment(record, "created_at")
@@ -342,7 +342,7 @@ def prepare_vote(importer: Importer, where: str, record: dict[str, Any], known: 
         key = ident(record, required=False)
         if not key:
             raise RecordError("id: required for a vote without a voter (it makes it unique)")
-        values = {"post_id": post_id, "created_at": at, "source": importer.source,
+        values = {"post_id": post_id, "created_at": at, "source": source,
                   "source_key": key}  # fmt: skip
         return Plan(where, key, values)
     voter_id = ref(record, "voter", known)
@@ -351,7 +351,7 @@ def prepare_vote(importer: Importer, where: str, record: dict[str, Any], known: 
     return Plan(where, "", {"post_id": post_id, "user_id": voter_id, "created_at": at})
 
 
-def write_votes(importer: Importer, plans: list[Plan]) -> int:
+def write_votes(source: str, plans: list[Plan]) -> int:
     named = [p.values for p in plans if "user_id" in p.values]
     anonymous = [p.values for p in plans if "source_key" in p.values]
     return _insert_new(PostVote, ["post_id", "user_id"], named) + _insert_new(
@@ -371,7 +371,7 @@ def _insert_new(model: Any, unique: list[str], rows: list[dict[str, Any]]) -> in
     return len(db.session.execute(statement, rows).all())
 
 
-def no_lookups(importer: Importer, records: list[dict[str, Any]], known: Known
+def no_lookups(source: str, records: list[dict[str, Any]], known: Known
                ) -> dict[str, Any]:  # fmt: skip
     return {}
 

@@ -197,12 +197,12 @@ class Importer:
 
     def _write_batch(self, kind: bulk.Kind, records: list[tuple[str, dict[str, Any]]],
                      known: bulk.Known, report: FileReport) -> None:  # fmt: skip
-        lookups = kind.lookups(self, [record for _, record in records], known)
+        lookups = kind.lookups(self.source, [record for _, record in records], known)
         plans: list[bulk.Plan] = []
         seen: set[str] = set()
         for where, record in records:
             try:
-                plan = kind.prepare(self, where, record, known, lookups)
+                plan = kind.prepare(self.source, where, record, known, lookups)
             except (RecordError, AccountError, ForumError) as error:
                 report.errors.append((where, _message(error)))
                 continue
@@ -217,7 +217,7 @@ class Importer:
             plans = self._cook_plans(plans, report)
         try:
             with savepoint():
-                new = kind.write(self, plans)
+                new = kind.write(self.source, plans)
         except (IntegrityError, RecordError):  # a conflict, or no free username left
             new = self._write_each(kind, plans, report)
             plans = [plan for plan in plans if not plan.refused]
@@ -251,7 +251,7 @@ class Importer:
         for plan in plans:
             try:
                 with savepoint():
-                    new += kind.write(self, [plan])
+                    new += kind.write(self.source, [plan])
             except (IntegrityError, RecordError) as error:
                 plan.refused = _message(error)
                 report.errors.append((plan.where, plan.refused))
@@ -293,7 +293,7 @@ class Importer:
             )
             db.session.add(category)
             db.session.flush()
-        bulk.remember(self, "category", [(source_id, category.id)])
+        bulk.remember(self.source, "category", [(source_id, category.id)])
         return True
 
     def _accepted(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:

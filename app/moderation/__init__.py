@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 # What a suspended member may still post: their session, password, language, bell.
@@ -42,11 +43,20 @@ def _profile_section(member: Any) -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
+    from app.core.places import register_link
     from app.core.templating import register_post_trail
     from app.moderation import listeners, member_views, models, views  # noqa: F401  (models)
 
     register_section(90, "moderation/_profile_section.html", _profile_section)
     register_post_trail("moderation.log")
+    # The menu's staff entry: the queue for who reviews flags, else newcomers' first posts
+    # (ambassadors add their console between the two).
+    register_link(app, "chrome.staff", 10, "moderation.queue", _l("Manage"),
+                  ("manage.access", "flag.review"))  # fmt: skip
+    register_link(app, "chrome.staff", 30, "moderation.first_posts", _l("Review"),
+                  ("post.review_first",))  # fmt: skip
+    register_link(app, "manage.menu", 10, "moderation.first_posts", _l("First posts to review"))
+    register_link(app, "manage.menu", 30, "moderation.log", _l("Audit log"))
     app.register_blueprint(views.blueprint)
     app.register_blueprint(member_views.blueprint)
     listeners.connect()

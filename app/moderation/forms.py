@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Optional
+
+from app.core.forms import TribuneForm
 
 REASON_LABELS = {
     "spam": _l("Spam"),
@@ -16,7 +17,7 @@ REASON_LABELS = {
 }
 
 
-class FlagForm(FlaskForm):
+class FlagForm(TribuneForm):
     reason = RadioField(
         _l("What is wrong with this post?"),
         choices=[
@@ -30,5 +31,5 @@ class FlagForm(FlaskForm):
     note = TextAreaField(_l("Note for the moderators"), validators=[Optional()])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(TribuneForm):
     reason = StringField(_l("Reason"), validators=[Optional()])

@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -16,16 +15,16 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from app.accounts.models import User
 from app.accounts.services import get_by_username
 from app.core.events import commit
-from app.core.permissions import ROLES
+from app.core.forms import TribuneForm
+from app.core.permissions import ROLES, requires
 from app.extensions import db
 from app.moderation import members
 from app.moderation.services import ModerationError
-from app.moderation.views import requires
 
 blueprint = Blueprint("members", __name__)
 
 
-class SanctionForm(FlaskForm):
+class SanctionForm(TribuneForm):
     days = IntegerField(
         _l("Days"),
         validators=[Optional(), NumberRange(min=1, max=members.MAX_DAYS)],
@@ -37,11 +36,11 @@ class SanctionForm(FlaskForm):
     )
 
 
-class LiftForm(FlaskForm):
+class LiftForm(TribuneForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
-class RoleForm(FlaskForm):
+class RoleForm(TribuneForm):
     role = SelectField(_l("Role"), choices=[SelectChoice(role, role) for role in ROLES])
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
@@ -60,7 +59,7 @@ def _page(member: User, code: int = 200, **forms: Any) -> tuple[str, int]:
         member=member,
         record=members.record_of(member.id),
         sanction_form=forms.get("sanction") or SanctionForm(formdata=None),
-        lift_form=LiftForm(formdata=None),
+        lift_form=forms.get("lift") or LiftForm(formdata=None),
         role_form=role_form,
     ), code
 
@@ -80,9 +79,9 @@ def sanction(username: str, kind: str) -> Any:
     if kind not in (*_SANCTIONS, "warn", "lift"):
         abort(404)
     target = _member(username)
-    form: FlaskForm = LiftForm() if kind == "lift" else SanctionForm()
+    form: TribuneForm = LiftForm() if kind == "lift" else SanctionForm()
     if not form.validate_on_submit():
-        return _page(target, 422, sanction=form if kind != "lift" else None)
+        return _page(target, 422, **{"lift" if kind == "lift" else "sanction": form})
     reason = form.reason.data or ""
 
     def act() -> bool:

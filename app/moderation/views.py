@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import tempfile
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -26,7 +23,10 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.badges.models import VotingReport
+from app.core import csvsafe
 from app.core.events import commit
+from app.core.permissions import requires
+from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import queries as forum_queries
 from app.forum import services as forum_services
@@ -41,21 +41,6 @@ from app.moderation.services import ModerationError
 blueprint = Blueprint("moderation", __name__)
 
 LOG_PER_PAGE = 50
-
-
-def requires(capability: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Login required (anonymous visitors go to the login page), then the capability (403)."""
-
-    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
-        @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.can(capability):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return login_required(wrapped)
-
-    return decorate
 
 
 def _flaggable_post(post_id: int) -> Post:
@@ -124,7 +109,11 @@ def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
         abort(404)
     form = DecisionForm()
     if not form.validate_on_submit():
-        abort(400)
+        # The queue lists many posts, each with its reason box: the error comes back as a
+        # message on the list (a reason with control characters, say).
+        unclear = _("The request could not be understood. Go back and try again.")
+        flash(" ".join(map(str, form.reason.errors)) or unclear, "error")
+        return redirect(url_for(back))
     post = db.session.get(Post, post_id)
     if post is None:
         abort(404)
@@ -164,7 +153,7 @@ def _log_filters() -> dict[str, Any]:
     return {
         "actor": request.args.get("actor", "").strip()[:32],
         "action": request.args.get("action", "").strip()[:48],
-        "target": int(target) if target.isdigit() and len(target) < 10 else None,
+        "target": bounded_int(target),
         "target_type": request.args.get("type", "").strip()[:32],
         "text": request.args.get("q", "").strip()[:100],
     }
@@ -199,7 +188,7 @@ def log_csv() -> Response:
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
         text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        writer = csv.writer(text)
+        writer = csvsafe.writer(text)
         writer.writerow(LOG_CSV_COLUMNS)
         for entry, username in db.session.execute(query):
             writer.writerow([

@@ -9,6 +9,7 @@ import json
 
 from sqlalchemy import select
 
+from app.accounts import services as account_services
 from app.accounts import tokens
 from app.accounts.models import ApiToken
 from app.ambassadors.models import ExternalSignal
@@ -115,6 +116,24 @@ def test_ambassadors_come_out_of_the_api_and_the_export(app, client, community, 
         args=["ambassadors", "export", "--format", "jsonl", "--segment", "ambassador"]
     )
     assert json.loads(jsonl.output.splitlines()[0])["username"] == "star"
+
+
+def test_the_csv_export_writes_member_text_as_text_and_numbers_as_numbers(
+    app, community, run_identify
+):
+    star = community.member("star", answers=5, accepted=3, votes=2, email="=1+2@example.com")
+    account_services.set_customer_id(star, "-7731")
+    commit()
+    for n in range(6):
+        community.member(answers=3 + n, email=f"+{n}@example.com")
+    run_identify()
+
+    result = app.test_cli_runner().invoke(args=["ambassadors", "export", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(result.output))}
+    assert (rows["star"]["email"], rows["star"]["customer_id"]) == ("'=1+2@example.com", "'-7731")
+    assert all(row["email"].startswith("'") for row in rows.values())
+    assert rows["star"]["rank"] == "1" and float(rows["star"]["score"]) > 0
 
 
 def test_tokens_from_the_command_line(app):

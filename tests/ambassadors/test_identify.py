@@ -265,14 +265,23 @@ def test_a_run_that_crashes_halfway_leaves_nothing_and_the_rerun_matches(
     from app.ambassadors import segments
     from app.core.scheduler import run_job
 
-    members = [community.member(answers=3 + n, accepted=n % 2, votes=n) for n in range(120)]
+    # Enough eligible members for two ambassadors (the top 1% of 101 or more), each with
+    # the fewest rows that make them eligible; the two most active are added last.
+    members = [community.member(answers=3, accepted=n % 2) for n in range(118)]
+    members += [community.member(answers=4, accepted=2, votes=1),
+                community.member(answers=5, accepted=2, votes=2)]  # fmt: skip
+    halfway = []
 
     def crash(*args, **kwargs):
+        # Halfway: the scores, the statuses and the helper grants are written, not committed.
+        halfway.append(db.session.scalar(select(func.count()).where(EngagementScore.eligible)))
+        halfway.append(len(ambassadors()))
         raise RuntimeError("power cut")
 
     monkeypatch.setattr(segments, "recompute", crash)
     failed = run_job("identify-ambassadors", as_of=community.now)
     assert failed.outcome == "failed" and "power cut" in failed.error
+    assert halfway == [120, 2]
     assert ambassadors() == set()
     assert db.session.scalar(select(func.count()).select_from(AmbassadorRun)) == 0
     assert db.session.scalar(select(func.count()).select_from(EngagementScore)) == 0
@@ -285,7 +294,8 @@ def test_a_run_that_crashes_halfway_leaves_nothing_and_the_rerun_matches(
 
 
 def test_two_runs_at_once_give_one(app, community):
-    from app.core.scheduler import acquire_lease, release_lease, run_job
+    from app.core.leases import acquire_lease, release_lease
+    from app.core.scheduler import run_job
 
     community.member(answers=3)
     assert acquire_lease("identify-ambassadors", "another-scheduler", 600)

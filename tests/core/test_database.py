@@ -24,3 +24,22 @@ def test_foreign_keys_are_enforced(app):
     with pytest.raises(IntegrityError):
         db.session.flush()
     db.session.rollback()
+
+
+def test_connections_the_server_dropped_are_replaced_before_use(app, client, member, make_topic):
+    """A PostgreSQL restart leaves the pool full of dead connections: none reaches a page."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL connections; this run is on SQLite")
+    url = f"/t/{make_topic(member, title='Descaling after a restart').id}"
+    assert client.get(url).status_code == 200
+    db.session.remove()  # every connection is back in the pool, idle, as between requests
+    with db.engine.connect() as connection:  # every other connection of this database dies
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    for _ in range(3):  # as many requests as the pool holds connections
+        page = client.get(url)
+        assert page.status_code == 200 and "Descaling after a restart" in page.text

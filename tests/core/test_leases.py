@@ -16,14 +16,10 @@ from pathlib import Path
 from sqlalchemy import select
 
 from app.core.clock import now_utc
-from app.core.scheduler import (
-    Job,
-    JobRun,
-    build_scheduler,
-    current_lease,
-    register_job,
-    run_job,
-)
+from app.core.job_runs import JobRun
+from app.core.leases import current_lease
+from app.core.scheduler import Job, register_job, run_job
+from app.core.scheduling import build_scheduler
 from app.extensions import db
 
 PROJECT = Path(__file__).resolve().parents[2]

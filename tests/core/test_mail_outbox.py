@@ -20,9 +20,10 @@ from sqlalchemy import select, update
 from app import PROJECT_ROOT
 from app.core import mail
 from app.core.clock import now_utc
+from app.core.leases import JobLease
 from app.core.mail import OutboxMessage
 from app.core.outbox import deliver_mail
-from app.core.scheduler import JobLease, run_job
+from app.core.scheduler import run_job
 from app.extensions import db
 
 

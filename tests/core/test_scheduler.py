@@ -14,20 +14,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask.cli import ScriptInfo
 from sqlalchemy import select
 
-from app.core import jobs_cli, scheduler
+from app.core import jobs_cli, scheduler, scheduling
 from app.core.clock import now_utc
-from app.core.scheduler import (
-    Job,
-    JobLease,
-    JobRun,
-    UnknownJob,
-    acquire_lease,
-    build_scheduler,
-    jobs_with_last_run,
-    register_job,
-    release_lease,
-    run_job,
-)
+from app.core.job_runs import JobRun
+from app.core.leases import JobLease, acquire_lease, release_lease
+from app.core.scheduler import Job, UnknownJob, jobs_with_last_run, register_job, run_job
+from app.core.scheduling import build_scheduler
 from app.extensions import db
 
 
@@ -305,7 +297,7 @@ def test_the_background_scheduler_runs_a_job(app, caplog):
         background.modify_job("tick", next_run_time=datetime.now(UTC))
         assert done.wait(timeout=5)
     finally:
-        scheduler.stop_scheduler(background)
+        scheduling.stop_scheduler(background)
     (run,) = _runs("tick")
     assert (run.outcome, run.trigger, run.figures) == ("success", "schedule", {"ticks": 1})
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO] == [
@@ -315,17 +307,17 @@ def test_the_background_scheduler_runs_a_job(app, caplog):
 
 def test_start_in_process_only_where_configured_and_serving(app, monkeypatch):
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    assert scheduler.start_in_process(app, use_reloader=False) is None  # TestConfig: off
+    assert scheduling.start_in_process(app, use_reloader=False) is None  # TestConfig: off
 
     app.config["SCHEDULER_IN_PROCESS"] = True
-    assert scheduler.start_in_process(app, use_reloader=True) is None  # the reloader's parent
+    assert scheduling.start_in_process(app, use_reloader=True) is None  # the reloader's parent
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-    started = scheduler.start_in_process(app, use_reloader=True)
+    started = scheduling.start_in_process(app, use_reloader=True)
     try:
         assert isinstance(started, BackgroundScheduler) and started.running
     finally:
-        scheduler.stop_scheduler(started)
-    scheduler.stop_scheduler(started)  # twice is fine (atexit does it again)
+        scheduling.stop_scheduler(started)
+    scheduling.stop_scheduler(started)  # twice is fine
 
 
 def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
@@ -348,6 +340,28 @@ def test_tribune_run_starts_the_scheduler_then_serves(app, monkeypatch):
     assert result.exit_code == 0, result.output
     assert served == [("127.0.0.1", 5001)]
     assert started == [False]
+
+
+def test_tribune_run_stops_its_scheduler_when_the_server_stops(app, monkeypatch):
+    """No exit handler keeps the app: `tribune run` stops what it started, Ctrl-C or not."""
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("flask.cli.run_simple", interrupted)
+    app.config["SCHEDULER_IN_PROCESS"] = True
+    started: list[BackgroundScheduler] = []
+
+    def start(a: Any, use_reloader: bool) -> BackgroundScheduler | None:
+        started.append(scheduling.start_in_process(a, use_reloader=use_reloader))
+        return started[-1]
+
+    monkeypatch.setattr(jobs_cli, "start_in_process", start)
+    app.test_cli_runner().invoke(
+        jobs_cli.run_command, ["--no-reload"], obj=ScriptInfo(create_app=lambda: app)
+    )
+    assert len(started) == 1 and isinstance(started[0], BackgroundScheduler)
+    assert not started[0].running
 
 
 def test_scheduler_command_lists_jobs_and_stops_on_ctrl_c(app, calls, monkeypatch):

@@ -189,6 +189,19 @@ def test_views_are_buffered_not_written_per_request(app, client, member, make_to
     assert views.flush() == 0
 
 
+def test_views_still_buffered_are_written_when_the_process_exits(app, client, member, make_topic):
+    from app.forum.view_counter import flush_every_application
+
+    app.config["VIEW_FLUSH_EVERY_VIEWS"] = 1000
+    app.config["VIEW_FLUSH_EVERY_SECONDS"] = 3600
+    topic = make_topic(member)
+    client.get(f"/t/{topic.id}")
+    client.get(f"/t/{topic.id}")
+    flush_every_application()  # what the process's one exit handler does
+    db.session.refresh(topic)
+    assert topic.view_count == 2
+
+
 def test_french_pages(client, member, make_topic):
     make_topic(member, title="Détartrage")
     page = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9"}).text

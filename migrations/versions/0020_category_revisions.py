@@ -3,16 +3,16 @@
 The category and home pages are cached per category revision (app/forum/list_parts.py),
 as topic pages are per topic revision.
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0020
+Revises: 0019
 Create Date: 2026-12-06 21:00:00.000000
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0019"
-down_revision = "0018"
+revision = "0020"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 

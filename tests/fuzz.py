@@ -1,0 +1,175 @@
+"""The fuzz test's small world and its odd input (tests/test_fuzz.py uses them).
+
+The world has one of everything a form acts on: topics with an accepted, a voted and a
+deleted answer, a flagged post, a held first post, a duplicate, a silenced member, a
+voting report, an API token, a failed outgoing message, a reset link and a pending
+sign-up. The odd input is what a careless or hostile client sends: control characters,
+lone surrogates (percent-encoded as the invalid UTF-8 they would arrive as), numbers
+past every integer type, very long text, file parts and JSON where a form is expected.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote_from_bytes
+
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from app.accounts import registrations, resets, tokens
+from app.badges.models import VotingReport
+from app.core import mail
+from app.core.clock import now_utc
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services as forum_services
+from app.forum import solutions, topic_actions, voting
+from app.forum.models import Post
+from app.moderation import members
+from app.moderation import services as moderation_services
+from tests.conftest import PASSWORD, LoggedIn
+
+SPECIALS = [
+    "\x00", "a\x00b", "\x01\x02\x1b[31m", "\x7f", "\x85", "\x9f", "\ud800",
+    "x\udfffy", "\u2028", "\ufeff", "\u202e", "tab\there", "line\r\nSet-Cookie: x=1", "\n",
+    "%00", "²", "٣", "1_000", "-1", "0", "2147483648", "9" * 10, "9" * 30, "1" + "0" * 309,
+    "1e309", "NaN",
+    "-9223372036854775809", "http://x/t/99999999999", "/t/" + "9" * 12, "/\\evil.example",
+    "<script>alert(1)</script>", "' OR 1=1 --", '"quoted" *star* AND NOT', "../../etc/passwd",
+    " ", "",
+]  # fmt: skip
+# Long text, made when drawn (a long literal would make every failure report huge).
+LONG = st.sampled_from((("a", 5000), ("é", 70_000), ("\U0001d54f", 300), ("\x00", 300), ("9", 400)))
+ANY_CHARACTER = st.characters(exclude_categories=())  # controls and surrogates included
+ODD_TEXT = st.one_of(
+    st.sampled_from(SPECIALS),
+    LONG.map(lambda repeated: repeated[0] * repeated[1]),
+    st.text(ANY_CHARACTER, max_size=30),
+    st.builds(lambda a, b: a + b, st.text(max_size=8), st.sampled_from(SPECIALS)),
+    st.integers(min_value=-(10**40), max_value=10**40).map(str),
+)
+
+
+def encoded(text: str) -> str:
+    """Percent-encoded as a client sends it; a lone surrogate goes as invalid UTF-8."""
+    return quote_from_bytes(text.encode("utf-8", "surrogatepass"), safe="")
+
+
+def urlencoded(fields: list[tuple[str, str]]) -> bytes:
+    return "&".join(f"{encoded(name)}={encoded(value)}" for name, value in fields).encode()
+
+
+def multipart(fields: list[tuple[str, str]], as_file: str) -> tuple[bytes, str]:
+    """A multipart body in which the field named ``as_file`` is sent as a file."""
+    boundary = "tribune-fuzz-8d1b2c"
+    parts = []
+    for name, value in fields:
+        disposition = f'form-data; name="{name}"'
+        head = f"--{boundary}\r\nContent-Disposition: {disposition}"
+        if name == as_file:
+            head += '; filename="odd.txt"\r\nContent-Type: application/octet-stream'
+        parts.append(f"{head}\r\n\r\n".encode() + value.encode("utf-8", "surrogatepass") + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(),
+    ODD_TEXT,
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ODD_TEXT, inner, max_size=3),
+    max_leaves=8,
+)
+
+
+def deeply_nested(depth: int, opening: str = "[") -> bytes:
+    closing = {"[": "]", "{": "}"}[opening]
+    if opening == "{":
+        return ('{"a":' * depth + "1" + closing * depth).encode()
+    return (opening * depth + closing * depth).encode()
+
+
+@dataclass
+class World:
+    app: Flask
+    ids: dict[str, Any] = field(default_factory=dict)
+    browsers: dict[str, FlaskClient] = field(default_factory=dict)
+    api_secret: str = ""
+
+
+def build_world(app: Flask, make_user: Any, category: Any) -> World:
+    """One of everything the forms act on, made through the services."""
+    admin = make_user("admin_eve", role="admin")
+    alice, bruno, carol = make_user("alice"), make_user("bruno"), make_user("carol")
+    forum_services.create_category("Recipes", "recipes")
+    topic = forum_services.create_topic(
+        alice, category, title="How do I descale?", body="It beeps.", tags="milk"
+    )
+    accepted = forum_services.reply(bruno, topic, body="Use the descaling program.")
+    voted = forum_services.reply(bruno, topic, body="Or vinegar, diluted.")
+    deleted = forum_services.reply(bruno, topic, body="Buy a new one.")
+    other = forum_services.create_topic(alice, category, title="Milk foam is thin", body="Why?")
+    flagged = forum_services.reply(alice, other, body="Buy cheap pills at spam.example")
+    copy = forum_services.create_topic(bruno, category, title="Descaling?", body="It beeps too.")
+    commit()
+    solutions.accept_answer(alice, topic, accepted)
+    voting.vote(admin, voted)
+    forum_services.delete_post(admin, deleted)
+    forum_services.set_following(admin, other, True)
+    topic_actions.close_as_duplicate(admin, copy, topic, "Asked before")
+    commit()
+    moderation_services.flag_post(bruno, flagged, "spam", "Looks like spam")
+    members.silence(admin, carol, 3, "Shouting")
+    app.config["HOLD_FIRST_POSTS"] = True
+    newbie = make_user("newbie")
+    held = forum_services.create_topic(newbie, category, title="Hello all", body="First post!")
+    commit()
+    app.config["HOLD_FIRST_POSTS"] = False
+    now = now_utc()
+    report = VotingReport(kind="serial", voter_id=bruno.id, author_id=alice.id, votes=12,
+                          window_start=now - timedelta(days=1), window_end=now,
+                          report_key="fuzz-report")  # fmt: skip
+    db.session.add(report)
+    token, secret = tokens.create_token("CRM sync", created_by=admin)
+    failed = mail.enqueue("someone@example.com", "Hello", "A message that could not leave.")
+    failed.status = mail.FAILED
+    reset = resets.issue_reset_token(alice)
+    registrations.start_registration("newperson", "newperson@example.com", PASSWORD)
+    commit()
+    sign_up = db.session.scalars(
+        select(mail.OutboxMessage.text_body).where(
+            mail.OutboxMessage.recipient == "newperson@example.com"
+        )
+    ).one()
+    pending = re.search(r"/register/confirm/(\S+)", sign_up)
+    assert pending is not None and reset is not None
+    world = World(app, api_secret=secret)
+    world.ids.update(
+        topic=topic.id, opening=_opening_post(topic.id), accepted=accepted.id, voted=voted.id,
+        deleted=deleted.id, other=other.id, flagged=flagged.id, copy=copy.id,
+        held=_opening_post(held.id), report=report.id, token=token.id, message=failed.id,
+        reset=reset, pending=pending.group(1),
+    )  # fmt: skip
+    world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client()}
+    return world
+
+
+def _opening_post(topic_id: int) -> int:
+    return db.session.scalars(
+        select(Post.id).where(Post.topic_id == topic_id, Post.position == 0)
+    ).one()
+
+
+def json_body(fields: list[tuple[str, str]]) -> bytes:
+    return json.dumps(dict(fields)).encode()
