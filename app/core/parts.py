@@ -119,7 +119,8 @@ class Part:
         """The part for ``reader``, its holes filled with ``holes``.
 
         ``data`` (or the function that loads it, called only when the part is not
-        cached) must be a function of ``data_key`` alone: it is shared by every reader.
+        cached) must depend on nothing the key does not hold: ``data_key`` (a
+        revision...) and the reader's facts (the lists a reader may read).
         """
         if type(reader) is not self.reader:
             raise TypeError(f"part {self.name!r} takes a {self.reader.__name__}")
