@@ -110,8 +110,11 @@ class Config:
     # once this many views or seconds have gathered.
     VIEW_FLUSH_EVERY_VIEWS = 200
     VIEW_FLUSH_EVERY_SECONDS = 30.0
-    # Whole topic pages for visitors who are not logged in, per worker process.
-    PAGE_CACHE_ENTRIES = 2000
+    # Rendered parts of pages (app/core/parts.py) and the topic pages' data, per worker
+    # process, bounded in bytes (0 keeps nothing). Parts that show relative dates, view
+    # counts or levels are kept at most PAGE_CACHE_SECONDS; a change shows at once.
+    PAGE_CACHE_BYTES = 32 * 1024 * 1024
+    PAGE_DATA_CACHE_BYTES = 16 * 1024 * 1024
     PAGE_CACHE_SECONDS = 60
 
     # Points per action (an administrator can override each on /admin/points).

@@ -3,11 +3,17 @@
 One run: a temporary instance folder and SQLite database, ``tribune db upgrade``,
 ``tribune seed-demo``, a benchmark question with 50 answers of about 600 characters
 of Markdown, then gunicorn (2 sync workers, ``bench.wsgi:application``) and, for each
-round, wrk against a bare WSGI "hello" served by the same workers, the question's page
-logged out and logged in, and its category page. The median of the rounds goes into
-bench/RESULTS.md, newest section first.
+round, wrk against a bare WSGI "hello" served by the same workers, the question's page,
+its category page and the home page, each logged out and logged in. The median of the
+rounds goes into bench/RESULTS.md, newest section first.
+
+With ``--baseline REV`` the run also serves that revision of the code (``git archive``
+into the temporary folder, its catalogues compiled) from the same database, on its own
+port, and measures both servers target by target, alternating which goes first: before
+and after in one run, under the same load.
 
     .venv/bin/python bench/serve_and_measure.py [--rounds 3] [--duration 10] [--users 300]
+        [--baseline main]
 """
 
 from __future__ import annotations
@@ -22,15 +28,30 @@ import shlex
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_report import (  # bench/ is not a package: from its folder, on sys.path
+    Target,
+    checks,
+    comparison,
+    load_average,
+    machine,
+    now,
+    rounds,
+    table,
+    tool_versions,
+    wait_for_quiet,
+    worker_memory,
+    write_results,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -43,52 +64,9 @@ ANSWER_LENGTH = 600
 READER = "bench-reader"
 READER_PASSWORD = "Lecteur-du-banc-2026!"
 
-TARGET_LOGGED_OUT = 0.15
-TARGET_LOGGED_IN = 0.10
-TARGET_HTML_BYTES = 60_000
-
-RESULTS_HEADER = """# Benchmark results
-
-Written by `bench/serve_and_measure.py` (`make bench`), newest run first. Each run
-serves Tribune with gunicorn (2 sync workers) on a freshly seeded SQLite database and
-measures with wrk (`-t2 -c8 --latency`), on the same machine, a bare WSGI "hello"
-answered by the same workers in front of Flask, the page of a question with 50 answers
-(about 600 characters of Markdown each) logged out and logged in, and its category page.
-Figures are the median of the rounds; "% of hello" compares a page's rate with the
-hello rate, which makes runs on different machines roughly comparable (other work on
-the machine lowers the hello rate most: see each run's "Machine load"). Targets: the
-topic page logged out at 15% or more of hello, logged in at 10% or more, its HTML
-under 60 KB.
-"""
-
 
 class BenchError(RuntimeError):
     """The benchmark cannot give a trustworthy figure."""
-
-
-@dataclass
-class Target:
-    """One URL measured with wrk."""
-
-    name: str
-    path: str
-    cookie: str | None = None
-    html_bytes: int = 0
-    rates: list[float] = field(default_factory=list)
-    p50s: list[float] = field(default_factory=list)
-    p99s: list[float] = field(default_factory=list)
-
-    @property
-    def rate(self) -> float:
-        return statistics.median(self.rates)
-
-    @property
-    def p50(self) -> float:
-        return statistics.median(self.p50s)
-
-    @property
-    def p99(self) -> float:
-        return statistics.median(self.p99s)
 
 
 @dataclass
@@ -320,7 +298,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_gunicorn(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_gunicorn(port: int, log: Path, root: Path = ROOT) -> subprocess.Popen[bytes]:
     """Launch gunicorn in its own process group; see wait_until_ready() and stop()."""
     command = [
         str(BIN / "gunicorn"),
@@ -331,14 +309,14 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen[bytes]:
         "--bind",
         f"{HOST}:{port}",
         "--chdir",
-        str(ROOT),
+        str(root),
         "--error-logfile",
         str(log),
         "bench.wsgi:application",
     ]
     return subprocess.Popen(
         command,
-        cwd=ROOT,
+        cwd=root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -428,203 +406,86 @@ def run_wrk(port: int, target: Target, duration: int) -> None:
     print(f"  {target.name:<26} {rate:>9.1f} req/s  p50 {p50:>7.2f} ms  p99 {p99:>7.2f} ms")
 
 
-# -- the report -----------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    memory = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores ({cpu}), {memory} RAM, {platform.system()} {platform.release()}"
-
-
-def load_average() -> float:
-    """The 1-minute load average: other work on the machine skews every figure."""
-    try:
-        return float(Path("/proc/loadavg").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-
-
-def _cpu_times() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs since boot, from /proc/stat."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]  # idle + iowait
-    return sum(fields) - idle, sum(fields)
-
-
-def cpu_busy(seconds: float = 2.0) -> float:
-    """Share of all CPUs busy over ``seconds`` (nan where /proc/stat is missing)."""
-    try:
-        busy0, total0 = _cpu_times()
-        time.sleep(seconds)
-        busy1, total1 = _cpu_times()
-    except (OSError, ValueError, IndexError):
-        return float("nan")
-    return (busy1 - busy0) / max(total1 - total0, 1)
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
-    """Wait (at most ``max_wait`` s) until the CPUs are mostly idle; return the last share."""
-    deadline = time.monotonic() + max_wait
-    busy = cpu_busy()
-    while not busy <= threshold and time.monotonic() < deadline:
-        busy = cpu_busy()
-    return busy
-
-
-def tool_versions() -> str:
-    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    wrk_line = (wrk.stdout or wrk.stderr).strip().splitlines()[0].split(" Copyright")[0]
-    gunicorn = subprocess.run(
-        [str(BIN / "gunicorn"), "--version"], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    return f"{gunicorn}; {wrk_line}"
-
-
-def checks(targets: dict[str, Target]) -> list[tuple[str, str, bool]]:
-    """(goal, measured, met) for the goals of the topic page."""
-    hello = targets["hello"].rate
-    out, logged_in = targets["topic_out"], targets["topic_in"]
-    return [
-        (
-            "topic logged out >= 15% of hello",
-            f"{out.rate / hello:.1%}",
-            out.rate / hello >= TARGET_LOGGED_OUT,
-        ),
-        (
-            "topic logged in >= 10% of hello",
-            f"{logged_in.rate / hello:.1%}",
-            logged_in.rate / hello >= TARGET_LOGGED_IN,
-        ),
-        (
-            "topic HTML logged out < 60 KB (60,000 bytes)",
-            f"{out.html_bytes:,} B",
-            out.html_bytes < TARGET_HTML_BYTES,
-        ),
-        (
-            "topic HTML logged in < 60 KB (60,000 bytes)",
-            f"{logged_in.html_bytes:,} B",
-            logged_in.html_bytes < TARGET_HTML_BYTES,
-        ),
-    ]
-
-
-def table(targets: dict[str, Target]) -> str:
-    hello = targets["hello"].rate
-    lines = [
-        "| target | req/s (median) | p50 | p99 | HTML bytes | % of hello |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for target in targets.values():
-        html = f"{target.html_bytes:,}" if target.html_bytes else "-"
-        lines.append(
-            f"| {target.name} (`{target.path}`) | {target.rate:,.1f} | {target.p50:.2f} ms | "
-            f"{target.p99:.2f} ms | {html} | {target.rate / hello:.1%} |"
-        )
-    return "\n".join(lines)
-
-
-def section(
-    targets: dict[str, Target],
-    args: argparse.Namespace,
-    command: str,
-    loads: list[float],
-    quiet: list[float],
-) -> str:
-    """The Markdown section of one run: context, table, goals, every round."""
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    goals = "\n".join(
-        f"| {name} | {value} | {'met' if met else '**missed**'} |"
-        for name, value, met in checks(targets)
-    )
-    rounds = "\n".join(
-        f"- {t.name}: " + ", ".join(f"{r:,.1f}" for r in t.rates) + " req/s"
-        for t in targets.values()
-    )
-    return f"""## {when}
-
-- Machine: {machine()}
-- Python {platform.python_version()}; {tool_versions()}
-- Database: SQLite (WAL), `tribune seed-demo --users {args.users}` plus the benchmark question
-  ({ANSWERS} answers of about {ANSWER_LENGTH} characters of Markdown, votes, a solution)
-- Server: gunicorn, {WORKERS} sync workers, `bench.wsgi:application`, development config,
-  rate limits off; wrk `-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration}s --latency`,
-  wrk and gunicorn on the same machine
-- Machine load: CPUs {", ".join(f"{b:.0%}" for b in quiet)} busy just before each round
-  (the script waits up to {args.quiet_wait:.0f} s for under 15%); 1-minute load average
-  {loads[0]:.2f} before and {loads[-1]:.2f} after measuring (wrk and the two workers alone
-  make about 2)
-- Command: `{command}`
-- Median of {args.rounds} rounds
-
-{table(targets)}
-
-| goal | measured | |
-|---|---|---|
-{goals}
-
-Every round (req/s):
-{rounds}
-"""
-
-
-def write_results(path: Path, new_section: str) -> None:
-    """Put the new section first, under the header; keep the earlier sections."""
-    earlier = ""
-    if path.exists():
-        text = path.read_text()
-        start = text.find("\n## ")
-        earlier = text[start + 1 :] if start >= 0 else ""
-    path.write_text(RESULTS_HEADER + "\n" + new_section + ("\n" + earlier if earlier else ""))
-
-
 # -- the run --------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """One gunicorn serving one checkout of the code, and what was measured on it."""
+
+    label: str
+    root: Path
+    port: int = 0
+    process: subprocess.Popen[bytes] | None = None
+    targets: dict[str, Target] = field(default_factory=dict)
+    memory: str = "?"
+
+
+def export_baseline(revision: str, workdir: Path) -> Path:
+    """``revision``'s code in ``workdir``/baseline, its catalogues compiled."""
+    root = workdir / "baseline"
+    root.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision], capture_output=True, check=False
+    )
+    if archive.returncode != 0:
+        raise BenchError(f"git archive {revision} failed: {archive.stderr.decode()}")
+    subprocess.run(["tar", "-x", "-C", str(root)], input=archive.stdout, check=True)
+    for catalog in (root / "app" / "translations").glob("*/LC_MESSAGES/messages.po"):
+        subprocess.run(
+            [str(BIN / "pybabel"), "compile", "--use-fuzzy", "-i", str(catalog),
+             "-o", str(catalog.with_suffix(".mo"))],
+            capture_output=True, check=True,
+        )  # fmt: skip
+    return root
+
+
+def _targets(fixture: Fixture, cookie: str) -> dict[str, Target]:
+    return {
+        "hello": Target("hello (WSGI, no Flask)", "/__hello"),
+        "topic_out": Target("topic, logged out", fixture.topic_path),
+        "topic_in": Target("topic, logged in", fixture.topic_path, cookie),
+        "category_out": Target("category, logged out", fixture.category_path),
+        "category_in": Target("category, logged in", fixture.category_path, cookie),
+        "home_out": Target("home, logged out", "/"),
+        "home_in": Target("home, logged in", "/", cookie),
+    }
+
+
+def _start(server: Server, fixture: Fixture, workdir: Path) -> None:
+    """Serve, log in, check the pages and warm both workers."""
+    server.port = free_port()
+    log = workdir / f"gunicorn-{server.label}.log"
+    server.process = start_gunicorn(server.port, log, server.root)
+    wait_until_ready(server.process, server.port, log)
+    server.targets = _targets(fixture, log_in(server.port, fixture))
+    for key, target in server.targets.items():
+        if key == "hello":
+            continue
+        marker = fixture.reader if key.endswith("_in") else None
+        for _ in range(20):  # warm both workers: imports, templates, caches
+            body = page_bytes(server.port, target, marker)
+        target.html_bytes = len(body)
+    if fixture.reader.encode() in page_bytes(server.port, server.targets["topic_out"]):
+        raise BenchError(f"{server.label}: the logged-out topic page shows the reader's name")
 
 
 def measure(
     args: argparse.Namespace,
     fixture: Fixture,
     workdir: Path,
+    servers: list[Server],
     loads: list[float],
     quiet: list[float],
-) -> dict[str, Target]:
-    """Serve, log in, check the pages, then run every round.
+) -> None:
+    """Serve each checkout, then run every round, target by target, server by server.
 
     ``loads`` gets the load average before and after; ``quiet`` how busy the CPUs were
     just before each round (other work on the machine skews every figure).
     """
-    port = free_port()
-    log = workdir / "gunicorn.log"
-    server = start_gunicorn(port, log)
     try:
-        wait_until_ready(server, port, log)
-        cookie = log_in(port, fixture)
-        targets = {
-            "hello": Target("hello (WSGI, no Flask)", "/__hello"),
-            "topic_out": Target("topic, logged out", fixture.topic_path),
-            "topic_in": Target("topic, logged in", fixture.topic_path, cookie),
-            "category": Target("category, logged out", fixture.category_path),
-        }
-        markers = {"topic_in": fixture.reader}
-        for key, target in targets.items():
-            if key == "hello":
-                continue
-            for _ in range(20):  # warm both workers: imports, templates, caches
-                body = page_bytes(port, target, markers.get(key))
-            target.html_bytes = len(body)
-        if fixture.reader.encode() in page_bytes(port, targets["topic_out"]):
-            raise BenchError("the logged-out topic page shows the reader's name")
+        for server in servers:
+            _start(server, fixture, workdir)
         loads.append(load_average())
         for number in range(1, args.rounds + 1):
             idle_wait = time.monotonic()
@@ -634,14 +495,85 @@ def measure(
                 f"Round {number}/{args.rounds}: CPUs {busy:.0%} busy before it "
                 f"(waited {time.monotonic() - idle_wait:.0f} s)"
             )
-            for target in targets.values():
-                run_wrk(port, target, args.duration)
-            # The logged-in figures only count if the session survived the round.
-            page_bytes(port, targets["topic_in"], fixture.reader)
+            # Before and after alternate which goes first, round by round.
+            order = servers if number % 2 else servers[::-1]
+            for key in servers[0].targets:
+                for server in order:
+                    print(f"  [{server.label}]", end="")
+                    run_wrk(server.port, server.targets[key], args.duration)
+            for server in servers:
+                # The logged-in figures only count if the session survived the round.
+                page_bytes(server.port, server.targets["topic_in"], fixture.reader)
         loads.append(load_average())
+        for server in servers:
+            assert server.process is not None
+            server.memory = worker_memory(server.process.pid)
     finally:
-        stop(server)
-    return targets
+        for server in servers:
+            if server.process is not None:
+                stop(server.process)
+
+
+def section(
+    servers: list[Server],
+    args: argparse.Namespace,
+    command: str,
+    loads: list[float],
+    quiet: list[float],
+) -> str:
+    """The Markdown section of one run: context, tables, goals, every round."""
+    current = servers[-1]
+    goals = "\n".join(
+        f"| {name} | {value} | {'met' if met else '**missed**'} |"
+        for name, value, met in checks(current.targets)
+    )
+    code = (
+        f"`{args.baseline}` (before) and this checkout (after)"
+        if args.baseline
+        else "this checkout"
+    )
+    text = f"""## {now()}
+
+- Machine: {machine()}
+- Python {platform.python_version()}; {tool_versions(BIN / "gunicorn")}
+- Code: {code}
+- Database: SQLite (WAL), `tribune seed-demo --users {args.users}` plus the benchmark question
+  ({ANSWERS} answers of about {ANSWER_LENGTH} characters of Markdown, votes, a solution)
+- Server: gunicorn, {WORKERS} sync workers, `bench.wsgi:application`, development config,
+  rate limits off; wrk `-t{WRK_THREADS} -c{WRK_CONNECTIONS} -d{args.duration}s --latency`,
+  wrk and gunicorn on the same machine
+- Machine load: CPUs {", ".join(f"{b:.0%}" for b in quiet)} busy just before each round
+  (the script waits up to {args.quiet_wait:.0f} s for under 15%); 1-minute load average
+  {loads[0]:.2f} before and {loads[-1]:.2f} after measuring (wrk and the two workers alone
+  make about 2)
+- Workers' resident memory after the run: {"; ".join(f"{s.label} {s.memory}" for s in servers)}
+- Command: `{command}`
+- Median of {args.rounds} rounds
+"""
+    if args.baseline:
+        before = servers[0]
+        text += f"""
+{comparison(before.targets, current.targets, args.baseline)}
+
+Before (`{args.baseline}`):
+
+{table(before.targets)}
+
+After (this checkout):
+"""
+    text += f"""
+{table(current.targets)}
+
+| goal | measured | |
+|---|---|---|
+{goals}
+
+Every round (req/s):
+"""
+    for server in servers:
+        label = f" ({server.label})" if args.baseline else ""
+        text += "\n".join(f"{line}{label}" for line in rounds(server.targets).splitlines()) + "\n"
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -656,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         default=60,
         help="seconds to wait, before each round, for other work on the machine to stop",
     )
+    parser.add_argument(
+        "--baseline", help="a git revision to serve and measure too, from the same database"
+    )
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.duration < 1 or args.users < 100:
         parser.error("--rounds and --duration must be >= 1, --users >= 100")
@@ -666,23 +601,26 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     workdir = Path(tempfile.mkdtemp(prefix="tribune-bench-"))
+    servers = [Server("after", ROOT)]
     try:
+        if args.baseline:
+            servers.insert(0, Server("before", export_baseline(args.baseline, workdir)))
         fixture = prepare_database(workdir, args.users)
         loads: list[float] = []
         quiet: list[float] = []
-        targets = measure(args, fixture, workdir, loads, quiet)
+        measure(args, fixture, workdir, servers, loads, quiet)
     except BenchError as error:
         print(f"Benchmark failed: {error}", file=sys.stderr)
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
+    for server in servers:
+        print(f"\n{server.label}:\n{table(server.targets)}")
     print()
-    print(table(targets))
-    print()
-    for name, value, met in checks(targets):
+    for name, value, met in checks(servers[-1].targets):
         print(f"{'met   ' if met else 'MISSED'}  {name}: {value}")
-    write_results(args.out, section(targets, args, command, loads, quiet))
+    write_results(args.out, section(servers, args, command, loads, quiet))
     print(f"\nWritten to {args.out}")
     return 0
 

@@ -10,9 +10,11 @@ def init_app(app: Flask) -> None:
         errors,
         headers,
         jobs_cli,
+        layout,
         mail_views,
         notifications,
         outbox,
+        parts,
         places,
         rate_limits,
         scheduler,
@@ -33,6 +35,8 @@ def init_app(app: Flask) -> None:
     signing.init_app(app)
     templating.init_app(app)
     places.init_app(app)
+    parts.init_app(app)
+    layout.init_app(app)
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
     submissions.init_app(app)

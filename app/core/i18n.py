@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -17,8 +19,10 @@ from flask import (
     request,
     session,
 )
-from flask_babel import Babel, get_translations
+from flask_babel import Babel, force_locale, get_translations
 from flask_login import current_user
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from app.core.events import commit
 from app.core.urls import safe_path
@@ -56,8 +60,15 @@ def browser_locale() -> str:
     if session.get("locale") in languages:
         return session["locale"]
     return (
-        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        _best_match(request.headers.get("Accept-Language"), tuple(languages))
+        or (current_app.config["BABEL_DEFAULT_LOCALE"])
     )
+
+
+@lru_cache(maxsize=512)
+def _best_match(accept_language: str | None, languages: tuple[str, ...]) -> str | None:
+    # Parsed once per distinct header: browsers send a handful of values, every request.
+    return parse_accept_header(accept_language, LanguageAccept).best_match(languages)
 
 
 def _back(target: str | None) -> Any:
@@ -95,6 +106,23 @@ def _translations() -> Any:
     if translations is None:
         translations = g.tribune_translations = get_translations()
     return translations
+
+
+@contextmanager
+def in_language(locale: str) -> Iterator[None]:
+    """Render in ``locale``, whatever the request's language: Flask-Babel's lookups,
+    the templates' catalogue and current_locale() follow it, and are restored after."""
+    saved = {name: g.pop(name, None) for name in ("tribune_translations", "tribune_locale")}
+    try:
+        with force_locale(locale):
+            g.tribune_translations = get_translations()
+            g.tribune_locale = locale
+            yield
+    finally:
+        for name, value in saved.items():
+            g.pop(name, None)
+            if value is not None:
+                setattr(g, name, value)
 
 
 def init_app(app: Flask, babel: Babel) -> None:

@@ -4,13 +4,14 @@ A member's browser sends the same signed session cookie on every request until t
 session changes, and each page carries a CSRF token signed from the same raw token in
 that session. Checking the one HMAC and computing the other were a tenth of a member's
 view of a topic, and neither result can change for the same value under the same
-secret key, so each worker keeps both in a bounded map. The map's time-to-live bounds
+secret key, so each worker keeps both in a map bounded in bytes. The map's time-to-live bounds
 how much older than its page a CSRF token may be (tokens do not expire by default:
 WTF_CSRF_TIME_LIMIT); a cookie's own age is checked on every request, as Flask does.
 """
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -20,7 +21,8 @@ from itsdangerous import BadSignature
 
 from app.core.page_cache import PageCache
 
-MAX_REMEMBERED = 10_000
+# About 10,000 cookies or tokens (a cookie and its data weigh a few hundred bytes).
+MAX_REMEMBERED_BYTES = 8 * 1024 * 1024
 REMEMBER_SECONDS = 300
 
 
@@ -29,7 +31,7 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         # (secret key, cookie) -> (when it was signed, its data as tagged JSON).
-        self.verified = PageCache(MAX_REMEMBERED, REMEMBER_SECONDS)
+        self.verified = PageCache(MAX_REMEMBERED_BYTES, REMEMBER_SECONDS)
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         cookie = request.cookies.get(self.get_cookie_name(app))
@@ -48,8 +50,13 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             data, signed_at = signer.loads(cookie, max_age=int(max_age), return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        self.verified.set(key, (signed_at.timestamp(), self.serializer.dumps(data)))
+        remembered = self.serializer.dumps(data)
+        self.verified.set(key, (signed_at.timestamp(), remembered), _weight(cookie, remembered))
         return self.session_class(data)
+
+
+def _weight(*texts: str) -> int:
+    return sum(sys.getsizeof(text) for text in texts)
 
 
 def _csrf_field(app: Flask) -> str:
@@ -58,7 +65,7 @@ def _csrf_field(app: Flask) -> str:
 
 def init_app(app: Flask) -> None:
     app.session_interface = RememberingSessionInterface()
-    signed_tokens = PageCache(MAX_REMEMBERED, REMEMBER_SECONDS)
+    signed_tokens = PageCache(MAX_REMEMBERED_BYTES, REMEMBER_SECONDS)
     field = _csrf_field(app)
 
     @app.before_request
@@ -76,5 +83,5 @@ def init_app(app: Flask) -> None:
         if signed is not None:  # this request showed a token
             key = (app.secret_key, session.get(field))
             if signed_tokens.get(key) != signed:  # signed by this request
-                signed_tokens.set(key, signed)
+                signed_tokens.set(key, signed, _weight(key[1] or "", signed))
         return response

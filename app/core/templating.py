@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -20,10 +20,9 @@ from flask_babel import (
     get_locale,
     gettext,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from app.core.clock import now_utc
-from app.core.page_cache import PageCache
 from app.core.text import excerpt
 
 
@@ -83,8 +82,8 @@ class PageExtras:
 
     # Shown beside an author's name (the level, a status), without the forum knowing
     # about them. Each function takes the member and returns safe HTML; it may depend
-    # only on the member's id, username and points, which is what caches of rendered
-    # posts are keyed on (app/forum/fragments.py).
+    # only on the member's id, username and points (and the language): cached parts
+    # show it from their data (app/core/parts.py).
     author_decorations: dict[str, Callable[[Any], str]] = field(default_factory=dict)
     # Where moderators read who hid or deleted a post and why (the moderation package's
     # log): an endpoint taking ``type`` and ``target`` query arguments, or None.
@@ -151,48 +150,8 @@ def current_locale() -> str:
     return locale
 
 
-# Parts of pages rendered once per key (see cached_html): the page chrome per language
-# and member, a topic page's header per topic snapshot. Bounded; keys hold everything a
-# part shows, so entries never go stale and need no time-to-live.
-RENDERED_PARTS = 4000
-_HOLE = re.compile(r"<!--hole:(\w+)-->")
-
-
-def hole(name: str) -> Markup:
-    """Where cached_html puts the value ``name`` on every request.
-
-    The marker starts with "<", which escaped text never holds: a member's input shown
-    in a cached part cannot be mistaken for a hole.
-    """
-    return Markup(f"<!--hole:{name}-->")
-
-
-def cached_html(key: Hashable, caller: Callable[[], str], **holes: Any) -> Markup:
-    """A `{% call cached_html(key, name=value) %}` block, rendered once per ``key``.
-
-    ``key`` must hold everything the block shows, its language included; what differs
-    per request (CSRF tokens, paths, posts) goes through ``{{ hole("name") }}`` and the
-    ``holes`` keyword arguments, escaped unless Markup, as Jinja would have. Jinja's
-    cost on the page chrome and a topic's header (thirty strings through gettext, a
-    dozen url_for) was half of a member's view of a topic.
-    """
-    cache: PageCache = current_app.extensions["tribune.rendered_parts"]
-    parts = cache.get(key)
-    if parts is None:
-        # Literal text at even indexes, hole names at odd ones.
-        parts = tuple(_HOLE.split(str(caller())))
-        cache.set(key, parts)
-    if len(parts) == 1:
-        return Markup(parts[0])
-    values = {name: escape(value) for name, value in holes.items()}
-    return Markup("".join(values[piece] if i % 2 else piece for i, piece in enumerate(parts)))
-
-
 def init_app(app: Flask) -> None:
     page_extras(app)
-    app.extensions["tribune.rendered_parts"] = PageCache(RENDERED_PARTS, float("inf"))
-    app.jinja_env.globals["cached_html"] = cached_html
-    app.jinja_env.globals["hole"] = hole
     app.jinja_env.globals["author_extras"] = author_extras
     app.jinja_env.globals["nav_links"] = nav_links
     app.jinja_env.globals["format_percent"] = format_percent

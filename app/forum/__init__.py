@@ -12,11 +12,11 @@ def init_app(app: Flask) -> None:
     from app.core.places import register_place
     from app.forum import (
         cli,
-        fragments,
         labels,
+        list_parts,
         notify,
         profile,
-        topic_rows,
+        topic_parts,
         topic_views,
         view_counter,
         views,
@@ -27,18 +27,12 @@ def init_app(app: Flask) -> None:
     register_place(app, "home", "forum.home")
     register_place(app, "search", "forum.search")
     register_place(app, "ask", "forum.new_topic")
-    app.jinja_env.globals["may_manage_topic"] = topic_views.may_manage
-    app.extensions["tribune.page_cache"] = PageCache(
-        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
-    )
     app.extensions["tribune.topic_data"] = PageCache(
-        app.config["PAGE_CACHE_ENTRIES"], app.config["PAGE_CACHE_SECONDS"]
+        app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
-    app.jinja_env.globals["render_post"] = fragments.render_post
-    app.jinja_env.globals["render_posts"] = fragments.render_posts
-    app.extensions["tribune.fragments"] = fragments.FragmentCache()
-    topic_rows.init_app(app)
+    topic_parts.init_app(app)
+    list_parts.init_app(app)
     notify.init_app(app)
     register_section(app, 10, "forum/_profile_section.html", profile.section)
     app.cli.add_command(cli.categories)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -163,9 +164,24 @@ def _cook_into(post: Post, body: str, title: str | None) -> None:
 
 
 def touch_topic(topic_id: int) -> None:
-    """Mark the topic's page as changed (see Topic.revision); other packages call it too."""
+    """Mark the topic's page as changed (see Topic.revision), and the lists that show it
+    (its category's revision); other packages call it too."""
     db.session.execute(
         update(Topic).where(Topic.id == topic_id).values(revision=Topic.revision + 1)
+    )
+    category_id = select(Topic.category_id).where(Topic.id == topic_id).scalar_subquery()
+    change_category(category_id)
+
+
+def change_category(category_id: Any, **values: Any) -> None:
+    """Update a category's counts (``values``, SQL expressions) and bump its revision,
+    under which its topic lists are cached (list_parts.py): every change a list shows
+    goes through here or touch_topic."""
+    db.session.execute(
+        update(Category)
+        .where(Category.id == category_id)
+        .values(**values, revision=Category.revision + 1)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -322,14 +338,11 @@ def create_topic(
     post = Post(topic_id=topic.id, author_id=author.id, position=0, created_at=at)
     _cook_into(post, body, title)
     db.session.add(post)
-    db.session.execute(
-        update(Category)
-        .where(Category.id == category.id)
-        .values(
-            topic_count=Category.topic_count + 1,
-            post_count=Category.post_count + 1,
-            last_posted_at=at,
-        )
+    change_category(
+        category.id,
+        topic_count=Category.topic_count + 1,
+        post_count=Category.post_count + 1,
+        last_posted_at=at,
     )
     db.session.flush()
     _follow(topic.id, author.id)
@@ -383,11 +396,7 @@ def reply(author: User, topic: Topic, *, body: str, reply_to: Post | None = None
     )
     _cook_into(post, body, None)
     db.session.add(post)
-    db.session.execute(
-        update(Category)
-        .where(Category.id == topic.category_id)
-        .values(post_count=Category.post_count + 1, last_posted_at=at)
-    )
+    change_category(topic.category_id, post_count=Category.post_count + 1, last_posted_at=at)
     db.session.flush()
     _follow(topic.id, author.id)
     if held:
@@ -473,13 +482,10 @@ def _count_post(topic: Topic, post: Post, sign: int) -> None:
     """Take a deleted post out of its topic's and category's counts (-1), or put a
     restored one back (+1); the opening post stands for its whole topic."""
     if post.is_opening_post:
-        db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(
-                topic_count=Category.topic_count + sign,
-                post_count=Category.post_count + sign * (1 + topic.reply_count),
-            )
+        change_category(
+            topic.category_id,
+            topic_count=Category.topic_count + sign,
+            post_count=Category.post_count + sign * (1 + topic.reply_count),
         )
         return
     # In SQL: a reply written meanwhile must not be lost.
@@ -487,11 +493,7 @@ def _count_post(topic: Topic, post: Post, sign: int) -> None:
         update(Topic).where(Topic.id == topic.id).values(reply_count=Topic.reply_count + sign)
     )
     if topic.deleted_at is None:  # a deleted topic's posts are already out of the count
-        db.session.execute(
-            update(Category)
-            .where(Category.id == topic.category_id)
-            .values(post_count=Category.post_count + sign)
-        )
+        change_category(topic.category_id, post_count=Category.post_count + sign)
 
 
 def delete_post(actor: User, post: Post) -> None:
@@ -514,10 +516,11 @@ def _soft_delete(actor: User, post: Post, topic: Topic) -> None:
     post.deleted_by_id = actor.id
     if post.is_opening_post:
         topic.deleted_at = at
+    # The topic's row before its category's, as every change locks them (deadlocks).
+    touch_topic(topic.id)
     _count_post(topic, post, -1)
     if topic.accepted_post_id == post.id:
         clear_solution(topic, actor)
-    touch_topic(topic.id)
     db.session.flush()
     events.queue(
         PostDeleted(
@@ -541,8 +544,8 @@ def restore_post(actor: User, post: Post) -> None:
     post.deleted_by_id = None
     if post.is_opening_post:
         topic.deleted_at = None
-    _count_post(topic, post, +1)
     touch_topic(topic.id)
+    _count_post(topic, post, +1)
     db.session.flush()
     events.queue(
         PostRestored(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
 
 from app.accounts.models import User
 from app.core import events
@@ -23,12 +22,27 @@ from app.forum.services import (
     ForumError,
     NotFound,
     can_see_category,
+    change_category,
     parse_tags,
     tags_by_name,
     touch_topic,
 )
 
 REASON_MAX_LENGTH = 300
+# Any of these opens the "manage topic" page; each form shows only with its own capability.
+MANAGE_CAPABILITIES = (
+    "topic.move",
+    "topic.retag",
+    "topic.lock",
+    "topic.pin",
+    "topic.close_duplicate",
+    "topic.merge",
+)
+
+
+def may_manage(user: Any) -> bool:
+    """Whether the member may open a topic's "manage topic" page."""
+    return any(user.can(capability) for capability in MANAGE_CAPABILITIES)
 
 
 def _require(actor: User, capability: str) -> None:
@@ -68,14 +82,12 @@ def move_topic(actor: User, topic: Topic, category: Category, reason: str = "") 
         return False
     posts = topic.reply_count + 1
     old_id = topic.category_id
-    for category_id, sign in ((old_id, -1), (category.id, 1)):
-        db.session.execute(
-            update(Category)
-            .where(Category.id == category_id)
-            .values(
-                topic_count=Category.topic_count + sign,
-                post_count=Category.post_count + sign * posts,
-            )
+    touch_topic(topic.id)  # the topic's row first, then categories in order (deadlocks)
+    for category_id, sign in sorted(((old_id, -1), (category.id, 1))):
+        change_category(
+            category_id,
+            topic_count=Category.topic_count + sign,
+            post_count=Category.post_count + sign * posts,
         )
     topic.category_id = category.id
     _changed(actor, topic, "move", {"category_id": old_id}, {"category_id": category.id}, reason)

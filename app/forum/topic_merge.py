@@ -24,6 +24,7 @@ from app.forum.services import (
     NotFound,
     _check_title,
     can_see_category,
+    change_category,
     touch_topic,
 )
 from app.forum.topic_actions import _changed
@@ -37,10 +38,10 @@ def _require(actor: User) -> None:
 
 
 def _move_counts(category_id: int, topics: int, posts: int) -> None:
-    db.session.execute(
-        update(Category)
-        .where(Category.id == category_id)
-        .values(topic_count=Category.topic_count + topics, post_count=Category.post_count + posts)
+    change_category(
+        category_id,
+        topic_count=Category.topic_count + topics,
+        post_count=Category.post_count + posts,
     )
 
 

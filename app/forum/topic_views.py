@@ -31,20 +31,9 @@ from app.forum.views import _fail, _topic_url, _visible_topic
 
 blueprint = Blueprint("topic_admin", __name__)
 
-# Any of these opens the page; each form shows only with its own capability.
-CAPABILITIES = (
-    "topic.move",
-    "topic.retag",
-    "topic.lock",
-    "topic.pin",
-    "topic.close_duplicate",
-    "topic.merge",
-)
+CAPABILITIES = topic_actions.MANAGE_CAPABILITIES
+may_manage = topic_actions.may_manage
 _TOPIC_NUMBER = re.compile(r"(?:/t/)?([0-9]{1,20})(?:[/?#].*)?$")
-
-
-def may_manage(user: Any) -> bool:
-    return any(user.can(capability) for capability in CAPABILITIES)
 
 
 def _topic(topic_id: int) -> Topic:

@@ -12,10 +12,8 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
@@ -25,12 +23,10 @@ from wtforms.fields.choices import SelectChoice
 from app.core import submissions
 from app.core.events import commit
 from app.core.forms import TribuneForm
-from app.core.page_cache import PageCache
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import queries, services, solutions, topic_page, voting
+from app.forum import list_parts, queries, services, solutions, topic_page, topic_parts, voting
 from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
-from app.forum.fragments import PostContext
 from app.forum.models import Post, PostRevision, Tag, Topic
 from app.forum.search import search_posts
 from app.forum.services import ForumError
@@ -94,42 +90,29 @@ def _topic_url(topic: Topic, **kwargs: Any) -> str:
 
 
 @blueprint.get("/")
-def home() -> str:
-    viewer = _viewer()
-    return render_template(
-        "forum/home.html",
-        categories=queries.categories(viewer),
-        latest=queries.latest_topics(viewer),
-    )
+def home() -> bytes:
+    return list_parts.home(_viewer()).bytes()
 
 
 @blueprint.get("/c/<slug>")
-def category(slug: str) -> str:
-    found = queries.category_by_slug(slug)
+def category(slug: str) -> bytes:
+    found = list_parts.category_by_slug(slug)
     if found is None or not services.can_see_category(_viewer(), found):
         abort(404)
     filter_ = request.args.get("filter", "latest")
     if filter_ not in queries.TOPIC_FILTERS:
         filter_ = "latest"
-    page = queries.category_topics(
-        _viewer(),
-        found,
-        filter_=filter_,
-        page=_page_arg(),
-        per_page=current_app.config["TOPICS_PER_PAGE"],
-    )
-    return render_template("forum/category.html", category=found, topics=page, filter=filter_)
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    return list_parts.category(_viewer(), found, filter_, _page_arg(), per_page).bytes()
 
 
 @blueprint.get("/tags/<name>")
-def tag(name: str) -> str:
+def tag(name: str) -> bytes:
     found = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
     if found is None:
         abort(404)
-    page = queries.tagged_topics(
-        _viewer(), found, page=_page_arg(), per_page=current_app.config["TOPICS_PER_PAGE"]
-    )
-    return render_template("forum/tag.html", tag=found, topics=page)
+    per_page = current_app.config["TOPICS_PER_PAGE"]
+    return list_parts.tag(_viewer(), found, _page_arg(), per_page).bytes()
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -207,37 +190,10 @@ def topic(topic_id: int, slug: str | None = None) -> Any:
     # Whether a duplicate's original is named: read now, as the original stands (it can
     # move into the lounge without this topic's revision changing).
     original_shown = found.original_readable(viewer)
-    # Visitors who are not logged in all see the same page: serve it from the cache
-    # unless a message is waiting for this browser (flashes are per visitor).
-    cache_key = None
-    if viewer is None and not session.get("_flashes"):
-        cache_key = ("topic", request.full_path, found.revision, str(get_locale()), original_shown)
-        cached = _page_cache().get(cache_key)
-        if cached is not None:
-            return cached
     data = topic_page.load(view, found.revision)
     if data is None or (data.opening.post.hidden_at is not None and not include_deleted):
         abort(404)
-    my_votes = topic_page.reader_votes(found, data, viewer) if viewer is not None else set()
-    page = render_template(
-        "forum/topic.html",
-        topic=data.topic,
-        opening=data.opening,
-        answers=data.answers,
-        order=order,
-        my_votes=my_votes,
-        following=found.following,
-        original_shown=original_shown,
-        post_context=PostContext.for_page(data.topic, viewer),
-        answers_key=(view, found.revision),
-    )
-    if cache_key is not None:
-        _page_cache().set(cache_key, page)
-    return page
-
-
-def _page_cache() -> PageCache:
-    return current_app.extensions["tribune.page_cache"]
+    return topic_parts.page(data, view, found, viewer, original_shown).bytes()
 
 
 @blueprint.post("/t/<int:topic_id>/reply")

@@ -379,6 +379,8 @@ class Importer:
                 last_posted_at=select(func.max(Topic.last_posted_at))
                 .where(live_topic)
                 .scalar_subquery(),
+                # Lists cached per category revision show the imported topics at once.
+                revision=Category.revision + 1,
             )
         )
 

@@ -1,7 +1,7 @@
 """Visitors share cached topic pages; any change to the topic shows at once."""
 
 from app.core.events import commit
-from app.core.page_cache import PageCache
+from app.core.page_cache import ENTRY_BYTES, PageCache
 from app.forum import services, solutions, voting
 
 
@@ -65,16 +65,26 @@ def test_language_links_for_visitors(client, member, make_topic):
     assert client.get("/language/en?next=https://evil.example").location == "/"
 
 
-def test_page_cache_is_bounded_and_expires():
-    cache = PageCache(max_entries=2, ttl_seconds=60)
-    cache.set("a", "A")
-    cache.set("b", "B")
+def test_page_cache_is_bounded_in_bytes_and_expires():
+    entry = 100 + ENTRY_BYTES  # what an entry of 100 bytes weighs, its key included
+    cache = PageCache(max_bytes=2 * entry, ttl_seconds=60)
+    cache.set("a", "A", 100)
+    cache.set("b", "B", 100)
     cache.get("a")
-    cache.set("c", "C")
+    cache.set("c", "C", 100)
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == ("A", None, "C")
-    expired = PageCache(max_entries=2, ttl_seconds=-1)
-    expired.set("a", "A")
+    assert cache.bytes == 2 * entry
+    cache.set("big", "X", 10 * entry)  # larger than the whole bound: not kept
+    assert cache.get("big") is None and cache.get("a") == "A"
+    cache.set("d", "D", 100 + entry)  # room for it alone
+    assert (cache.get("a"), cache.get("c"), cache.get("d")) == (None, None, "D")
+    expired = PageCache(max_bytes=2 * entry, ttl_seconds=-1)
+    expired.set("a", "A", 100)
     assert expired.get("a") is None
+    kept = PageCache(max_bytes=2 * entry, ttl_seconds=-1)
+    kept.set("a", "A", 100, ttl_seconds=60)  # an entry's own time-to-live
+    assert kept.get("a") == "A"
+    assert PageCache(max_bytes=0).get("a") is None
 
 
 def test_members_sharing_a_cached_page_each_see_their_own_buttons(
@@ -214,3 +224,54 @@ def topic_opening(topic):
     from app.forum.models import Post
 
     return db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
+
+
+def test_moves_deletions_merges_and_hidden_topics_show_at_once_in_lists(
+    client, member, other_member, moderator, make_topic, make_answer, category, login
+):
+    """Lists are cached per category revision: every change they show bumps it."""
+    from app.forum import topic_actions, topic_merge
+
+    kitchen = services.create_category("Kitchen", "kitchen")
+    commit()
+    wand = make_topic(member, title="Steam wand")
+    froth = make_topic(other_member, title="Milk froth")
+    make_answer(other_member, froth, "Use cold milk.")
+    pages = ("/", f"/c/{category.slug}", "/c/kitchen")
+
+    def shown(browser=client):
+        return [browser.get(page).text for page in pages]
+
+    shown()
+    topic_actions.move_topic(moderator, wand, kitchen)
+    commit()
+    home, help_page, kitchen_page = shown()
+    assert "Steam wand" not in help_page and "Steam wand" in kitchen_page
+    assert home.count("1 topic") == 2, "both categories' counts"
+    topic_actions.lock_topic(moderator, froth)
+    commit()
+    assert "Locked" in shown()[1]
+    services.hide_post(topic_opening(froth), "flags")
+    commit()
+    claire = login(moderator)
+    shown(claire)
+    assert "Milk froth" not in shown()[1], "hidden from members and visitors"
+    assert "Milk froth" in shown(claire)[1], "moderators see it"
+    services.unhide_post(topic_opening(froth))
+    commit()
+    assert "Milk froth" in shown()[1]
+    wand_opening = topic_opening(wand).id
+    topic_merge.merge_topics(moderator, wand, froth)
+    commit()
+    home, help_page, kitchen_page = shown()
+    assert "Steam wand" not in kitchen_page and "Steam wand" not in home
+    assert "<b>2</b>" in help_page, "the merged topic's answers"
+    answer = topic_merge.split_topic(moderator, froth, [wand_opening], title="Wand again")
+    commit()
+    assert "Wand again" in shown()[1]
+    services.delete_post(moderator, topic_opening(answer))
+    commit()
+    assert "Wand again" not in shown()[1]
+    services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    commit()
+    assert "Lounge" in shown(claire)[0] and "Lounge" not in shown()[0]

@@ -60,3 +60,25 @@ def test_topic_page_statements_logged_in(login, member, count_queries, topic_wit
     with count_queries() as counter:
         assert browser.get(url).text.count('class="post') == min(answers, 50) + 1
     assert counter.count == LOGGED_IN_CACHED_STATEMENTS
+
+
+# A list page reads the revisions of the categories it shows (on a category page, the
+# category's row) and, when it is cached for them, nothing else; the first time, its
+# topics with their tags, and on the home page the categories. A tag is read first.
+@pytest.mark.parametrize(
+    ("path", "first", "cached"), [("/", 4, 1), ("/c/help", 3, 1), ("/tags/latte", 4, 2)]
+)
+def test_list_page_statements(
+    client, login, member, count_queries, topic_with_answers, path, first, cached
+):
+    topic_with_answers(3)
+    for browser, extra in ((client, 0), (login(member), 1)):  # a member: their own row
+        browser.get("/search")  # the day's first request records the visit
+        with count_queries() as counter:
+            response = browser.get(path)
+        assert response.status_code == 200 and "How do I descale?" in response.text
+        if browser is client:  # the member's parts are other parts: cached the same way
+            assert counter.count == first, "\n".join(s[:150] for s in counter.statements)
+        with count_queries() as counter:
+            assert browser.get(path).text == response.text
+        assert counter.count == cached + extra, "\n".join(s[:150] for s in counter.statements)
