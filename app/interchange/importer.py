@@ -31,8 +31,8 @@ from app.core.clock import now_utc
 from app.core.event_payloads import HistoryImported
 from app.core.sql import insert_for, savepoint
 from app.extensions import db
+from app.forum.errors import ForumError
 from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
-from app.forum.services import ForumError
 from app.interchange import bulk, reader
 from app.interchange.cooking import Cook, cooks
 from app.interchange.cooking import in_process as cooks_in_process
