@@ -159,7 +159,8 @@ with app.app_context():
             raise SystemExit(f"{source.name}: {report.errors[:3]}")
     cooking.__exit__(None, None, None)
     t = time.perf_counter()
-    importer._recount()
+    from app.interchange.recount import recount
+    recount()
     db.session.commit()
     seconds["recount"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -28,6 +28,7 @@ from app.accounts.models import User
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
+from app.forum.categories import create_category
 from app.forum.models import Category, Post, Topic
 
 # A real SMTP server on loopback for the mail tests (the smtp_server and inbox fixtures).
@@ -154,7 +155,7 @@ def admin(make_user: Any) -> User:
 
 @pytest.fixture
 def category(app: Flask) -> Category:
-    created = forum_services.create_category("Help", "help", "Questions about the product")
+    created = create_category("Help", "help", "Questions about the product")
     commit()
     return created
 

@@ -30,6 +30,9 @@ from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum import solutions, topic_actions, voting
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post
+from app.forum.following import set_following
 from app.forum.models import Post
 from app.moderation import members
 from app.moderation import services as moderation_services
@@ -112,7 +115,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     """One of everything the forms act on, made through the services."""
     admin = make_user("admin_eve", role="admin")
     alice, bruno, carol = make_user("alice"), make_user("bruno"), make_user("carol")
-    forum_services.create_category("Recipes", "recipes")
+    create_category("Recipes", "recipes")
     topic = forum_services.create_topic(
         alice, category, title="How do I descale?", body="It beeps.", tags="milk"
     )
@@ -125,8 +128,8 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     commit()
     solutions.accept_answer(alice, topic, accepted)
     voting.vote(admin, voted)
-    forum_services.delete_post(admin, deleted)
-    forum_services.set_following(admin, other, True)
+    delete_post(admin, deleted)
+    set_following(admin, other, True)
     topic_actions.close_as_duplicate(admin, copy, topic, "Asked before")
     commit()
     moderation_services.flag_post(bruno, flagged, "spam", "Looks like spam")

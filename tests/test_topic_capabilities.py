@@ -21,7 +21,8 @@ from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.permissions import HELPER_CAPABILITIES, ROLE_CAPABILITIES, grant
 from app.extensions import db
-from app.forum import services, solutions
+from app.forum import solutions
+from app.forum.categories import create_category
 from app.forum.models import Post, Topic
 from tests.support import button_submission, form_submission
 
@@ -110,7 +111,7 @@ def _flag(name: str, field: str, value: bool, capability: str) -> Action:
 
 
 def _with_other_category(world: Any) -> Scene:
-    scene = Scene(world.topic(), services.create_category("Recipes", "recipes"))
+    scene = Scene(world.topic(), create_category("Recipes", "recipes"))
     commit()
     return scene
 

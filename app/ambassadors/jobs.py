@@ -1,4 +1,4 @@
-"""The nightly ambassador job: a thin function over services.identify."""
+"""The nightly ambassador job: a thin function over identification.identify."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from app.ambassadors import services
+from app.ambassadors import identification
 from app.core.scheduler import Job, register_job
 
 
@@ -18,7 +18,7 @@ def identify_ambassadors(as_of: datetime | None = None, **options: Any) -> dict[
     history over another window.
     """
     window = options.get("window_days")
-    run = services.identify(as_of, int(window) if window else None)
+    run = identification.identify(as_of, int(window) if window else None)
     return {"run_id": run.id, **run.figures}
 
 

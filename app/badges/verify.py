@@ -16,7 +16,7 @@ from app.badges.models import LedgerEntry
 from app.core.sql import stamp
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic
-from app.forum.services import HELD_REASON
+from app.forum.review_hold import HELD_REASON
 
 
 def _counted() -> Any:

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services
+from app.forum import categories as category_services
+from app.forum.errors import ForumError
 from app.forum.models import Category
-from app.forum.services import ForumError
 
 
 @click.group(help="List and create forum categories.")
@@ -47,7 +47,7 @@ def create_category(
 ) -> None:
     """Create a category."""
     try:
-        category = services.create_category(
+        category = category_services.create_category(
             name, slug, description=description, position=position, required_capability=capability
         )
     except ForumError as error:

@@ -16,15 +16,9 @@ from app.core import events
 from app.core.clock import now_utc
 from app.core.event_payloads import AnswerAccepted
 from app.extensions import db
+from app.forum.errors import Forbidden, ForumError, NotFound
 from app.forum.models import Post, Topic
-from app.forum.services import (
-    Forbidden,
-    ForumError,
-    NotFound,
-    clear_solution,
-    lock_topic,
-    touch_topic,
-)
+from app.forum.topic_state import clear_solution, lock_topic, touch_topic
 
 
 def is_stale_question(topic: Any, at: datetime | None = None) -> bool:

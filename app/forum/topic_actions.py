@@ -16,17 +16,11 @@ from app.core import events
 from app.core.clock import now_utc
 from app.core.event_payloads import TopicChanged
 from app.extensions import db
+from app.forum.errors import Forbidden, ForumError, NotFound
 from app.forum.models import Category, Topic
-from app.forum.services import (
-    Forbidden,
-    ForumError,
-    NotFound,
-    can_see_category,
-    change_category,
-    parse_tags,
-    tags_by_name,
-    touch_topic,
-)
+from app.forum.services import can_see_category
+from app.forum.tags import parse_tags, tags_by_name
+from app.forum.topic_state import change_category, touch_topic
 
 REASON_MAX_LENGTH = 300
 # Any of these opens the "manage topic" page; each form shows only with its own capability.

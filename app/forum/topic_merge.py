@@ -17,17 +17,11 @@ from app.accounts.models import User
 from app.core.clock import now_utc
 from app.core.text import search_normal_form
 from app.extensions import db
+from app.forum.errors import Forbidden, ForumError, NotFound
 from app.forum.models import Category, Post, Topic, TopicFollow
-from app.forum.services import (
-    Forbidden,
-    ForumError,
-    NotFound,
-    _check_title,
-    can_see_category,
-    change_category,
-    touch_topic,
-)
+from app.forum.services import _check_title, can_see_category
 from app.forum.topic_actions import _changed
+from app.forum.topic_state import change_category, touch_topic
 
 MAX_SPLIT = 200
 

@@ -15,8 +15,9 @@ from app.core.clock import now_utc
 from app.core.event_payloads import VoteCast, VoteRetracted
 from app.core.sql import savepoint
 from app.extensions import db
+from app.forum.errors import ForumError, NotFound, require
 from app.forum.models import Post, PostVote, Topic
-from app.forum.services import ForumError, NotFound, require, touch_topic
+from app.forum.topic_state import touch_topic
 
 
 def _votable(voter: User, post: Post) -> Topic:

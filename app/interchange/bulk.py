@@ -28,7 +28,7 @@ from app.core.permissions import ROLES
 from app.core.sql import insert_for
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic, topic_tags
-from app.forum.services import parse_tags, tags_by_name
+from app.forum.tags import parse_tags, tags_by_name
 from app.interchange.models import ImportedRecord
 from app.interchange.reader import RecordError, flag, ident, moment, text
 

@@ -11,33 +11,27 @@ notified or mailed; points, badges and leaderboards are derived from the rows at
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.services import AccountError
-from app.ambassadors.models import SIGNAL_KINDS, ExternalSignal
-from app.badges.catalogue import BY_SLUG
-from app.badges.models import BadgeAward
 from app.core import events
-from app.core.clock import now_utc
 from app.core.event_payloads import HistoryImported
-from app.core.sql import insert_for, savepoint
+from app.core.sql import savepoint
 from app.extensions import db
-from app.forum.models import AnonymousVote, Category, Post, PostVote, Topic
-from app.forum.services import ForumError
-from app.interchange import bulk, reader
+from app.forum.errors import ForumError
+from app.interchange import bulk, reader, single_records
 from app.interchange.cooking import Cook, cooks
 from app.interchange.cooking import in_process as cooks_in_process
 from app.interchange.models import ImportedRecord
-from app.interchange.reader import RecordError, ident, moment, text
+from app.interchange.reader import RecordError
+from app.interchange.recount import recount
 
 BATCH = 1000
 
@@ -144,7 +138,7 @@ class Importer:
         (the recounts), and then points, badges and leaderboards are rebuilt."""
         with cooks(self.workers) as self._cook:
             reports = [self._import_file(source) for source in self.sources]
-        self._recount()
+        recount()
         # Points, badges and leaderboards from the rows, at their original dates.
         events.queue(HistoryImported())
         return reports
@@ -264,11 +258,11 @@ class Importer:
     def _write_one_by_one(self, name: str, records: list[tuple[str, dict[str, Any]]],
                           known: bulk.Known, report: FileReport) -> None:  # fmt: skip
         """The smaller files: each record in its own savepoint."""
-        handle = getattr(self, f"_{name}")
+        handle = single_records.HANDLERS[name]
         for where, record in records:
             try:
                 with savepoint():
-                    imported = handle(record, known)
+                    imported = handle(self.source, record, known)
             except (RecordError, AccountError, ForumError, IntegrityError) as error:
                 report.errors.append((where, _message(error)))
                 continue
@@ -276,113 +270,6 @@ class Importer:
                 report.imported += 1
             else:
                 report.known += 1
-
-    # -- one record of each kind (inside a savepoint; True if something was added) --
-
-    def _categories(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        source_id = ident(record)
-        slug = text(record, "slug", max_length=80)
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
-            raise RecordError(f"slug: {slug!r} must be lower-case words joined by '-'")
-        category = db.session.scalar(select(Category).where(Category.slug == slug))
-        if category is None:
-            position = record.get("position", 0)
-            if not isinstance(position, int):
-                raise RecordError("position: must be a whole number")
-            category = Category(
-                name=text(record, "name", max_length=80),
-                slug=slug,
-                description=text(record, "description", required=False, max_length=2000),
-                position=position,
-            )
-            db.session.add(category)
-            db.session.flush()
-        bulk.remember(self.source, "category", [(source_id, category.id)])
-        return True
-
-    def _accepted(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        topic_id = bulk.ref(record, "topic", known)
-        post_id = bulk.ref(record, "post", known)
-        post_topic = db.session.scalar(select(Post.topic_id).where(Post.id == post_id))
-        if post_topic != topic_id:
-            raise RecordError("post: that answer is not in this topic")
-        topic = db.session.get(Topic, topic_id)
-        assert topic is not None
-        if topic.accepted_post_id == post_id:
-            return False
-        topic.accepted_post_id = post_id
-        return True
-
-    def _badges(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        user_id = bulk.ref(record, "member", known)
-        slug = text(record, "badge", max_length=48)
-        rule = BY_SLUG.get(slug)
-        if rule is None:
-            raise RecordError(f"badge: no badge {slug!r} in Tribune's catalogue")
-        if rule.repeatable:
-            raise RecordError(f"badge: {slug!r} is earned per post or category; it is recomputed")
-        statement = (
-            insert_for(BadgeAward)
-            .values(user_id=user_id, badge=slug, award_key=f"{slug}:{user_id}",
-                    awarded_at=moment(record, "awarded_at"), reason={"imported": self.source})
-            .on_conflict_do_nothing(index_elements=["award_key"])
-        )  # fmt: skip
-        return bool(db.session.execute(statement).rowcount)
-
-    def _signals(self, record: dict[str, Any], known: dict[str, dict[str, int]]) -> bool:
-        user_id = bulk.ref(record, "member", known)
-        kind = text(record, "kind")
-        if kind not in SIGNAL_KINDS:
-            raise RecordError(f"kind: {kind!r} is not one of {', '.join(SIGNAL_KINDS)}")
-        value = record.get("value", 1)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            raise RecordError("value: must be a number")
-        occurred_at = moment(record, "occurred_at")
-        assert occurred_at is not None
-        source = text(record, "source", required=False, max_length=64) or self.source
-        key = ident(record, required=False) or f"{user_id}:{kind}:{value}:{occurred_at}"
-        dedupe = hashlib.sha256(f"{self.source}\x1f{source}\x1f{key}".encode()).hexdigest()
-        statement = (
-            insert_for(ExternalSignal)
-            .values(user_id=user_id, kind=kind, value=float(value), occurred_at=occurred_at,
-                    source=source, dedupe_key=dedupe, imported_at=now_utc())
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        )  # fmt: skip
-        return bool(db.session.execute(statement).rowcount)
-
-    # -- counters, in SQL, for every topic and category ----------------------------
-
-    def _recount(self) -> None:
-        live_replies = (
-            select(func.count(Post.id))
-            .where(Post.topic_id == Topic.id, Post.position > 0, Post.deleted_at.is_(None))
-            .scalar_subquery()
-        )
-        last_post = (
-            select(func.max(Post.created_at))
-            .where(Post.topic_id == Topic.id, Post.deleted_at.is_(None))
-            .scalar_subquery()
-        )
-        # A topic whose posts are all deleted keeps the date it has (the column is required).
-        latest = func.coalesce(last_post, Topic.last_posted_at)
-        db.session.execute(update(Topic).values(reply_count=live_replies, last_posted_at=latest))
-        named = select(func.count()).where(PostVote.post_id == Post.id).scalar_subquery()
-        anonymous = select(func.count()).where(AnonymousVote.post_id == Post.id).scalar_subquery()
-        db.session.execute(update(Post).values(vote_count=named + anonymous))
-        live_topic = (Topic.category_id == Category.id) & Topic.deleted_at.is_(None)
-        db.session.execute(
-            update(Category).values(
-                topic_count=select(func.count(Topic.id)).where(live_topic).scalar_subquery(),
-                post_count=select(func.coalesce(func.sum(Topic.reply_count + 1), 0))
-                .where(live_topic)
-                .scalar_subquery(),
-                last_posted_at=select(func.max(Topic.last_posted_at))
-                .where(live_topic)
-                .scalar_subquery(),
-                # Lists cached per category revision show the imported topics at once.
-                revision=Category.revision + 1,
-            )
-        )
 
 
 # Which fields of each file name records of which kind (resolved per batch).

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from app.accounts.models import User
 from app.core.text import excerpt
 from app.extensions import db
-from app.forum import services as forum_services
-from app.forum import visibility
+from app.forum import review_hold, visibility
+from app.forum.errors import ForumError
 from app.forum.models import Category, Post, Topic
 from app.moderation.services import ModerationError, audit
 
@@ -44,7 +44,7 @@ def held_posts(reviewer: User, limit: int = LIMIT) -> list[HeldPost]:
         .join(Category, Category.id == Topic.category_id)
         .join(User, User.id == Post.author_id)
         .where(
-            Post.hidden_reason == forum_services.HELD_REASON,
+            Post.hidden_reason == review_hold.HELD_REASON,
             Post.hidden_at.is_not(None),
             Post.deleted_at.is_(None),
             visibility.category_clause(reviewer),
@@ -69,8 +69,8 @@ def _require(reviewer: User) -> None:
 def approve(reviewer: User, post: Post, reason: str = "") -> None:
     _require(reviewer)
     try:
-        forum_services.release_held_post(post)
-    except forum_services.ForumError as error:
+        review_hold.release_held_post(post)
+    except ForumError as error:
         raise ModerationError(error.message, status=409) from error
     audit(reviewer, "post.approve_first", "post", post.id, after={"hidden": False}, reason=reason)
 
@@ -78,7 +78,7 @@ def approve(reviewer: User, post: Post, reason: str = "") -> None:
 def reject(reviewer: User, post: Post, reason: str = "") -> None:
     _require(reviewer)
     try:
-        forum_services.reject_held_post(reviewer, post)
-    except forum_services.ForumError as error:
+        review_hold.reject_held_post(reviewer, post)
+    except ForumError as error:
         raise ModerationError(error.message, status=409) from error
     audit(reviewer, "post.reject_first", "post", post.id, after={"deleted": True}, reason=reason)

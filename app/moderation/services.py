@@ -17,7 +17,7 @@ from app.badges.models import VotingReport
 from app.core.clock import now_utc
 from app.core.sql import savepoint
 from app.extensions import db
-from app.forum import services as forum_services
+from app.forum import deletion, topic_state
 from app.forum.models import Post
 from app.moderation.models import FLAG_REASONS, AuditEntry, Flag
 
@@ -152,7 +152,7 @@ def flag_post(flagger: User, post: Post, reason: str, note: str = "") -> Flag:
     ):
         before = _post_state(post)
         why = "helper_spam" if helper_spam else "flags"
-        forum_services.hide_post(post, why)
+        topic_state.hide_post(post, why)
         audit(
             flagger if moderator or helper_spam else None,
             "post.auto_hide",
@@ -203,7 +203,7 @@ def approve_post(moderator: User, post: Post, reason: str = "") -> None:
     before = _post_state(post)
     flaggers = _resolve_flags(moderator, post, "rejected")
     if post.hidden_at is not None:
-        forum_services.unhide_post(post)
+        topic_state.unhide_post(post)
     audit(
         moderator,
         "post.approve",
@@ -220,16 +220,14 @@ def hide_post(moderator: User, post: Post, reason: str = "") -> None:
 
     def keep_hidden() -> None:
         if post.hidden_at is None:
-            forum_services.hide_post(post, "moderator")
+            topic_state.hide_post(post, "moderator")
 
     _uphold(moderator, post, "post.hide", keep_hidden, reason)
 
 
 def delete_post(moderator: User, post: Post, reason: str = "") -> None:
     """Uphold the flags and soft-delete the post (its points are reversed by the ledger)."""
-    _uphold(
-        moderator, post, "post.delete", lambda: forum_services.delete_post(moderator, post), reason
-    )
+    _uphold(moderator, post, "post.delete", lambda: deletion.delete_post(moderator, post), reason)
 
 
 def _uphold(

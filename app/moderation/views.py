@@ -30,9 +30,9 @@ from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import queries as forum_queries
 from app.forum import services as forum_services
+from app.forum.errors import ForumError
 from app.forum.forms import ActionForm
 from app.forum.models import Post
-from app.forum.services import ForumError
 from app.moderation import first_posts as first_posts_module
 from app.moderation import queries, services
 from app.moderation.forms import REASON_LABELS, DecisionForm, FlagForm

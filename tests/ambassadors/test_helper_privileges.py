@@ -13,6 +13,8 @@ from app.core.notifications import Notification
 from app.extensions import db
 from app.forum import services as forum
 from app.forum import solutions, topic_actions
+from app.forum.categories import create_category
+from app.forum.errors import Forbidden
 from app.forum.models import Post, Topic
 from app.moderation import services as moderation
 from app.moderation.models import AuditEntry
@@ -44,14 +46,14 @@ def test_a_helper_edits_others_posts_the_author_is_told_and_it_is_logged(
 
 
 def test_a_helper_retags_and_moves_topics(app, helper, member, make_topic):
-    lounge_free = forum.create_category("Recipes", "recipes")
+    lounge_free = create_category("Recipes", "recipes")
     commit()
     topic = make_topic(member, tags="milk")
     topic_actions.retag_topic(helper, topic, "milk, latte")
     topic_actions.move_topic(helper, topic, lounge_free)
     commit()
     assert actions() == ["topic.retag", "topic.move"]
-    with pytest.raises(forum.Forbidden):
+    with pytest.raises(Forbidden):
         topic_actions.lock_topic(helper, topic)  # moderators only
 
 
@@ -60,7 +62,7 @@ def test_a_helper_solves_a_question_left_unresolved_for_a_week(
 ):
     fresh_topic = make_topic(member, title="Asked today")
     answer = make_answer(other_member, fresh_topic)
-    with pytest.raises(forum.Forbidden):
+    with pytest.raises(Forbidden):
         solutions.accept_answer(helper, fresh_topic, answer)
     db.session.rollback()
 
@@ -69,7 +71,7 @@ def test_a_helper_solves_a_question_left_unresolved_for_a_week(
     commit()
     good = make_answer(other_member, stale)
     own = make_answer(helper, stale)
-    with pytest.raises(forum.Forbidden):
+    with pytest.raises(Forbidden):
         solutions.accept_answer(helper, stale, own)  # not one's own answer
     db.session.rollback()
     stale = db.session.get(Topic, stale.id)
@@ -102,9 +104,7 @@ def test_one_spam_flag_from_a_helper_hides_the_post_and_a_moderator_can_restore_
 def test_a_helper_enters_the_lounge_and_loses_everything_when_demoted(
     app, helper, community, run_identify, login
 ):
-    lounge = forum.create_category(
-        "Ambassadors' lounge", "lounge", required_capability="category.lounge"
-    )
+    lounge = create_category("Ambassadors' lounge", "lounge", required_capability="category.lounge")
     commit()
     assert login(helper).get("/c/lounge").status_code == 200
     assert forum.can_see_category(helper, lounge)

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.ambassadors import services
+from app.ambassadors import identification, services
 from app.ambassadors.models import AmbassadorRun, AmbassadorStatus, EngagementScore, StatusChange
 from app.badges.models import BadgeAward
 from app.core.events import commit
@@ -40,7 +40,7 @@ def holds_helper_capabilities(user) -> bool:
 
 @pytest.mark.parametrize(("eligible", "expected"), [(0, 0), (1, 1), (50, 1), (100, 1), (101, 2)])
 def test_top_share_is_ceil_and_at_least_one(eligible, expected):
-    assert services.top_count(eligible, 0.01) == expected
+    assert identification.top_count(eligible, 0.01) == expected
 
 
 def test_an_empty_community_selects_nobody(app, run_identify):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from app.accounts import tokens
 from app.core.events import commit
-from app.forum import services as forum
+from app.forum.categories import create_category
 
 
 def test_the_api_and_the_export_carry_no_titles(app, client, community, run_identify):
-    community.category = forum.create_category(
+    community.category = create_category(
         "Ambassadors lounge", "lounge", required_capability="category.lounge"
     )
     commit()

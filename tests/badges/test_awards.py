@@ -8,7 +8,8 @@ from app.badges.models import BadgeAward, MemberVisit
 from app.core.events import commit
 from app.core.notifications import Notification
 from app.extensions import db
-from app.forum import services, solutions, voting
+from app.forum import solutions, voting
+from app.forum.deletion import delete_post
 
 
 def held(user, include_revoked=False):
@@ -90,7 +91,7 @@ def test_sweep_backfills_and_category_expertise_is_revoked_when_the_score_falls(
     )
     assert (award.category_id, award.figure) == (category.id, 2)
 
-    services.delete_post(other_member, answer)
+    delete_post(other_member, answer)
     commit()
     figures = awards.sweep()
     commit()

@@ -11,6 +11,9 @@ from app.badges.models import BadgeAward, LedgerEntry
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions, voting
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post, restore_post
+from app.forum.errors import ForumError
 from app.forum.models import Post, Topic
 from tests.conftest import PASSWORD, empty_database
 
@@ -32,7 +35,7 @@ def _community():
         "propmod", "propmod@example.com", PASSWORD, role="moderator"
     )
     commit()
-    category = services.create_category("Props", "props")
+    category = create_category("Props", "props")
     commit()
     topic = services.create_topic(people[0], category, title="Why?", body="Because.")
     commit()
@@ -53,9 +56,9 @@ def _apply(action, actor, topic, post, moderator):
     elif action == "unaccept":
         solutions.unaccept_answer(actor, topic)
     elif action == "delete":
-        services.delete_post(actor, post)
+        delete_post(actor, post)
     else:
-        services.restore_post(moderator, post)
+        restore_post(moderator, post)
 
 
 @settings(
@@ -73,7 +76,7 @@ def test_totals_always_equal_ledgers(app, steps):
         current_topic = db.session.get(Topic, topic.id)
         try:
             _apply(action, actor, current_topic, post, moderator)
-        except services.ForumError:
+        except ForumError:
             db.session.rollback()
             continue
         commit()
@@ -152,7 +155,7 @@ def test_totals_and_votes_equal_ledgers_when_members_act_at_once(app, steps):
                 post = db.session.get(Post, post_ids[which])
                 _apply(action, actor, db.session.get(Topic, topic_id), post, moderator)
                 commit()
-            except services.ForumError:
+            except ForumError:
                 db.session.rollback()
             finally:
                 db.session.remove()

@@ -12,6 +12,8 @@ from app.core.clock import now_utc
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions, voting
+from app.forum.deletion import delete_post, restore_post
+from app.forum.errors import Forbidden, ForumError
 from app.forum.models import Post
 
 
@@ -87,15 +89,15 @@ def test_deleting_and_restoring_a_post(
     voting.vote(member, answer)
     commit()
     earned = points_of(other_member)
-    services.delete_post(moderator, answer)
+    delete_post(moderator, answer)
     commit()
     assert points_of(other_member) == 0
-    services.restore_post(moderator, answer)
+    restore_post(moderator, answer)
     commit()
     assert points_of(other_member) == earned
-    services.delete_post(moderator, answer)
+    delete_post(moderator, answer)
     commit()
-    services.restore_post(moderator, answer)
+    restore_post(moderator, answer)
     commit()
     assert points_of(other_member) == earned, "each restore gives back exactly once"
 
@@ -108,10 +110,10 @@ def test_deleting_a_topic_reverses_its_answers_points(
     voting.vote(member, answer)
     commit()
     opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
-    with pytest.raises(services.Forbidden, match="only be removed by a moderator"):
-        services.delete_post(member, opening)
+    with pytest.raises(Forbidden, match="only be removed by a moderator"):
+        delete_post(member, opening)
     db.session.rollback()
-    services.delete_post(moderator, opening)
+    delete_post(moderator, opening)
     commit()
     assert (points_of(member), points_of(other_member)) == (0, 0)
 
@@ -205,7 +207,7 @@ def test_votes_lock_after_five_minutes_unless_the_post_is_edited(
     if edited:
         assert voting.retract_vote(member, answer) is True
     else:
-        with pytest.raises(services.ForumError, match="locked") as caught:
+        with pytest.raises(ForumError, match="locked") as caught:
             voting.retract_vote(member, answer)
         assert caught.value.status == 409
 
@@ -217,9 +219,9 @@ def test_retracting_a_vote_after_delete_and_restore_takes_the_points_back(
     before = points_of(other_member)
     voting.vote(member, answer)
     commit()
-    services.delete_post(moderator, answer)
+    delete_post(moderator, answer)
     commit()
-    services.restore_post(moderator, answer)
+    restore_post(moderator, answer)
     commit()
     assert points_of(other_member) == before + 10
     voting.retract_vote(member, answer)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.badges.models import BadgeAward
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services as forum
+from app.forum.categories import create_category
 
 SECRET = "Lounge preview of the Cafeo 900"
 
@@ -14,9 +14,7 @@ SECRET = "Lounge preview of the Cafeo 900"
 def test_badges_won_in_the_lounge_name_no_private_place(
     client, login, member, moderator, make_topic, make_answer
 ):
-    lounge = forum.create_category(
-        "Ambassadors lounge", "lounge", required_capability="category.lounge"
-    )
+    lounge = create_category("Ambassadors lounge", "lounge", required_capability="category.lounge")
     commit()
     answer = make_answer(moderator, make_topic(moderator, title=SECRET, in_category=lounge))
     db.session.add_all([

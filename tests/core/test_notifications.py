@@ -2,6 +2,8 @@ from app.core.events import commit
 from app.core.notifications import Notification, mark_read
 from app.extensions import db
 from app.forum import services, solutions
+from app.forum.categories import create_category
+from app.forum.following import set_following
 
 
 def messages(user):
@@ -31,7 +33,7 @@ def test_answer_notifies_asker_and_followers(
 
 def test_unfollow_stops_notifications(member, other_member, make_topic, make_answer):
     topic = make_topic(member)
-    services.set_following(member, topic, False)
+    set_following(member, topic, False)
     commit()
     make_answer(other_member, topic)
     assert messages(member) == []
@@ -83,7 +85,7 @@ def test_others_notifications_are_404(member, other_member, make_topic, make_ans
 
 
 def test_no_notification_reveals_a_private_topic(member, moderator, make_user, make_topic):
-    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    lounge = create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     outsider = make_user("outsider")
     topic = make_topic(moderator, title="Secret launch", body="cc @outsider", in_category=lounge)

@@ -28,7 +28,7 @@ from app.accounts import services as account_services
 from app.accounts.models import User
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services as forum_services
+from app.forum.categories import create_category
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext
@@ -87,7 +87,7 @@ def live_server(e2e_available: None, tmp_path_factory: pytest.TempPathFactory) -
     app.instance_path = str(folder)
     with app.app_context():
         upgrade()
-        forum_services.create_category(CATEGORY_NAME, CATEGORY_SLUG, "Questions about the product")
+        create_category(CATEGORY_NAME, CATEGORY_SLUG, "Questions about the product")
         commit()
         db.session.remove()
 

@@ -3,6 +3,7 @@
 from app.core.events import commit
 from app.core.page_cache import ENTRY_BYTES, PageCache
 from app.forum import services, solutions, voting
+from app.forum.categories import create_category
 
 
 def test_visitor_pages_carry_no_cookie_and_no_token(client, member, make_topic):
@@ -50,7 +51,7 @@ def test_members_are_not_served_the_visitor_copy(client, member, other_member, m
 
 
 def test_restricted_and_deleted_topics_stay_hidden(client, member, moderator, make_topic):
-    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    lounge = create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     secret = make_topic(moderator, title="Secret", in_category=lounge)
     assert client.get(f"/t/{secret.id}").status_code == 404

@@ -16,17 +16,18 @@ from app.accounts.models import User
 from app.core import permissions
 from app.core.events import commit
 from app.extensions import db
-from app.forum import services, topic_actions, topic_merge
+from app.forum import topic_actions, topic_merge
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post
 from app.forum.models import Category, Post, Topic
+from app.forum.topic_state import hide_post
 
 SECRET = "Lounge preview of the Cafeo 900"
 
 
 @pytest.fixture
 def lounge(app: Any) -> Category:
-    created = services.create_category(
-        "Ambassadors lounge", "lounge", required_capability="category.lounge"
-    )
+    created = create_category("Ambassadors lounge", "lounge", required_capability="category.lounge")
     commit()
     return created
 
@@ -105,7 +106,7 @@ def test_a_deleted_original_is_named_only_to_moderators(
     opening = db.session.scalar(
         db.select(Post).where(Post.topic_id == original.id, Post.position == 0)
     )
-    services.delete_post(moderator, opening)
+    delete_post(moderator, opening)
     commit()
     assert "Removed for a reason" not in client.get(f"/t/{copy.id}").text
     assert "Removed for a reason" not in login(member).get(f"/t/{copy.id}").text
@@ -178,7 +179,7 @@ def test_a_mention_in_a_hidden_topic_reaches_only_moderators(
     opening = db.session.scalar(
         db.select(Post).where(Post.topic_id == topic.id, Post.position == 0)
     )
-    services.hide_post(opening, "moderator")
+    hide_post(opening, "moderator")
     commit()
     other_moderator = make_user("mod_max", role="moderator")
     make_answer(moderator, topic, "Spam, @bruno and @mod_max: do not click.")
@@ -202,7 +203,7 @@ def test_search_leaves_out_replies_in_a_hidden_topic(
     opening = db.session.scalar(
         db.select(Post).where(Post.topic_id == topic.id, Post.position == 0)
     )
-    services.hide_post(opening, "moderator")
+    hide_post(opening, "moderator")
     commit()
     assert "Buy cheap watches here" not in client.get("/search?q=espresso+tamper").text
     assert "Buy cheap watches here" not in login(other_member).get("/search?q=espresso+tamper").text
@@ -218,7 +219,7 @@ def test_a_profile_lists_only_the_posts_the_viewer_may_read(
     opening = db.session.scalar(
         db.select(Post).where(Post.topic_id == hidden.id, Post.position == 0)
     )
-    services.hide_post(opening, "moderator")
+    hide_post(opening, "moderator")
     commit()
     for name, browser, may_read in readers:
         page = browser.get("/u/helper_hana").text

@@ -3,6 +3,8 @@
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post
 from app.forum.models import Post
 from app.forum.search import search_posts
 
@@ -35,13 +37,13 @@ def test_edits_deletes_and_private_categories_are_respected(member, moderator, m
     assert ids(search_posts(None, "coarse", page=1, per_page=20)) == []
     assert ids(search_posts(None, "fine", page=1, per_page=20)) == [opening.id]
 
-    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    lounge = create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     secret = make_topic(moderator, title="Secret preview", body="new model", in_category=lounge)
     assert ids(search_posts(None, "preview", page=1, per_page=20)) == []
     assert len(ids(search_posts(moderator, "preview", page=1, per_page=20))) == 1
 
-    services.delete_post(member, opening)
+    delete_post(member, opening)
     commit()
     assert ids(search_posts(None, "fine", page=1, per_page=20)) == []
     assert secret.id

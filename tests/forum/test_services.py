@@ -3,8 +3,10 @@ import pytest
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post, restore_post
+from app.forum.errors import Forbidden, ForumError, NotFound
 from app.forum.models import Category, Post, PostRevision, Topic
-from app.forum.services import Forbidden, ForumError, NotFound
 
 
 def test_create_topic_cooks_and_counts(member, category):
@@ -43,7 +45,7 @@ def test_bad_topic_input_is_a_field_error_and_writes_nothing(
 
 
 def test_restricted_category_is_not_found_for_members(member, moderator):
-    lounge = services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    lounge = create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     with pytest.raises(NotFound):
         services.create_topic(member, lounge, title="Hi", body="there")
@@ -97,14 +99,14 @@ def test_deleting_accepted_answer_unaccepts_and_deleting_opening_post_removes_to
     answer = make_answer(other_member, topic)
     solutions.accept_answer(member, topic, answer)
     commit()
-    services.delete_post(other_member, answer)
+    delete_post(other_member, answer)
     commit()
     assert topic.accepted_post_id is None and topic.reply_count == 0
     assert answer.deleted_at is not None, "soft delete keeps the row"
     opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
     with pytest.raises(Forbidden):
-        services.delete_post(other_member, opening)
-    services.delete_post(member, opening)
+        delete_post(other_member, opening)
+    delete_post(member, opening)
     commit()
     assert topic.deleted_at is not None
     db.session.refresh(category)
@@ -116,17 +118,17 @@ def test_moderator_restores_a_deleted_post(
 ):
     topic = make_topic(member)
     answer = make_answer(other_member, topic)
-    services.delete_post(moderator, answer)
+    delete_post(moderator, answer)
     commit()
     with pytest.raises(Forbidden):
-        services.restore_post(other_member, answer)
-    services.restore_post(moderator, answer)
+        restore_post(other_member, answer)
+    restore_post(moderator, answer)
     commit()
     assert answer.deleted_at is None and topic.reply_count == 1
 
 
 def test_category_slug_is_unique(category):
     with pytest.raises(ForumError) as caught:
-        services.create_category("Help again", "help")
+        create_category("Help again", "help")
     assert caught.value.field == "slug"
     assert db.session.query(Category).count() == 1

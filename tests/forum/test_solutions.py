@@ -5,7 +5,7 @@ import pytest
 from app.core import events
 from app.core.events import commit
 from app.forum import solutions
-from app.forum.services import Forbidden, ForumError
+from app.forum.errors import Forbidden, ForumError
 
 
 def test_accept_answer_by_author_or_moderator_and_change_it(

@@ -7,6 +7,9 @@ from sqlalchemy import select
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions, topic_actions, voting
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post
+from app.forum.errors import ForumError
 from app.forum.models import Category, Topic
 from app.moderation.models import AuditEntry
 
@@ -23,7 +26,7 @@ def fresh(model, ident):
 def test_moving_a_topic_moves_its_counts_and_is_logged(
     app, login, member, moderator, make_topic, make_answer, category
 ):
-    other = services.create_category("Recipes", "recipes")
+    other = create_category("Recipes", "recipes")
     commit()
     topic = make_topic(member)
     make_answer(moderator, topic)
@@ -117,9 +120,9 @@ def test_topic_actions_refuse_deleted_topics(app, member, moderator, make_topic)
     import pytest
 
     topic = make_topic(member)
-    services.delete_post(member, topic_opening(topic))
+    delete_post(member, topic_opening(topic))
     commit()
-    with pytest.raises(services.ForumError):
+    with pytest.raises(ForumError):
         topic_actions.lock_topic(moderator, fresh(Topic, topic.id))
 
 

@@ -2,6 +2,8 @@ from app.accounts import sessions
 from app.core.events import commit
 from app.extensions import db
 from app.forum import services, solutions, voting
+from app.forum.categories import create_category
+from app.forum.deletion import delete_post, restore_post
 from app.forum.models import Post, Topic
 
 
@@ -36,7 +38,7 @@ def test_category_pagination(app, client, member, make_topic):
 
 
 def test_private_category_is_404_for_members(client, member, moderator, login):
-    services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     assert client.get("/c/lounge").status_code == 404
     assert login(member).get("/c/lounge").status_code == 404
@@ -141,7 +143,7 @@ def test_deleted_topic_is_404_for_members_visible_to_moderators(
 ):
     topic = make_topic(member)
     opening = db.session.query(Post).filter_by(topic_id=topic.id).one()
-    services.delete_post(member, opening)
+    delete_post(member, opening)
     commit()
     assert client.get(f"/t/{topic.id}").status_code == 404
     assert login(moderator).get(f"/t/{topic.id}").status_code == 200
@@ -245,11 +247,11 @@ def test_category_counts_survive_deletes_inside_a_deleted_topic(
     first = make_answer(other_member, topic)
     make_answer(other_member, topic)
     opening = db.session.query(Post).filter_by(topic_id=topic.id, position=0).one()
-    services.delete_post(moderator, opening)
+    delete_post(moderator, opening)
     commit()
-    services.delete_post(moderator, first)
+    delete_post(moderator, first)
     commit()
-    services.restore_post(moderator, opening)
+    restore_post(moderator, opening)
     commit()
     db.session.refresh(category)
     db.session.refresh(topic)

@@ -5,8 +5,8 @@ import pytest
 from app.core.events import commit
 from app.extensions import db
 from app.forum import voting
+from app.forum.errors import ForumError
 from app.forum.models import PostVote
-from app.forum.services import ForumError
 
 
 def test_votes_are_one_per_member_retractable_and_never_on_own_post(

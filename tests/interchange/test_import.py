@@ -154,11 +154,11 @@ def test_a_folder_without_a_manifest_is_refused(app, tmp_path):
 
 def test_an_import_beside_deleted_topics_keeps_them_as_they_are(app, folder, member, make_topic):
     from app.core.events import commit
-    from app.forum import services as forum_services
+    from app.forum.deletion import delete_post
 
     gone = make_topic(member, title="Removed by its author")
     opening = db.session.scalars(select(Post).where(Post.topic_id == gone.id)).one()
-    forum_services.delete_post(member, opening)
+    delete_post(member, opening)
     commit()
     assert run(app, folder).exit_code == 0
     kept = db.session.get(Topic, gone.id, populate_existing=True)

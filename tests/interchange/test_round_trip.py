@@ -13,8 +13,8 @@ from app.badges.models import BadgeAward
 from app.core.events import commit
 from app.core.scheduler import run_job
 from app.extensions import db
-from app.forum import services as forum
 from app.forum import solutions, voting
+from app.forum.deletion import delete_post
 from app.forum.models import AnonymousVote, Post, Topic
 from tests.conftest import empty_database
 
@@ -81,9 +81,9 @@ def test_export_then_import_into_an_empty_tribune_gives_the_same_community(
     solutions.accept_answer(ana, question, first)
     commit()
     # Deleted content goes out and comes back deleted; a vote without a voter counts.
-    forum.delete_post(cleo, make_answer(cleo, question, body="Sorry, wrong topic."))
+    delete_post(cleo, make_answer(cleo, question, body="Sorry, wrong topic."))
     typo = make_topic(ana, title="Typo in my question")
-    forum.delete_post(ana, db.session.scalars(select(Post).where(Post.topic_id == typo.id)).one())
+    delete_post(ana, db.session.scalars(select(Post).where(Post.topic_id == typo.id)).one())
     db.session.add(AnonymousVote(post_id=first.id, created_at=first.created_at,
                                  source="old-site", source_key="v1"))  # fmt: skip
     first.vote_count += 1

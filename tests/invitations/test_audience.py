@@ -91,9 +91,9 @@ def test_badge_holders_are_those_whose_badge_was_not_revoked(make_user):
 
 
 def test_category_experts_of_at_least_a_tier_in_that_category(make_user, category):
-    from app.forum import services as forum_services
+    from app.forum.categories import create_category
 
-    other = forum_services.create_category("Other", "other", "")
+    other = create_category("Other", "other", "")
     commit()
     gold, silver, bronze, elsewhere = (make_user(n) for n in ("gol", "sil", "bro", "els"))
     _award(gold, "category-expert-gold", category.id)

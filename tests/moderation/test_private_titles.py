@@ -6,8 +6,8 @@ import pytest
 
 from app.core.events import commit
 from app.core.permissions import ROLE_CAPABILITIES, grant
-from app.forum import services as forum
 from app.forum import topic_actions
+from app.forum.categories import create_category
 from app.moderation import services
 
 SECRET = "Lounge preview of the Cafeo 900"
@@ -15,9 +15,7 @@ SECRET = "Lounge preview of the Cafeo 900"
 
 @pytest.fixture
 def lounge(app):
-    created = forum.create_category(
-        "Ambassadors lounge", "lounge", required_capability="category.lounge"
-    )
+    created = create_category("Ambassadors lounge", "lounge", required_capability="category.lounge")
     commit()
     return created
 

@@ -1,0 +1,34 @@
+"""Creating forum categories."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from app.core.permissions import CAPABILITIES
+from app.extensions import db
+from app.forum.errors import ForumError
+from app.forum.models import Category
+
+
+def create_category(
+    name: str,
+    slug: str,
+    description: str = "",
+    position: int = 0,
+    required_capability: str | None = None,
+) -> Category:
+    if required_capability is not None and required_capability not in CAPABILITIES:
+        raise ForumError(_l("Unknown capability."), field="required_capability")
+    if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
+        raise ForumError(_l("This slug is taken."), field="slug")
+    category = Category(
+        name=name,
+        slug=slug,
+        description=description,
+        position=position,
+        required_capability=required_capability,
+    )
+    db.session.add(category)
+    db.session.flush()
+    return category
