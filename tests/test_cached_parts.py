@@ -27,7 +27,8 @@ from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.notifications import notify
 from app.extensions import db
-from app.forum import services, solutions, topic_actions, voting
+from app.forum import services, solutions, topic_actions, topic_state, voting
+from app.forum.categories import create_category
 from app.forum.models import Post, Topic
 from app.forum.view_counter import views as view_counter
 from tests.conftest import IsolatedClient, LoggedIn
@@ -49,7 +50,7 @@ def _quiet(app: Flask) -> Flask:
 @pytest.fixture
 def community(app, make_user, make_topic, make_answer, category, moderator) -> dict[str, Any]:
     """Questions and discussions in every state a page shows, and who reads them."""
-    lounge = services.create_category("Lounge", "lounge", required_capability=LOUNGE)
+    lounge = create_category("Lounge", "lounge", required_capability=LOUNGE)
     commit()
     alice, bruno = make_user("alice", locale="fr"), make_user("bruno", locale="en")
     carla, dora = make_user("carla"), make_user("dora")
@@ -60,7 +61,7 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
     voting.vote(bruno, answers[1])
     solutions.accept_answer(alice, question, answers[1])
     services.delete_post(moderator, answers[2])
-    services.hide_post(answers[3], "flags")
+    topic_state.hide_post(answers[3], "flags")
     services.edit_post(bruno, answers[4], body="Answer by bruno, edited")
     stale = make_topic(carla, title="Old unsolved question")
     make_answer(bruno, stale, "Try descaling.")
@@ -75,7 +76,7 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
     hidden_duplicate = make_topic(carla, title="Lounge plans again")
     topic_actions.close_as_duplicate(moderator, hidden_duplicate, secret)
     held = make_topic(dora, title="Held opening post")
-    services.hide_post(
+    topic_state.hide_post(
         db.session.scalar(select(Post).filter_by(topic_id=held.id, position=0)), "first"
     )
     commit()

@@ -2,7 +2,7 @@
 
 from app.core.events import commit
 from app.core.page_cache import ENTRY_BYTES, PageCache
-from app.forum import services, solutions, voting
+from app.forum import services, solutions, topic_state, voting
 from app.forum.categories import create_category
 
 
@@ -233,7 +233,7 @@ def test_moves_deletions_merges_and_hidden_topics_show_at_once_in_lists(
     """Lists are cached per category revision: every change they show bumps it."""
     from app.forum import topic_actions, topic_merge
 
-    kitchen = services.create_category("Kitchen", "kitchen")
+    kitchen = create_category("Kitchen", "kitchen")
     commit()
     wand = make_topic(member, title="Steam wand")
     froth = make_topic(other_member, title="Milk froth")
@@ -252,13 +252,13 @@ def test_moves_deletions_merges_and_hidden_topics_show_at_once_in_lists(
     topic_actions.lock_topic(moderator, froth)
     commit()
     assert "Locked" in shown()[1]
-    services.hide_post(topic_opening(froth), "flags")
+    topic_state.hide_post(topic_opening(froth), "flags")
     commit()
     claire = login(moderator)
     shown(claire)
     assert "Milk froth" not in shown()[1], "hidden from members and visitors"
     assert "Milk froth" in shown(claire)[1], "moderators see it"
-    services.unhide_post(topic_opening(froth))
+    topic_state.unhide_post(topic_opening(froth))
     commit()
     assert "Milk froth" in shown()[1]
     wand_opening = topic_opening(wand).id
@@ -273,6 +273,6 @@ def test_moves_deletions_merges_and_hidden_topics_show_at_once_in_lists(
     services.delete_post(moderator, topic_opening(answer))
     commit()
     assert "Wand again" not in shown()[1]
-    services.create_category("Lounge", "lounge", required_capability="category.lounge")
+    create_category("Lounge", "lounge", required_capability="category.lounge")
     commit()
     assert "Lounge" in shown(claire)[0] and "Lounge" not in shown()[0]
