@@ -2,7 +2,7 @@
 
 Each list is a part (app/core/parts.py) per reader and data key. What a list shows
 changes only with its categories: every change a list shows bumps the revision of the
-categories it touches, in the same transaction (services.touch_topic and
+categories it touches, in the same transaction (topic_state.touch_topic and
 change_category). So a view reads those revisions in one statement (the category row
 itself, on a category page) and, when the part for that revision and reader is cached,
 runs no other query. The reader holds the language, what decides which topics it sees

@@ -29,7 +29,7 @@ class Category(db.Model):
     post_count: Mapped[int] = mapped_column(default=0)
     last_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
-    # Bumped with every change its topic lists show (services.touch_topic and
+    # Bumped with every change its topic lists show (topic_state.touch_topic and
     # change_category): the key under which the category and home pages are cached.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
 

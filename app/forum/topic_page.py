@@ -1,6 +1,6 @@
 """The data of a topic page, loaded in a few statements and cached per topic revision.
 
-Every change a topic page shows bumps ``topics.revision`` (see services.touch_topic).
+Every change a topic page shows bumps ``topics.revision`` (see topic_state.touch_topic).
 A view first reads that revision, with what decides who may see the topic and whether
 the reader follows it, in one statement; the rest of the page's data (the topic, its
 opening post, tags and a page of answers, as immutable rows) is then taken from a
