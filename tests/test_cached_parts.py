@@ -29,6 +29,7 @@ from app.core.notifications import notify
 from app.extensions import db
 from app.forum import services, solutions, topic_actions, topic_state, voting
 from app.forum.categories import create_category
+from app.forum.deletion import delete_post
 from app.forum.models import Post, Topic
 from app.forum.view_counter import views as view_counter
 from tests.conftest import IsolatedClient, LoggedIn
@@ -60,7 +61,7 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
     voting.vote(alice, answers[0])
     voting.vote(bruno, answers[1])
     solutions.accept_answer(alice, question, answers[1])
-    services.delete_post(moderator, answers[2])
+    delete_post(moderator, answers[2])
     topic_state.hide_post(answers[3], "flags")
     services.edit_post(bruno, answers[4], body="Answer by bruno, edited")
     stale = make_topic(carla, title="Old unsolved question")

@@ -15,7 +15,7 @@ from app.badges.catalogue import BY_SLUG
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.core.permissions import requires
-from app.forum.queries import categories as visible_categories
+from app.forum.categories import visible_categories
 
 blueprint = Blueprint("badges", __name__)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import User
 from app.core.clock import now_utc
@@ -77,6 +77,29 @@ def post_clause(user: Any) -> Any:
     if sees_hidden(user):
         return topic_clause(user)
     return topic_clause(user) & Post.deleted_at.is_(None) & Post.hidden_at.is_(None)
+
+
+def readable_topic(user: Any, topic_id: int) -> tuple[Topic, Post] | None:
+    """The topic and its opening post (with its category, tags and the post's author), if
+    the reader may read it: its category, and only for those who see hidden posts when it
+    is deleted or its opening post hidden. None: no such topic, or not for this reader."""
+    row = db.session.execute(
+        select(Topic, Post)
+        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
+        .where(Topic.id == topic_id)
+        .options(
+            joinedload(Topic.category),
+            joinedload(Post.author),
+            selectinload(Topic.tags),
+        )
+    ).first()
+    if row is None:
+        return None
+    topic, opening = row[0], row[1]
+    gone = topic.deleted_at is not None or opening.hidden_at is not None
+    if not may_read(user, topic.category.required_capability, gone=gone):
+        return None
+    return topic, opening
 
 
 def can_read_topic(user: Any, topic_id: int) -> bool:
