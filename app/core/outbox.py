@@ -262,9 +262,9 @@ def deliver_mail(as_of: datetime | None = None, **options: Any) -> Figures:
                 break  # the rest waits for the next run
     finally:
         transport.close()
-        if figures["bulk"]:
-            mail_pacing.spend(rate, clock(), figures["bulk"])
-            db.session.commit()
+    if figures["bulk"]:  # a run that died here leaves its tokens unspent: once, no more
+        mail_pacing.spend(rate, clock(), figures["bulk"])
+        db.session.commit()
     figures["queued"] = db.session.scalar(
         select(db.func.count()).where(OutboxMessage.status.in_((QUEUED, SENDING)))
     )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from flask import current_app
 from icalendar import Calendar, Event
 
+from app.core.clock import now_utc
 from app.invitations.models import CANCELLED, EVENT_KINDS, Campaign
 
 CONTENT_TYPE = "text/calendar; method=PUBLISH; charset=utf-8"
@@ -49,7 +50,9 @@ def event_calendar(campaign: Campaign, language: str) -> bytes:
     event = Event()
     event.add("uid", uid(campaign))
     # Stable: the same bytes however often the file is made (emails, the member's page).
-    event.add("dtstamp", _utc(campaign.sent_at or campaign.updated_at or campaign.created_at))
+    event.add("dtstamp", _utc(campaign.sent_at or campaign.created_at or now_utc()))
+    # A cancellation is a revision of the entry: calendars apply the higher sequence.
+    event.add("sequence", 1 if campaign.state == CANCELLED else 0)
     event.add("dtstart", _utc(campaign.starts_at))
     if campaign.ends_at is not None and campaign.ends_at > campaign.starts_at:
         event.add("dtend", _utc(campaign.ends_at))

@@ -94,6 +94,7 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
         if campaign.state not in (DRAFT, SCHEDULED):
             return SendResult(sent=False)
         _check_ready(campaign, at)
+        campaign.sent_at = at  # before the emails: their calendar file's DTSTAMP
         criteria = Criteria.from_json(campaign.audience)
         invited = _insert_invitations(campaign, criteria, at)
         notified = _insert_notifications(campaign, at)

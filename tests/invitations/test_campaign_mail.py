@@ -103,8 +103,11 @@ def test_members_receive_text_html_unsubscribe_headers_and_calendar_in_their_lan
         assert event.decoded("dtend") == starts + timedelta(hours=2)
         raw = ics.get_content()
         assert "DTSTART:20270304T183000Z" in raw and "DTEND:20270304T203000Z" in raw
-    # The calendar file is stored once per language, not once per email.
-    assert db.session.scalar(select(func.count()).select_from(MailAttachment)) == 2
+    # The calendar file is stored once per language, not once per email, and is the
+    # very file the members' page makes.
+    stored = {a.language: a.content for a in db.session.scalars(select(MailAttachment))}
+    db.session.expire_all()
+    assert stored == {code: event_calendar(campaign, code) for code in ("en", "fr")}
 
 
 def test_the_calendar_is_the_same_file_the_members_page_gets(app, make_campaign):
