@@ -50,8 +50,10 @@ class OutboxMessage(db.Model):
 
     __tablename__ = "mail_outbox"
     __table_args__ = (
-        # The job's next message: queued, by priority, then by due time.
-        Index("ix_mail_outbox_due", "status", "priority", "next_attempt_at"),
+        # The job's next message: queued, by priority, then by due time, then by id (a
+        # campaign's rows share one due time: without id PostgreSQL sorts them all for
+        # every message it claims).
+        Index("ix_mail_outbox_due", "status", "priority", "next_attempt_at", "id"),
         # A batch's progress (queued, sending, sent, failed) from the index alone.
         Index("ix_mail_outbox_batch_status", "batch", "status"),
     )

@@ -1,7 +1,7 @@
 """The outbox learns bulk mail: priority, batches, extra headers, attachments, pacing.
 
 Transactional mail (priority 0) goes before bulk mail (1, campaigns); the job's index
-becomes (status, priority, next_attempt_at). A bulk send names its batch (its progress
+becomes (status, priority, next_attempt_at, id). A bulk send names its batch (its progress
 is counted from an index on (batch, status)) and may store files once per batch and
 language (mail_attachments); extra headers (List-Unsubscribe) are a JSON text per
 message. mail_pacing holds the token bucket that paces bulk mail.
@@ -31,7 +31,7 @@ def upgrade():
         batch_op.add_column(sa.Column("headers", sa.Text(), nullable=True))
         batch_op.drop_index("ix_mail_outbox_status_next_attempt_at")
         batch_op.create_index(
-            "ix_mail_outbox_due", ["status", "priority", "next_attempt_at"], unique=False
+            "ix_mail_outbox_due", ["status", "priority", "next_attempt_at", "id"], unique=False
         )
         batch_op.create_index("ix_mail_outbox_batch_status", ["batch", "status"], unique=False)
 
