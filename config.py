@@ -68,6 +68,11 @@ class Config:
     # One run sends at most this many messages, and claims none after this many seconds.
     MAIL_BATCH_SIZE = 200
     MAIL_BATCH_SECONDS = 45
+    # Bulk mail (campaigns) goes out at most this many messages a minute, across runs
+    # (app/core/mail_pacing.py): 100,000 invitations take 500 minutes at 200. Raise
+    # MAIL_BATCH_SIZE with it, which caps every run. 0: no limit. Transactional mail
+    # (sign-ups, password resets) is never paced and goes before any campaign.
+    MAIL_RATE_PER_MINUTE = 200
     # A temporary failure is retried after 1, 2, 4... minutes, at most 6 hours apart, and
     # given up (failed) after this many attempts (about two days).
     MAIL_RETRY_BASE_SECONDS = 60
