@@ -107,8 +107,9 @@ def test_each_campaign_signal_counts_with_its_weight_on_both_breakdowns(
         for page in (mine, managers.get_data(as_text=True)):
             for label, weight in zip(labels, ("events", "surveys", "co_creation"), strict=True):
                 assert label in page, (language, label)
-                assert f"<td>{label}</td><td class=\"num\">1</td><td class=\"num\">×" in page
-                assert f"×{weights[weight]:g}" in page.replace(",", ".")
+                times = "\N{MULTIPLICATION SIGN}"
+                line = f'<td>{label}</td><td class="num">1</td><td class="num">{times}'
+                assert f"{line}{weights[weight]:g}</td>" in page.replace(",", "."), label
     badges = db.session.scalars(select(BadgeAward.badge).where(BadgeAward.user_id == taster.id))
     assert sorted(badges).count("event-guest") == 2  # the event and the workshop
 
@@ -130,9 +131,7 @@ def test_the_cap_on_signals_from_outside_the_forum_still_applies(
     assert row.score == pytest.approx(row.forum_score * (1 + ratio))
 
 
-def test_a_survey_answered_twice_is_one_response_and_one_signal(
-    community, staff, make_campaign
-):
+def test_a_survey_answered_twice_is_one_response_and_one_signal(community, staff, make_campaign):
     member = community.member("member_a", answers=3)
     survey = _sent(make_campaign, "survey", staff)
     question = db.session.scalar(select(surveys.SurveyQuestion.id))
