@@ -103,9 +103,13 @@ def open_space(actor: User, campaign: Campaign, at: datetime | None = None) -> C
 def _new_category(actor: User, campaign: Campaign) -> Category:
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     name = (campaign.title(language) or f"#{campaign.id}")[:NAME_LENGTH].strip()
+    # A category has one name: the community's language; the other title, when there is
+    # one, is its description, so members reading the other language find it too.
+    other = campaign.title("en" if language == "fr" else "fr").strip()
     try:
         category = create_category(
-            name, f"space-campaign-{campaign.id}", position=1000,
+            name, f"space-campaign-{campaign.id}",
+            description=other if other != name else "", position=1000,
             required_capability=capability(campaign),
         )  # fmt: skip
         body = "\n\n---\n\n".join(

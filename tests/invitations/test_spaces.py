@@ -89,6 +89,7 @@ def test_a_preview_space_is_read_by_accepted_members_staff_and_moderators_only(
     space = _open(staff, campaign)
 
     assert (space.name, space.required_capability) == (TITLE, f"space.campaign.{campaign.id}")
+    assert space.description == "Dégustation à la brûlerie"  # the title in the other language
     assert db.session.get(Campaign, campaign.id).space_category_id == space.id
     # A preview without an end of its own: the reply deadline plus the configured days.
     days = app.config["CAMPAIGN_PREVIEW_SPACE_DAYS"]
