@@ -201,10 +201,17 @@ class Config:
         "referrals": 6.0,
         "events": 5.0,
         "social_follows": 1.0,
+        # From the brand's campaigns: a survey answered, a co-creation workshop attended
+        # (attending any other event counts under "events").
+        "surveys": 2.0,
+        "co_creation": 8.0,
     }
     # Signals from outside the forum add at most this times the member's forum score, so
     # forum contribution stays dominant (1.0: at most half of any score).
     AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
+    # A product preview's private space stays open this many days after its reply
+    # deadline, unless the campaign has an end of its own (app/invitations/spaces.py).
+    CAMPAIGN_PREVIEW_SPACE_DAYS = 30
     # Every member's breakdown is kept for this many latest runs (one row per active
     # member and run); the runs themselves and the status history are kept for good.
     AMBASSADOR_KEEP_RUNS = 30

@@ -1,14 +1,13 @@
 """Attendance: staff mark a member present by their check-in code (scanned or typed).
 
 Attending an event or a workshop is what the ambassador score counts from outside the
-forum (an external signal of kind "event", deduplicated like an imported one: the same
-attendance marked twice is one signal) and earns the Event guest badge, once per
-campaign. Services never commit.
+forum (an external signal of kind "event", or "co_creation" for a workshop, deduplicated
+like an imported one: the same attendance marked twice is one signal; score.py) and
+earns the Event guest badge, once per campaign. Services never commit.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from datetime import datetime
 
@@ -16,12 +15,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.accounts.models import User
-from app.ambassadors.models import ExternalSignal
 from app.badges import awards
 from app.core.clock import now_utc
 from app.core.events import queue_audit
-from app.core.sql import insert_for
+from app.core.sql import savepoint
 from app.extensions import db
+from app.invitations import score, spaces
 from app.invitations.campaigns import get
 from app.invitations.errors import CampaignError
 from app.invitations.models import (
@@ -33,9 +32,9 @@ from app.invitations.models import (
     Campaign,
     Invitation,
 )
+from app.invitations.sending import lock
 from app.invitations.tokens import checkin_member
 
-SIGNAL_SOURCE = "campaign"
 BADGE = "event-guest"
 
 
@@ -72,22 +71,10 @@ def mark_attended(
 
 
 def _count_for_the_score(campaign: Campaign, user_id: int, at: datetime) -> None:
-    """The external signal the ambassador score counts, and the Event guest badge."""
-    # The key an import of the same signal would have (ambassadors/signals.py: "id",
-    # source, the source's own id), so it is one signal whichever way it arrives.
-    source_id = f"{campaign.id}:{user_id}"
-    key = hashlib.sha256("\x1f".join(["id", SIGNAL_SOURCE, source_id]).encode()).hexdigest()
-    db.session.execute(
-        insert_for(ExternalSignal)
-        .values(
-            user_id=user_id,
-            kind="event",
-            value=1.0,
-            occurred_at=at,
-            source=SIGNAL_SOURCE,
-            dedupe_key=key,
-            imported_at=at,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+    """The external signal the ambassador score counts, the Event guest badge, and for a
+    workshop its private space (a participant who had not accepted gets in too)."""
+    score.record(score.attendance_kind(campaign), campaign, user_id, at)
     awards.grant(user_id, BADGE, ref_id=campaign.id, reason={"campaign_id": campaign.id}, at=at)
+    if campaign.space_category_id is not None:
+        with savepoint():
+            spaces.let_in(lock(campaign.id), [user_id])

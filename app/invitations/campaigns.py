@@ -18,7 +18,7 @@ from app.core.clock import now_utc
 from app.core.events import queue_audit
 from app.core.notifications import notify_selected
 from app.extensions import db
-from app.invitations import csv_list
+from app.invitations import csv_list, spaces
 from app.invitations.audience import AudienceError, Criteria
 from app.invitations.errors import CampaignError
 from app.invitations.models import (
@@ -165,6 +165,7 @@ def cancel(actor: User, campaign: Campaign, reason: str = "") -> int:
     if campaign.state in (CANCELLED, CLOSED):
         raise CampaignError(_l("This campaign is already over."), 409)
     was, campaign.state, campaign.closed_at = campaign.state, CANCELLED, now_utc()
+    spaces.shut(campaign)  # its private space closes with it, for every member at once
     told = 0
     if was == OPEN:
         seated = select(Invitation.user_id).where(
