@@ -3,9 +3,10 @@
 The world has one of everything a form acts on: topics with an accepted, a voted and a
 deleted answer, a flagged post, a held first post, a duplicate, a silenced member, a
 voting report, an API token, a failed outgoing message, a reset link, a pending
-sign-up, and a campaign in each state (with an offer and a survey). The odd input is what a careless or hostile client sends: control characters,
-lone surrogates (percent-encoded as the invalid UTF-8 they would arrive as), numbers
-past every integer type, very long text, file parts and JSON where a form is expected.
+sign-up, and a campaign in each state (with an offer and a survey). The odd input is what
+a careless or hostile client sends: control characters, lone surrogates (percent-encoded
+as the invalid UTF-8 they would arrive as), numbers past every integer type, very long
+text, file parts and JSON where a form is expected.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -259,7 +260,8 @@ def _remind(campaign: Campaign) -> str:
     from app.invitations import reminders
 
     queued = reminders.remind(current_user, campaign.id)
-    return _("Reminder sent: %(n)s emails queued.", n=queued)
+    return ngettext("Reminder sent: %(num)s email queued.", "Reminder sent: %(num)s emails queued.",
+                    queued)  # fmt: skip
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/remind")
@@ -280,7 +282,9 @@ def cancel(campaign_id: int) -> Any:
     except CampaignError as error:
         return refused(error, campaign)
     commit()
-    flash(_("Cancelled. %(n)s members who had accepted were told.", n=told), "success")
+    flash(ngettext("Cancelled. %(num)s member who had accepted was told.",
+                   "Cancelled. %(num)s members who had accepted were told.", told),
+          "success")  # fmt: skip
     return back_to(campaign)
 
 
