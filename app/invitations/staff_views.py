@@ -20,9 +20,9 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -74,7 +74,12 @@ TABS = (
 @blueprint.context_processor
 def _labels() -> dict[str, Any]:
     return {"kind_labels": KIND_LABELS, "state_labels": STATE_LABELS, "zone_name": zone_name,
-            "staff_tabs": staff_tabs, "cook": cook}  # fmt: skip
+            "staff_tabs": staff_tabs, "cook": cook, "title_of": title_of}  # fmt: skip
+
+
+def title_of(campaign: Campaign) -> str:
+    """The campaign's title in the reader's language (the other one when it is empty)."""
+    return campaign.title(str(get_locale() or "")) or _("Untitled campaign")
 
 
 def staff_tabs(campaign: Campaign) -> list[tuple[str, str, Any]]:

@@ -109,7 +109,7 @@ def test_the_list_shows_each_campaign_its_counts_and_filters_by_state(
     make_campaign("survey", title_en="Draft survey")
     page = desk.get("/staff/").text
     assert "Sent one" in page and "Draft survey" in page
-    assert '<td class="num">3</td>\n<td class="num">1</td>' in page
+    assert 'data-label="Invited">3</td>\n<td class="num" data-label="Accepted">1</td>' in page
     assert "Draft survey" not in desk.get("/staff/campaigns?state=open").text
     assert desk.get("/staff/campaigns?state=nonsense").status_code == 404
 
