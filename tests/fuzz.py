@@ -2,10 +2,11 @@
 
 The world has one of everything a form acts on: topics with an accepted, a voted and a
 deleted answer, a flagged post, a held first post, a duplicate, a silenced member, a
-voting report, an API token, a failed outgoing message, a reset link and a pending
-sign-up. The odd input is what a careless or hostile client sends: control characters,
-lone surrogates (percent-encoded as the invalid UTF-8 they would arrive as), numbers
-past every integer type, very long text, file parts and JSON where a form is expected.
+voting report, an API token, a failed outgoing message, a reset link, a pending
+sign-up, and a campaign in each state (with an offer and a survey). The odd input is what
+a careless or hostile client sends: control characters, lone surrogates (percent-encoded
+as the invalid UTF-8 they would arrive as), numbers past every integer type, very long
+text, file parts and JSON where a form is expected.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     pending = re.search(r"/register/confirm/(\S+)", sign_up)
     assert pending is not None and reset is not None
     world = World(app, api_secret=secret)
+    world.ids.update(_campaigns(admin))
     world.ids.update(
         topic=topic.id, opening=_opening_post(topic.id), accepted=accepted.id, voted=voted.id,
         deleted=deleted.id, other=other.id, flagged=flagged.id, copy=copy.id,
@@ -166,6 +168,35 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     )  # fmt: skip
     world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client()}
     return world
+
+
+def _campaigns(admin: Any) -> dict[str, int]:
+    """A campaign in each state, an offer and a survey with a question (the staff console)."""
+    from app.invitations import campaigns, sending, surveys
+
+    deadline = now_utc() + timedelta(days=7)
+
+    def make(kind: str = "event", **fields: Any) -> Any:
+        return campaigns.create(admin, kind, title_en=f"Fuzz {kind}", reply_deadline=deadline,
+                                **fields)  # fmt: skip
+
+    draft, scheduled, opened, closed, cancelled = (make() for _ in range(5))
+    offer, survey = make("offer"), make("survey")
+    commit()
+    campaigns.schedule(admin, scheduled, now_utc() + timedelta(days=1))
+    for campaign in (opened, closed, cancelled):
+        sending.send(campaign.id, actor_id=admin.id)
+    commit()
+    campaigns.close(admin, closed)
+    campaigns.cancel(admin, cancelled, "Fuzz")
+    question = surveys.add_question(admin, survey.id, "single", "Which?", "Lequel ?",
+                                    [{"en": "A", "fr": "A"}, {"en": "B", "fr": "B"}])  # fmt: skip
+    surveys.add_question(admin, survey.id, "text", "Why?")
+    commit()
+    return {"draft_campaign": draft.id, "scheduled_campaign": scheduled.id,
+            "open_campaign": opened.id, "closed_campaign": closed.id,
+            "cancelled_campaign": cancelled.id, "offer_campaign": offer.id,
+            "survey_campaign": survey.id, "question": question.id}  # fmt: skip
 
 
 def _opening_post(topic_id: int) -> int:

@@ -48,6 +48,10 @@ BOUNDED = settings(
 )
 
 A, V = "admin", "visitor"
+DRAFT, SCHEDULED = "/staff/campaigns/{draft_campaign}", "/staff/campaigns/{scheduled_campaign}"
+OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_campaign}"
+CANCELLED = "/staff/campaigns/{cancelled_campaign}"
+OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -100,6 +104,22 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
+    "staff.new_campaign": (A, [(f"/staff/campaigns/new/{kind}",) * 2
+                               for kind in ("event", "survey", "offer")]),
+    "staff.edit_campaign": (A, [(f"{DRAFT}/edit",) * 2]),
+    "staff.schedule": (A, [(DRAFT, f"{DRAFT}/schedule")]),
+    "staff.unschedule": (A, [(SCHEDULED, f"{SCHEDULED}/unschedule")]),
+    "staff.close": (A, [(OPENED, f"{OPENED}/close")]),
+    "staff.remind": (A, [(OPENED, f"{OPENED}/remind")]),
+    "staff.cancel": (A, [(page, f"{page}/cancel") for page in (DRAFT, SCHEDULED, OPENED)]),
+    "staff.duplicate": (A, [(page, f"{page}/duplicate") for page in (DRAFT, CLOSED, CANCELLED)]),
+    "staff.audience_page": (A, [(f"{DRAFT}/audience",) * 2]),
+    "staff.upload_list": (A, [(f"{DRAFT}/audience", f"{DRAFT}/audience/list")]),
+    "staff.send": (A, [(f"{page}/send",) * 2 for page in (DRAFT, SCHEDULED)]),
+    "staff.upload_codes": (A, [(OFFER, f"{OFFER}/codes")]),
+    "staff.add_question": (A, [(SURVEY, f"{SURVEY}/questions")]),
+    "staff.remove_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/remove")]),
+    "staff.move_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/move")]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed
