@@ -39,6 +39,13 @@ GUARDS = {
     "topic_admin.move": "topic.*",
     "topic_admin.retag": "topic.*",
     "topic_admin.split": "topic.*",
+    "staff_results.people": "campaign.send",
+    "staff_results.people_csv": "campaign.send",
+    "staff_results.checkin": "campaign.send",
+    "staff_results.attend": "campaign.send",
+    "staff_results.remove": "campaign.send",
+    "staff_results.results_page": "campaign.send",
+    "staff_results.results_csv": "campaign.send",
 }
 API = {"api.get_ambassadors", "api.post_signals"}
 SAMPLE_VALUES = {
@@ -54,7 +61,7 @@ TOPIC_CAPABILITIES = {"topic.move", "topic.retag", "topic.lock", "topic.pin",
 def guarded_rules(app):
     for rule in app.url_map.iter_rules():
         path = rule.rule
-        if path.startswith(("/manage", "/admin", "/api")) or "/manage" in path:
+        if path.startswith(("/manage", "/admin", "/api", "/staff")) or "/manage" in path:
             yield rule
 
 

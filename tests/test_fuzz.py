@@ -49,6 +49,8 @@ BOUNDED = settings(
 
 A, V = "admin", "visitor"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
+PEOPLE = "/staff/campaigns/{campaign}/people"
+PERSON = "/staff/campaigns/{campaign}/people/{invitation}"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "accounts.register": (V, [("/register", "/register")]),
@@ -100,6 +102,9 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
+    "staff_results.checkin": (A, [(PEOPLE, "/staff/campaigns/{campaign}/checkin")]),
+    "staff_results.attend": (A, [(PEOPLE, PERSON + "/attend")]),
+    "staff_results.remove": (A, [(PEOPLE, PERSON + "/remove")]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -37,7 +37,8 @@ def _notification_kinds(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.invitations import jobs, models  # noqa: F401  (models: the tables)
+    from app.invitations import jobs, models, results_views  # noqa: F401  (models: the tables)
 
+    app.register_blueprint(results_views.blueprint)
     jobs.register(app)
     _notification_kinds(app)
