@@ -372,8 +372,9 @@ def test_survey_results_per_question_with_charts(login, staff, survey):
     assert "Promoters (9-10) 2 50 " in text and "Detractors (0-6) 1 25 " in text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "More decaf" in text
-    # The funnel's 8 rows, then 2 choices, 3 choices, 5 and 11 scores, and the 3 NPS groups.
-    assert html.count('class="chart-bar"') == 8 + 2 + 3 + 5 + 11 + 3
+    assert "Answered the survey 4 100" in text  # the funnel's last step for a survey
+    # The funnel's 9 rows, then 2 choices, 3 choices, 5 and 11 scores, and the 3 NPS groups.
+    assert html.count('class="chart-bar"') == 9 + 2 + 3 + 5 + 11 + 3
 
 
 def test_survey_results_csv_one_row_per_response_and_question(login, staff, survey):
