@@ -80,6 +80,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = 15
     # A message left "sending" this long (its run was killed) is sent again.
     MAIL_SENDING_TIMEOUT_SECONDS = 600
+    # Off for privacy: no campaign email says whether it was opened. On, a campaign's
+    # funnel has an "opened" row; Tribune records no opens yet (no tracking pixel), so
+    # the row says "not measured" until a tracker fills it.
+    MAIL_TRACK_OPENS = False
     # A sign-up is finished through an emailed link within this many hours.
     REGISTRATION_CONFIRM_HOURS = 48
     # A reset link works once, for this many hours; at most so many are sent per hour.

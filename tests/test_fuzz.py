@@ -53,6 +53,8 @@ OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_c
 CANCELLED = "/staff/campaigns/{cancelled_campaign}"
 OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
+PEOPLE = "/staff/campaigns/{campaign}/people"
+PERSON = "/staff/campaigns/{campaign}/people/{invitation}"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "accounts.register": (V, [("/register", "/register")]),
@@ -120,6 +122,9 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "staff.add_question": (A, [(SURVEY, f"{SURVEY}/questions")]),
     "staff.remove_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/remove")]),
     "staff.move_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/move")]),
+    "staff_results.checkin": (A, [(PEOPLE, "/staff/campaigns/{campaign}/checkin")]),
+    "staff_results.attend": (A, [(PEOPLE, PERSON + "/attend")]),
+    "staff_results.remove": (A, [(PEOPLE, PERSON + "/remove")]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -45,11 +45,13 @@ def init_app(app: Flask) -> None:
     from app.invitations import (  # noqa: F401
         jobs,
         models,
+        results_views,
         staff_audience,
         staff_content,
         staff_views,
     )
 
+    app.register_blueprint(results_views.blueprint)
     jobs.register(app)
     _notification_kinds(app)
     app.register_blueprint(staff_views.blueprint)

@@ -47,24 +47,28 @@ def mark_attended(
     campaign = get(campaign_id)
     code = (checkin_code or "").strip().lower()
     user_id = checkin_member(code)
-    invitation = None
-    if user_id is not None:
-        invitation = db.session.scalar(
-            select(Invitation).where(
-                Invitation.user_id == user_id, Invitation.campaign_id == campaign_id
+    with savepoint():
+        # Locked and read again: two staff scanning the same code at once are served one
+        # after the other, and the second finds the member already marked.
+        invitation = None
+        if user_id is not None:
+            invitation = db.session.scalar(
+                select(Invitation)
+                .where(Invitation.user_id == user_id, Invitation.campaign_id == campaign_id)
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
-        )
-    if invitation is None or not hmac.compare_digest(invitation.checkin_code, code):
-        raise CampaignError(_l("No invitation of this campaign has this check-in code."), 404)
-    if invitation.state == ATTENDED:
-        return invitation
-    if invitation.state not in (ACCEPTED, INVITED, WAITLISTED):
-        raise CampaignError(_l("This member declined or was removed."), 409)
-    at = at or now_utc()
-    before, invitation.state = invitation.state, ATTENDED
-    invitation.attended_at, invitation.waitlist_position = at, None
-    if campaign.kind in EVENT_KINDS:
-        _count_for_the_score(campaign, invitation.user_id, at)
+        if invitation is None or not hmac.compare_digest(invitation.checkin_code, code):
+            raise CampaignError(_l("No invitation of this campaign has this check-in code."), 404)
+        if invitation.state == ATTENDED:
+            return invitation
+        if invitation.state not in (ACCEPTED, INVITED, WAITLISTED):
+            raise CampaignError(_l("This member declined or was removed."), 409)
+        at = at or now_utc()
+        before, invitation.state = invitation.state, ATTENDED
+        invitation.attended_at, invitation.waitlist_position = at, None
+        if campaign.kind in EVENT_KINDS:
+            _count_for_the_score(campaign, invitation.user_id, at)
     queue_audit(actor.id, "invitation.attended", "invitation", invitation.id,
                 before={"state": before}, after={"state": ATTENDED})  # fmt: skip
     return invitation
