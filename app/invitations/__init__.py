@@ -2,8 +2,9 @@
 
 The top of the house with interchange and demo: it may use ambassadors, badges,
 moderation, forum, accounts and core; nothing imports it. This round holds the domain
-core (models, audience, sending, replies, offer codes, surveys, opt-outs, jobs); the
-staff console and the members' pages come next.
+core (models, audience, sending, replies, offer codes, surveys, opt-outs, jobs) and
+the members' pages (member_views.py, link_views.py for the emailed links); the staff
+console comes next.
 """
 
 from __future__ import annotations
@@ -37,7 +38,14 @@ def _notification_kinds(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.invitations import jobs, models  # noqa: F401  (models: the tables)
+    from app.accounts.account_page import register_account_section
+    from app.accounts.profile import register_section
+    from app.invitations import jobs, link_views, member_views, models  # noqa: F401
 
     jobs.register(app)
     _notification_kinds(app)
+    app.register_blueprint(member_views.blueprint)  # with link_views' routes
+    register_account_section(app, 20, "invitations/member/_account_section.html",
+                             member_views.account_section)  # fmt: skip
+    register_section(app, 40, "invitations/member/_profile_section.html",
+                     member_views.profile_section)  # fmt: skip
