@@ -47,7 +47,8 @@ BOUNDED = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-A, V = "admin", "visitor"
+A, V, M = "admin", "visitor", "member"
+INVITATION = "/invitations/{event_invitation}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
@@ -100,6 +101,14 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
+    "invitations.answer": (M, [(INVITATION, INVITATION + "/accept"),
+                               (INVITATION, INVITATION + "/decline")]),
+    "invitations.survey": (M, [("/invitations/{survey_invitation}",
+                                "/invitations/{survey_invitation}/survey")]),
+    "invitations.settings": (A, [("/account/profile", "/invitations/settings")]),
+    "invitations.reply_by_link": (V, [("/invitations/reply/{reply_token}/accept",) * 2,
+                                      ("/invitations/reply/{reply_token}/decline",) * 2]),
+    "invitations.unsubscribe": (V, [("/invitations/unsubscribe/{reply_token}",) * 2]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -82,7 +82,7 @@ def test_the_list_groups_invitations_in_one_query(make_user, make_campaign, logi
     assert "Roastery visit" in waiting_part
     assert "Tasting night" in accepted_part
     assert "Tiny workshop" in accepted_part and "On the waitlist, number 1" in accepted_part
-    assert "Barista class" in past_part and "Declined" in past_part
+    assert "Barista class" in past_part and "You declined" in past_part
     assert f'href="/invitations/{_invitation(waiting, member).id}"' in page
 
 
