@@ -38,6 +38,9 @@ class Config:
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
     API_LIMIT_PER_TOKEN = "120/minute"
+    # Answers and unsubscriptions through an emailed campaign link, per address (the
+    # link's token is the only proof: guesses are slowed down).
+    CAMPAIGN_LINK_LIMIT_PER_IP = "30/minute;300/hour"
     # Wrong API tokens one address may send before its API requests get a 429.
     API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).

@@ -38,6 +38,7 @@ from app.forum.following import set_following
 from app.forum.models import Post
 from app.invitations import campaigns, replies, sending, surveys
 from app.invitations.models import Invitation
+from app.invitations.tokens import REPLY, campaign_key, derive
 from app.moderation import members
 from app.moderation import services as moderation_services
 from tests.conftest import PASSWORD, LoggedIn
@@ -162,6 +163,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     ).one()
     pending = re.search(r"/register/confirm/(\S+)", sign_up)
     assert pending is not None and reset is not None
+    event, survey = _sent_campaigns(admin)
     world = World(app, api_secret=secret)
     world.ids.update(_campaigns(admin))
     world.ids.update(
@@ -170,8 +172,12 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
         held=_opening_post(held.id), report=report.id, token=token.id, message=failed.id,
         reset=reset, pending=pending.group(1), campaign=campaign.id,
         invitation=_invitation_of(campaign.id, alice.id),
+        event_invitation=_invitation_of(event.id, alice.id),
+        survey_invitation=_invitation_of(survey.id, alice.id),
+        reply_token=derive(campaign_key(event.token_salt), REPLY, bruno.id),
     )  # fmt: skip
-    world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client()}
+    world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),
+                      "member": LoggedIn(app, alice).client}  # fmt: skip
     return world
 
 
@@ -215,6 +221,24 @@ def _sent_campaign(admin: Any, alice: Any) -> Any:
     replies.reply(alice, _invitation_of(campaign.id, alice.id), "accept")
     commit()
     return campaign
+
+
+def _sent_campaigns(admin: Any) -> tuple[Any, Any]:
+    """A sent event and a sent survey with a question of every kind (every member invited)."""
+    soon = now_utc() + timedelta(days=10)
+    event = campaigns.create(admin, "event", title_en="Tasting", place="Lyon", starts_at=soon,
+                             ends_at=soon + timedelta(hours=2), capacity=1,
+                             reply_deadline=now_utc() + timedelta(days=7))  # fmt: skip
+    survey = campaigns.create(admin, "survey", title_en="What next?",
+                              reply_deadline=now_utc() + timedelta(days=7))  # fmt: skip
+    choices = [{"en": "Light"}, {"en": "Dark"}]
+    for kind in ("single", "multiple", "scale", "nps", "text"):
+        surveys.add_question(admin, survey.id, kind, f"A {kind} question?", choices=choices)
+    commit()
+    sending.send(event.id)
+    sending.send(survey.id)
+    commit()
+    return event, survey
 
 
 def _invitation_of(campaign_id: int, user_id: int) -> int:

@@ -172,7 +172,7 @@ def cancel(actor: User, campaign: Campaign, reason: str = "") -> int:
             Invitation.campaign_id == campaign.id, Invitation.state.in_(SEATED)
         )
         told = notify_selected(seated, "invitations.cancelled",
-                      f"/invitations/{campaign.id}", campaign_id=campaign.id,
+                      f"/invitations/campaign/{campaign.id}", campaign_id=campaign.id,
                       title_en=campaign.title_en, title_fr=campaign.title_fr)  # fmt: skip
     queue_audit(actor.id, "campaign.cancel", "campaign", campaign.id, before={"state": was},
                 after={"state": CANCELLED}, reason=reason)  # fmt: skip

@@ -238,3 +238,15 @@ class CampaignEmailOptOut(db.Model):
     # "account" (the account page) or "link" (an email's one-click unsubscribe).
     source: Mapped[str] = mapped_column(String(16), default="account")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class AttendanceOnProfile(db.Model):
+    """A member who shows the events they attended on their public profile (off until
+    they tick it on their account page: a row is a yes)."""
+
+    __tablename__ = "campaign_attendance_on_profile"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
