@@ -19,8 +19,8 @@ from sqlalchemy import Select, and_, case, func, select
 
 from app.accounts.models import User
 from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from app.core.paging import Page, make_page
 from app.extensions import db
-from app.forum.queries import Page, make_page
 from app.invitations.models import (
     ACCEPTED,
     ATTENDED,

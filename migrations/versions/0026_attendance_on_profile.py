@@ -1,7 +1,7 @@
 """Members who show the events they attended on their profile (off by default).
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07 00:40:00.000000
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import app.core.types
 
 revision = "0026"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 
