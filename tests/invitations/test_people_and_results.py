@@ -442,3 +442,16 @@ def test_the_tabs_link_the_campaigns_pages(login, staff, event):
         f"/staff/campaigns/{campaign.id}/results",
     ]
     assert 'aria-current="page">Results<' in tabs
+
+
+def test_the_waitlist_shows_each_members_place_in_line(login, staff, make_user, make_campaign):
+    first, second, third = make_user("first"), make_user("second"), make_user("third")
+    campaign = make_campaign("event", capacity=1)
+    _send(campaign, staff)
+    for member in (first, second, third):
+        replies.reply(member, _invitation(campaign, member).id, "accept")
+        commit()
+    replies.reply(second, _invitation(campaign, second).id, "decline")  # left the line
+    commit()
+    html = login(staff).get(f"/staff/campaigns/{campaign.id}/people?state=waitlisted").text
+    assert "Waitlisted · no. 1" in _row(html, "third")
