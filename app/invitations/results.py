@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
@@ -48,13 +49,31 @@ class Person:
     email: str
     language: str | None
     state: str
-    waitlist_position: int | None
+    waitlist_position: int | None  # the place in line (1: the next seat), not the stored number
     replied_at: datetime | None
     attended_at: datetime | None
     emailed: bool
     email_status: str | None
     email_error: str | None
     offer_code: str | None
+
+
+def _place_in_line() -> Any:
+    """A waitlisted member's place: 1 for the next to get a seat. Positions keep their
+    numbers when those ahead leave the waitlist, so the place is counted (over the
+    campaign-state index, in the page's one statement)."""
+    ahead = aliased(Invitation)
+    counted = (
+        select(func.count(ahead.id))
+        .where(
+            ahead.campaign_id == Invitation.campaign_id,
+            ahead.state == WAITLISTED,
+            ahead.waitlist_position <= Invitation.waitlist_position,
+        )
+        .correlate(Invitation)
+        .scalar_subquery()
+    )
+    return case((Invitation.state == WAITLISTED, counted), else_=None)
 
 
 def _people_query(campaign_id: int, state: str | None, name: str | None) -> Select[Any]:
@@ -65,7 +84,7 @@ def _people_query(campaign_id: int, state: str | None, name: str | None) -> Sele
             User.email,
             User.locale,
             Invitation.state,
-            Invitation.waitlist_position,
+            _place_in_line(),
             Invitation.replied_at,
             Invitation.attended_at,
             Invitation.emailed,

@@ -405,3 +405,53 @@ def test_members_and_moderators_may_not_see_a_campaigns_people(login, member, mo
             response = browser.get(f"/staff/campaigns/{campaign.id}/{path}")
             response.close()
             assert response.status_code == 403, (who.username, path)
+
+
+def test_free_texts_come_a_page_at_a_time(login, staff, make_user, make_campaign, monkeypatch):
+    from app.invitations import survey_report
+
+    monkeypatch.setattr(survey_report, "TEXTS_PER_PAGE", 2)
+    campaign = make_campaign("survey")
+    question = surveys.add_question(staff, campaign.id, "text", "Anything else?")
+    commit()
+    members = [make_user(f"texter{i}") for i in range(5)]
+    _send(campaign, staff)
+    for i, member in enumerate(members):
+        surveys.submit(member, _invitation(campaign, member).id, {question.id: f"Idea {i}"})
+        commit()
+    browser = login(staff)
+    pages = [browser.get(f"/staff/campaigns/{campaign.id}/results?texts={n}").text
+             for n in (1, 2, 3)]  # fmt: skip
+
+    assert [re.findall(r"<li>(Idea \d)</li>", page) for page in pages] == [
+        ["Idea 0", "Idea 1"],
+        ["Idea 2", "Idea 3"],
+        ["Idea 4"],
+    ]
+    assert 'rel="next"' in pages[0] and 'rel="next"' not in pages[2]
+    assert 'rel="prev"' in pages[2]
+
+
+def test_the_tabs_link_the_campaigns_pages(login, staff, event):
+    campaign, _people = event
+    html = login(staff).get(f"/staff/campaigns/{campaign.id}/results").text
+    tabs = re.search(r'<nav class="tabs".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', tabs) == [
+        f"/staff/campaigns/{campaign.id}",
+        f"/staff/campaigns/{campaign.id}/people",
+        f"/staff/campaigns/{campaign.id}/results",
+    ]
+    assert 'aria-current="page">Results<' in tabs
+
+
+def test_the_waitlist_shows_each_members_place_in_line(login, staff, make_user, make_campaign):
+    first, second, third = make_user("first"), make_user("second"), make_user("third")
+    campaign = make_campaign("event", capacity=1)
+    _send(campaign, staff)
+    for member in (first, second, third):
+        replies.reply(member, _invitation(campaign, member).id, "accept")
+        commit()
+    replies.reply(second, _invitation(campaign, second).id, "decline")  # left the line
+    commit()
+    html = login(staff).get(f"/staff/campaigns/{campaign.id}/people?state=waitlisted").text
+    assert "Waitlisted · no. 1" in _row(html, "third")
