@@ -113,7 +113,8 @@ def test_the_invitation_page_speaks_the_members_language_and_escapes_their_name(
     make_user, make_campaign, login
 ):
     member = make_user("jean.dupont", locale="fr")
-    campaign = _send(make_campaign(message_fr="Cher **{name}**, <script>x()</script> venez !"))
+    campaign = _send(make_campaign(message_fr="Cher **{name}**, <script>x()</script> venez !",
+                                   online_link="javascript:alert(1)"))
     invitation = _invitation(campaign, member)
     page = login(member).get(f"/invitations/{invitation.id}").text
     assert "Dégustation à la brûlerie" in page
@@ -121,6 +122,7 @@ def test_the_invitation_page_speaks_the_members_language_and_escapes_their_name(
     assert "Cher <strong>jean.dupont</strong>" in page
     assert "<script>x()</script>" not in page
     assert "12 rue des Cafés, Lyon" in page
+    assert 'href="javascript:' not in page
     assert "Accepter" in page and "Décliner" in page
 
 
