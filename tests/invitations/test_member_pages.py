@@ -113,8 +113,12 @@ def test_the_invitation_page_speaks_the_members_language_and_escapes_their_name(
     make_user, make_campaign, login
 ):
     member = make_user("jean.dupont", locale="fr")
-    campaign = _send(make_campaign(message_fr="Cher **{name}**, <script>x()</script> venez !",
-                                   online_link="javascript:alert(1)"))
+    campaign = _send(
+        make_campaign(
+            message_fr="Cher **{name}**, <script>x()</script> venez !",
+            online_link="javascript:alert(1)",
+        )
+    )
     invitation = _invitation(campaign, member)
     page = login(member).get(f"/invitations/{invitation.id}").text
     assert "Dégustation à la brûlerie" in page
