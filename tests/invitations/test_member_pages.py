@@ -86,6 +86,21 @@ def test_the_list_groups_invitations_in_one_query(make_user, make_campaign, logi
     assert f'href="/invitations/{_invitation(waiting, member).id}"' in page
 
 
+def test_a_member_answers_from_the_list_and_finds_the_calendar_file_there(
+    make_user, make_campaign, login
+):
+    member = make_user("lina")
+    campaign = _send(make_campaign())
+    invitation_id = _invitation(campaign, member).id
+    browser = login(member)
+    response = _press(browser, "/invitations", f"/invitations/{invitation_id}/accept")
+    assert response.status_code == 303
+    assert _invitation(campaign, member).state == ACCEPTED
+    page = browser.get("/invitations").text
+    assert f"/invitations/{invitation_id}/event.ics" in page
+    assert f"/invitations/{invitation_id}/accept" not in page
+
+
 def test_the_list_of_a_member_without_invitations_says_so(member, login, client):
     assert "You have no invitations yet" in login(member).get("/invitations").text
     assert client.get("/invitations").status_code == 302  # to the login page
@@ -98,7 +113,12 @@ def test_the_invitation_page_speaks_the_members_language_and_escapes_their_name(
     make_user, make_campaign, login
 ):
     member = make_user("jean.dupont", locale="fr")
-    campaign = _send(make_campaign(message_fr="Cher **{name}**, <script>x()</script> venez !"))
+    campaign = _send(
+        make_campaign(
+            message_fr="Cher **{name}**, <script>x()</script> venez !",
+            online_link="javascript:alert(1)",
+        )
+    )
     invitation = _invitation(campaign, member)
     page = login(member).get(f"/invitations/{invitation.id}").text
     assert "Dégustation à la brûlerie" in page
@@ -106,6 +126,7 @@ def test_the_invitation_page_speaks_the_members_language_and_escapes_their_name(
     assert "Cher <strong>jean.dupont</strong>" in page
     assert "<script>x()</script>" not in page
     assert "12 rue des Cafés, Lyon" in page
+    assert 'href="javascript:' not in page
     assert "Accepter" in page and "Décliner" in page
 
 
@@ -332,6 +353,20 @@ def test_the_emailed_link_asks_first_then_accepts_logged_out(make_user, make_cam
     again = client.post(link, data=data)
     assert again.status_code == 409 and "already been used" in again.text
     assert client.get(f"/invitations/reply/{_token(campaign, member)}/decline").status_code == 409
+
+
+def test_the_confirmation_pressed_many_times_at_once_answers_once(
+    make_user, make_campaign, client, app
+):
+    member = make_user("maya")
+    campaign = _send(make_campaign(capacity=1))
+    link = f"/invitations/reply/{_token(campaign, member)}/accept"
+    browsers = [app.test_client() for _ in range(8)]
+    forms = [form_submission(b.get(link).text, "")[1] for b in browsers]
+    statuses = at_once(8, lambda i: browsers[i].post(link, data=forms[i]).status_code)
+    assert sorted(statuses) == [200] + [409] * 7, statuses
+    invitation = _invitation(campaign, member)
+    assert (invitation.state, invitation.token_used_at is not None) == (ACCEPTED, True)
 
 
 def test_the_decline_link_declines(make_user, make_campaign, client):
