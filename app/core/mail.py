@@ -7,9 +7,9 @@ temporary failures and marks permanent ones, which administrators see on /admin/
 
 A message's life: queued -> sending -> sent, or back to queued (a temporary failure,
 retried later), or failed (refused for good, or too many attempts). "sending" is
-committed before the SMTP conversation and "sent" right after it, so a run killed
-halfway sends again at most the one message it was sending (with the same Message-ID,
-so mail clients that see both show one).
+committed before the SMTP conversation and "sent" after it (with the next claim), so a
+run killed halfway sends again at most the one message it was sending (with the same
+Message-ID, so mail clients that see both show one).
 
 Transactional mail (sign-up links, password resets) has priority 0 and goes first;
 bulk mail (campaigns, priority 1) waits behind it and is paced by MAIL_RATE_PER_MINUTE
