@@ -415,3 +415,38 @@ def test_pages_of_a_missing_campaign_are_404(desk):
     for path in ("", "/edit", "/audience", "/send"):
         assert desk.get(f"/staff/campaigns/999999{path}").status_code == 404
     assert desk.get("/staff/campaigns/new/party").status_code == 404
+
+
+def test_double_clicks_on_add_question_and_duplicate_act_once(desk, make_campaign):
+    campaign = make_campaign("survey")
+    page = desk.get(f"/staff/campaigns/{campaign.id}").text
+    url, data = form_submission(page, f"/staff/campaigns/{campaign.id}/questions",
+                                kind="scale", prompt_en="How was it?")  # fmt: skip
+    statuses = [desk.client.post(url, data=data).status_code for _ in range(2)]
+    assert statuses == [302, 302]
+    assert _count(SurveyQuestion) == 1
+    url, data = form_submission(page, f"/staff/campaigns/{campaign.id}/duplicate")
+    first, second = (desk.client.post(url, data=data) for _ in range(2))
+    assert first.location == second.location
+    assert _count(Campaign) == 2
+
+
+def test_the_campaign_page_reads_a_fixed_number_of_queries(desk, staff, make_campaign,
+                                                           count_queries):  # fmt: skip
+    from app.invitations import surveys
+
+    campaign = make_campaign("survey")
+    campaign_id = campaign.id  # read before the commits expire it: the test's own query
+    page = f"/staff/campaigns/{campaign_id}"
+    surveys.add_question(staff, campaign_id, "text", "One?")
+    commit()
+    desk.get(page)  # the day's visit is recorded once
+    with count_queries() as few:
+        desk.get(page)
+    for n in range(6):
+        surveys.add_question(staff, campaign_id, "single", f"Q{n}?", choices=[
+            {"en": "A", "fr": "A"}, {"en": "B", "fr": "B"}])  # fmt: skip
+    commit()
+    with count_queries() as many:
+        desk.get(page)
+    assert many.count == few.count
