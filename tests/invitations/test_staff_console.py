@@ -126,6 +126,9 @@ def test_the_list_shows_each_campaign_its_counts_and_filters_by_state(
 
 def test_the_menu_links_staff_to_the_console(desk, login, member, moderator):
     assert '<a href="/staff/campaigns">Campaigns</a>' in desk.get("/").text
+    # The menu's one staff entry now leads staff here: their other pages are linked.
+    console = desk.get("/staff/campaigns").text
+    assert 'href="/manage/ambassadors"' in console and 'href="/manage/log"' in console
     for who in (member, moderator):
         assert "/staff" not in login(who).get("/").text
 
