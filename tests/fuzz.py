@@ -189,7 +189,7 @@ def _campaigns(admin: Any) -> dict[str, int]:
         return campaigns.create(admin, kind, title_en=f"Fuzz {kind}", reply_deadline=deadline,
                                 **fields)  # fmt: skip
 
-    draft, scheduled, opened, closed, cancelled = (make() for _ in range(5))
+    draft, scheduled, busy, opened, closed, cancelled = (make() for _ in range(6))
     offer, survey = make("offer"), make("survey")
     commit()
     campaigns.schedule(admin, scheduled, now_utc() + timedelta(days=1))
@@ -198,14 +198,16 @@ def _campaigns(admin: Any) -> dict[str, int]:
     commit()
     campaigns.close(admin, closed)
     campaigns.cancel(admin, cancelled, "Fuzz")
+    busy.state = "sending"  # a state no service leaves a campaign in yet, shown all the same
     question = surveys.add_question(admin, survey.id, "single", "Which?", "Lequel ?",
                                     [{"en": "A", "fr": "A"}, {"en": "B", "fr": "B"}])  # fmt: skip
     surveys.add_question(admin, survey.id, "text", "Why?")
     commit()
     return {"draft_campaign": draft.id, "scheduled_campaign": scheduled.id,
             "open_campaign": opened.id, "closed_campaign": closed.id,
-            "cancelled_campaign": cancelled.id, "offer_campaign": offer.id,
-            "survey_campaign": survey.id, "question": question.id}  # fmt: skip
+            "cancelled_campaign": cancelled.id, "sending_campaign": busy.id,
+            "offer_campaign": offer.id, "survey_campaign": survey.id,
+            "question": question.id}  # fmt: skip
 
 
 def _sent_campaign(admin: Any, alice: Any) -> Any:

@@ -50,7 +50,7 @@ BOUNDED = settings(
 A, V, M = "admin", "visitor", "member"
 DRAFT, SCHEDULED = "/staff/campaigns/{draft_campaign}", "/staff/campaigns/{scheduled_campaign}"
 OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_campaign}"
-CANCELLED = "/staff/campaigns/{cancelled_campaign}"
+CANCELLED, BUSY = "/staff/campaigns/{cancelled_campaign}", "/staff/campaigns/{sending_campaign}"
 OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
 INVITATION = "/invitations/{event_invitation}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
@@ -114,7 +114,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "staff.unschedule": (A, [(SCHEDULED, f"{SCHEDULED}/unschedule")]),
     "staff.close": (A, [(OPENED, f"{OPENED}/close")]),
     "staff.remind": (A, [(OPENED, f"{OPENED}/remind")]),
-    "staff.cancel": (A, [(page, f"{page}/cancel") for page in (DRAFT, SCHEDULED, OPENED)]),
+    "staff.cancel": (A, [(page, f"{page}/cancel") for page in (DRAFT, SCHEDULED, BUSY, OPENED)]),
     "staff.duplicate": (A, [(page, f"{page}/duplicate") for page in (DRAFT, CLOSED, CANCELLED)]),
     "staff.audience_page": (A, [(f"{DRAFT}/audience",) * 2]),
     "staff.upload_list": (A, [(f"{DRAFT}/audience", f"{DRAFT}/audience/list")]),

@@ -33,6 +33,7 @@ from app.invitations.models import (
     Invitation,
     ListedMember,
 )
+from app.invitations.sending import check_ready
 from app.invitations.tokens import new_salt
 
 EDITABLE = (
@@ -140,6 +141,8 @@ def schedule(actor: User, campaign: Campaign, at: datetime) -> None:
     _require_draft(campaign)
     if at <= now_utc():
         raise CampaignError(_l("Choose a time in the future."), field="scheduled_at")
+    # Refused now rather than by the scheduler at the chosen time, with nobody to read it.
+    check_ready(campaign, at)
     campaign.state, campaign.scheduled_at = SCHEDULED, at
     queue_audit(actor.id, "campaign.schedule", "campaign", campaign.id,
                 after={"scheduled_at": at.isoformat()})  # fmt: skip

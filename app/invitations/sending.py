@@ -93,7 +93,7 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
         campaign = lock(campaign_id)
         if campaign.state not in (DRAFT, SCHEDULED):
             return SendResult(sent=False)
-        _check_ready(campaign, at)
+        check_ready(campaign, at)
         campaign.sent_at = at  # before the emails: their calendar file's DTSTAMP
         criteria = Criteria.from_json(campaign.audience)
         invited = _insert_invitations(campaign, criteria, at)
@@ -106,7 +106,8 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
     return SendResult(sent=True, invited=invited, notified=notified, emailed=emailed)
 
 
-def _check_ready(campaign: Campaign, at: datetime) -> None:
+def check_ready(campaign: Campaign, at: datetime) -> None:
+    """Raise CampaignError, naming the field, unless the campaign can be sent at ``at``."""
     if not (campaign.title_en or campaign.title_fr):
         raise CampaignError(_l("Give the campaign a title before sending it."), field="title_en")
     if campaign.reply_deadline is None or campaign.reply_deadline <= at:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 
-from app.accounts.models import User
 from app.extensions import db
 from app.invitations.audience import Criteria, audience_query
 from app.invitations.models import (
@@ -86,10 +84,3 @@ def past_campaigns(exclude: int) -> list[tuple[int, str, str]]:
         .limit(200)
     ).all()
     return [(row.id, row.title_en, row.title_fr) for row in rows]
-
-
-def usernames(ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows: Any = db.session.execute(select(User.id, User.username).where(User.id.in_(ids))).all()
-    return dict(rows)

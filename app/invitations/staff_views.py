@@ -31,7 +31,7 @@ from app.core.events import commit
 from app.core.permissions import requires
 from app.core.text import cook
 from app.extensions import db
-from app.invitations import campaigns, offers, staff_queries
+from app.invitations import campaigns, offers, reminders, staff_queries
 from app.invitations.errors import CampaignError
 from app.invitations.models import CAMPAIGN_STATES, EVENT_KINDS, KINDS, Campaign
 from app.invitations.staff_forms import (
@@ -262,8 +262,6 @@ def close(campaign_id: int) -> Response:
 
 
 def _remind(campaign: Campaign) -> str:
-    from app.invitations import reminders
-
     queued = reminders.remind(current_user, campaign.id)
     return ngettext("Reminder sent: %(num)s email queued.", "Reminder sent: %(num)s emails queued.",
                     queued)  # fmt: skip

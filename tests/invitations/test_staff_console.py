@@ -29,6 +29,8 @@ from app.moderation.models import AuditEntry
 from tests.support import at_once, form_submission
 
 LATER = (now_utc() + timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+# Before the fixture's reply deadline (a week from now), in the site's zone or not.
+SOON = (now_utc() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
 
 
 @pytest.fixture
@@ -122,10 +124,13 @@ def test_the_list_shows_each_campaign_its_counts_and_filters_by_state(
     assert many.count == few.count
 
 
-def test_the_menu_links_staff_to_the_console(desk, login, member):
-    assert 'href="/staff/campaigns"' in desk.get("/").text or 'href="/staff/"' in desk.get("/").text
-    home = login(member).get("/").text
-    assert "/staff" not in home
+def test_the_menu_links_staff_to_the_console(desk, login, member, moderator):
+    assert '<a href="/staff/campaigns">Campaigns</a>' in desk.get("/").text
+    # The menu's one staff entry now leads staff here: their other pages are linked.
+    console = desk.get("/staff/campaigns").text
+    assert 'href="/manage/ambassadors"' in console and 'href="/manage/log"' in console
+    for who in (member, moderator):
+        assert "/staff" not in login(who).get("/").text
 
 
 def test_editing_only_drafts(desk, make_campaign):
@@ -275,7 +280,9 @@ def test_schedule_unschedule_close_cancel_duplicate_from_the_campaign_page(
     campaign = make_campaign()
     past = _press(desk, campaign.id, "schedule", scheduled_at="2020-01-01T10:00")
     assert "Choose a time in the future." in past.text
-    _press(desk, campaign.id, "schedule", scheduled_at=LATER)
+    late = _press(desk, campaign.id, "schedule", scheduled_at=LATER)
+    assert "Set a reply deadline in the future before sending." in late.text
+    _press(desk, campaign.id, "schedule", scheduled_at=SOON)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).state == SCHEDULED
     _press(desk, campaign.id, "unschedule")
@@ -358,13 +365,31 @@ def test_survey_questions_are_added_moved_and_removed_on_drafts(desk, make_campa
     assert list(db.session.scalars(select(SurveyQuestion.kind))) == ["single"]
 
 
-def test_staff_actions_appear_in_the_moderation_log(desk, login, admin, make_campaign):
-    campaign = make_campaign()
-    _press(desk, campaign.id, "schedule", scheduled_at=LATER)
+def test_staff_actions_appear_in_the_moderation_log(desk, login, admin, make_campaign, make_user):
+    make_user()
+    _new(desk, "survey", title_en="Your opinion", reply_deadline=LATER)
+    campaign = db.session.scalars(select(Campaign)).one()
+    _press(desk, campaign.id, "questions", kind="text", prompt_en="Anything else?")
+    audience = f"/staff/campaigns/{campaign.id}/audience"
+    url, data = form_submission(desk.get(audience).text, audience, language="en")
+    desk.client.post(url, data=data)
+    list_url = f"/staff/campaigns/{campaign.id}/audience/list"
+    url, data = form_submission(desk.get(audience).text, list_url, members="nobody")
+    desk.client.post(url, data=data)
+    _press(desk, campaign.id, "schedule", scheduled_at=SOON)
     _press(desk, campaign.id, "unschedule")
+    send = f"/staff/campaigns/{campaign.id}/send"
+    url, data = form_submission(desk.get(send).text, send)
+    desk.client.post(url, data=data)
+    _press(desk, campaign.id, "cancel", reason="Wrong audience")
+    offer = make_campaign("offer")
+    _press(desk, offer.id, "codes", codes="CODE-1")
     log = login(admin).get("/manage/log").text
-    for action in ("campaign.create", "campaign.schedule", "campaign.unschedule"):
-        assert action in log
+    for action in ("campaign.create", "survey.question", "campaign.audience", "campaign.list",
+                   "campaign.schedule", "campaign.unschedule", "campaign.send",
+                   "campaign.cancel", "campaign.codes"):  # fmt: skip
+        assert f"<td>{action}</td>" in log, action
+    assert "Wrong audience" in log
 
 
 def test_the_tabs_show_only_registered_pages(desk, make_campaign):
@@ -372,3 +397,59 @@ def test_the_tabs_show_only_registered_pages(desk, make_campaign):
     page = desk.get(f"/staff/campaigns/{campaign.id}").text
     assert 'class="tabs"' in page
     assert "Overview" in page
+
+
+def test_a_campaign_scheduled_on_its_page_is_sent_by_the_job(desk, make_campaign, make_user):
+    from app.invitations import jobs
+
+    make_user()
+    campaign = make_campaign()
+    _press(desk, campaign.id, "schedule", scheduled_at=SOON)
+    db.session.expire_all()
+    at = db.session.get(Campaign, campaign.id).scheduled_at
+    assert jobs.send_scheduled_campaigns(as_of=at - timedelta(minutes=1))["campaigns"] == 0
+    assert jobs.send_scheduled_campaigns(as_of=at)["campaigns"] == 1
+    db.session.expire_all()
+    assert db.session.get(Campaign, campaign.id).state == OPEN
+    assert _count(Invitation) == 1
+
+
+def test_pages_of_a_missing_campaign_are_404(desk):
+    for path in ("", "/edit", "/audience", "/send"):
+        assert desk.get(f"/staff/campaigns/999999{path}").status_code == 404
+    assert desk.get("/staff/campaigns/new/party").status_code == 404
+
+
+def test_double_clicks_on_add_question_and_duplicate_act_once(desk, make_campaign):
+    campaign = make_campaign("survey")
+    page = desk.get(f"/staff/campaigns/{campaign.id}").text
+    url, data = form_submission(page, f"/staff/campaigns/{campaign.id}/questions",
+                                kind="scale", prompt_en="How was it?")  # fmt: skip
+    statuses = [desk.client.post(url, data=data).status_code for _ in range(2)]
+    assert statuses == [302, 302]
+    assert _count(SurveyQuestion) == 1
+    url, data = form_submission(page, f"/staff/campaigns/{campaign.id}/duplicate")
+    first, second = (desk.client.post(url, data=data) for _ in range(2))
+    assert first.location == second.location
+    assert _count(Campaign) == 2
+
+
+def test_the_campaign_page_reads_a_fixed_number_of_queries(desk, staff, make_campaign,
+                                                           count_queries):  # fmt: skip
+    from app.invitations import surveys
+
+    campaign = make_campaign("survey")
+    campaign_id = campaign.id  # read before the commits expire it: the test's own query
+    page = f"/staff/campaigns/{campaign_id}"
+    surveys.add_question(staff, campaign_id, "text", "One?")
+    commit()
+    desk.get(page)  # the day's visit is recorded once
+    with count_queries() as few:
+        desk.get(page)
+    for n in range(6):
+        surveys.add_question(staff, campaign_id, "single", f"Q{n}?", choices=[
+            {"en": "A", "fr": "A"}, {"en": "B", "fr": "B"}])  # fmt: skip
+    commit()
+    with count_queries() as many:
+        desk.get(page)
+    assert many.count == few.count
