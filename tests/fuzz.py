@@ -36,7 +36,7 @@ from app.forum.categories import create_category
 from app.forum.deletion import delete_post
 from app.forum.following import set_following
 from app.forum.models import Post
-from app.invitations import campaigns, replies, sending, surveys
+from app.invitations import campaigns, replies, sending, spaces, surveys
 from app.invitations.models import Invitation
 from app.invitations.tokens import REPLY, campaign_key, derive
 from app.moderation import members
@@ -182,7 +182,8 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
 
 
 def _campaigns(admin: Any) -> dict[str, int]:
-    """A campaign in each state, an offer and a survey with a question (the staff console)."""
+    """A campaign in each state, an offer, a survey with a question and a preview whose
+    space is open (the staff console)."""
     deadline = now_utc() + timedelta(days=7)
 
     def make(kind: str = "event", **fields: Any) -> Any:
@@ -190,8 +191,9 @@ def _campaigns(admin: Any) -> dict[str, int]:
                                 **fields)  # fmt: skip
 
     draft, scheduled, busy, opened, closed, cancelled = (make() for _ in range(6))
-    offer, survey = make("offer"), make("survey")
+    offer, survey, preview = make("offer"), make("survey"), make("preview")
     commit()
+    spaces.open_space(admin, preview)
     campaigns.schedule(admin, scheduled, now_utc() + timedelta(days=1))
     for campaign in (opened, closed, cancelled):
         sending.send(campaign.id, actor_id=admin.id)
@@ -207,7 +209,7 @@ def _campaigns(admin: Any) -> dict[str, int]:
             "open_campaign": opened.id, "closed_campaign": closed.id,
             "cancelled_campaign": cancelled.id, "sending_campaign": busy.id,
             "offer_campaign": offer.id, "survey_campaign": survey.id,
-            "question": question.id}  # fmt: skip
+            "preview_campaign": preview.id, "question": question.id}  # fmt: skip
 
 
 def _sent_campaign(admin: Any, alice: Any) -> Any:

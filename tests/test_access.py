@@ -53,6 +53,8 @@ GUARDS = {
             "remind",
             "cancel",
             "duplicate",
+            "open_space",
+            "close_space",
             "audience_page",
             "upload_list",
             "confirm_send",

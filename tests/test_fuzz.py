@@ -52,6 +52,7 @@ DRAFT, SCHEDULED = "/staff/campaigns/{draft_campaign}", "/staff/campaigns/{sched
 OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_campaign}"
 CANCELLED, BUSY = "/staff/campaigns/{cancelled_campaign}", "/staff/campaigns/{sending_campaign}"
 OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
+PREVIEW = "/staff/campaigns/{preview_campaign}"
 INVITATION = "/invitations/{event_invitation}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
 PEOPLE = "/staff/campaigns/{campaign}/people"
@@ -123,6 +124,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "staff.add_question": (A, [(SURVEY, f"{SURVEY}/questions")]),
     "staff.remove_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/remove")]),
     "staff.move_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/move")]),
+    "staff.open_space": (A, [(PREVIEW, f"{PREVIEW}/space/open")]),
+    "staff.close_space": (A, [(PREVIEW, f"{PREVIEW}/space/close")]),
     "staff_results.checkin": (A, [(PEOPLE, "/staff/campaigns/{campaign}/checkin")]),
     "staff_results.attend": (A, [(PEOPLE, PERSON + "/attend")]),
     "staff_results.remove": (A, [(PEOPLE, PERSON + "/remove")]),

@@ -31,9 +31,9 @@ from app.core.events import commit
 from app.core.permissions import requires
 from app.core.text import cook
 from app.extensions import db
-from app.invitations import campaigns, offers, reminders, staff_queries
+from app.invitations import campaigns, offers, reminders, spaces, staff_queries
 from app.invitations.errors import CampaignError
-from app.invitations.models import CAMPAIGN_STATES, EVENT_KINDS, KINDS, Campaign
+from app.invitations.models import CAMPAIGN_STATES, EVENT_KINDS, KINDS, SPACE_KINDS, Campaign
 from app.invitations.staff_forms import (
     ActionForm,
     CampaignForm,
@@ -206,6 +206,8 @@ def render_campaign(campaign: Campaign, status: int = 200, **forms: Any) -> tupl
         questions=staff_queries.questions(campaign.id) if survey else [],
         codes_left=offers.codes_left(campaign.id) if campaign.kind == "offer" else None,
         event=campaign.kind in EVENT_KINDS,
+        space_kind=campaign.kind in SPACE_KINDS,
+        space=spaces.space_of(campaign) if campaign.kind in SPACE_KINDS else None,
     ), status
 
 
