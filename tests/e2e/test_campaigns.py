@@ -45,6 +45,7 @@ PLACE = "12 rue des Cafés, Lyon"
 AMBASSADOR = "amelie_fr"  # a French member: her email and pages are in French
 OTHERS = ("oscar", "olga")
 STAFF = "brand_bea"
+APOSTROPHE = "\N{RIGHT SINGLE QUOTATION MARK}"  # French typography, as in the catalogue
 FRENCH_LOGIN = {"login": "Pseudo ou e-mail", "password": "Mot de passe", "submit": "Se connecter"}
 
 
@@ -236,14 +237,16 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
     expect(ambassador.get_by_text(TITLE_FR)).to_be_visible()
     shot(ambassador, "07-ambassador-confirm-accept")
     assert invitation_state(live_server, campaign_id) == "invited"
-    ambassador.get_by_role("button", name="Oui, j’accepte").click()
+    ambassador.get_by_role("button", name=f"Oui, j{APOSTROPHE}accepte").click()
     expect(ambassador.get_by_text("Vous avez accepté. À bientôt !")).to_be_visible()
     shot(ambassador, "08-ambassador-accepted")
     assert invitation_state(live_server, campaign_id) == "accepted"
 
     # 4. Staff see her acceptance and mark her present.
     staff.goto(f"/staff/campaigns/{campaign_id}")
-    staff.get_by_role("link", name="People").click()
+    tabs = staff.get_by_role("navigation", name="Campaign")
+    expect(tabs.get_by_role("link")).to_have_text(["Overview", "People", "Results"])
+    tabs.get_by_role("link", name="People").click()
     row = staff.get_by_role("row").filter(has_text=AMBASSADOR)
     expect(row).to_contain_text("Accepted")
     shot(staff, "09-staff-people-accepted")
@@ -260,7 +263,8 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
     ambassador.goto("/login")
     log_in(ambassador, AMBASSADOR, form_labels=FRENCH_LOGIN)
     ambassador.goto("/me/ambassador")
-    expect(ambassador.get_by_role("heading", name="Statut d’ambassadeur")).to_be_visible()
+    heading = ambassador.get_by_role("heading", name=f"Statut d{APOSTROPHE}ambassadeur")
+    expect(heading).to_be_visible()
     events = ambassador.locator("table.breakdown").get_by_role("row", name=re.compile("Événements"))
     expect(events).to_have_count(1)
     expect(events.get_by_role("cell").nth(1)).to_have_text("1")

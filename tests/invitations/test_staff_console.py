@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -372,3 +373,15 @@ def test_the_tabs_show_only_registered_pages(desk, make_campaign):
     page = desk.get(f"/staff/campaigns/{campaign.id}").text
     assert 'class="tabs"' in page
     assert "Overview" in page
+
+
+def test_the_overview_tabs_link_the_people_and_results_pages(desk, make_campaign):
+    campaign = make_campaign()
+    page = desk.get(f"/staff/campaigns/{campaign.id}").text
+    tabs = re.search(r'<nav class="tabs".*?</nav>', page, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', tabs) == [
+        f"/staff/campaigns/{campaign.id}",
+        f"/staff/campaigns/{campaign.id}/people",
+        f"/staff/campaigns/{campaign.id}/results",
+    ]
+    assert 'aria-current="page">Overview<' in tabs
