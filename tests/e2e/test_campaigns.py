@@ -169,7 +169,7 @@ def choose_audience_and_send(page: Page) -> None:
     expect(page.get_by_text("1 of them will get it by email too.")).to_be_visible()
     shot(page, "05-staff-send-confirmation")
     page.get_by_role("button", name="Send now").click()
-    expect(page.get_by_role("status")).to_contain_text("1 members invited, 1 emails queued")
+    expect(page.get_by_role("status")).to_have_text("Sent: 1 member invited. 1 email queued.")
     shot(page, "06-staff-sent")
 
 

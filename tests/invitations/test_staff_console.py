@@ -235,7 +235,7 @@ def test_the_send_page_shows_the_audience_and_who_gets_email_then_sends_once(
     second = desk.client.post(url, data=data)
     assert first.status_code == second.status_code == 302
     assert _count(Invitation) == 3
-    assert "Sent: 3 members invited, 2 emails queued." in desk.get(first.location).text
+    assert "Sent: 3 members invited. 2 emails queued." in desk.get(first.location).text
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).state == OPEN
 
