@@ -232,14 +232,17 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
 
     # 3. Logged out, she opens the link: a confirmation page, and nothing changed yet.
     ambassador = new_context(locale="fr-FR", viewport={"width": 390, "height": 844}).new_page()
+    ambassador.set_content(email.get_body(("html",)).get_content())  # the email, to look at
+    expect(ambassador.get_by_role("link", name="Accepter")).to_be_visible()
+    shot(ambassador, "07-ambassador-email")
     ambassador.goto(accept.group(0))
     expect(ambassador.get_by_role("heading", name="Confirmez votre réponse")).to_be_visible()
     expect(ambassador.get_by_text(TITLE_FR)).to_be_visible()
-    shot(ambassador, "07-ambassador-confirm-accept")
+    shot(ambassador, "08-ambassador-confirm-accept")
     assert invitation_state(live_server, campaign_id) == "invited"
     ambassador.get_by_role("button", name=f"Oui, j{APOSTROPHE}accepte").click()
     expect(ambassador.get_by_text("Vous avez accepté. À bientôt !")).to_be_visible()
-    shot(ambassador, "08-ambassador-accepted")
+    shot(ambassador, "09-ambassador-accepted")
     assert invitation_state(live_server, campaign_id) == "accepted"
 
     # 4. Staff see her acceptance and mark her present.
@@ -249,13 +252,13 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
     tabs.get_by_role("link", name="People").click()
     row = staff.get_by_role("row").filter(has_text=AMBASSADOR)
     expect(row).to_contain_text("Accepted")
-    shot(staff, "09-staff-people-accepted")
+    shot(staff, "10-staff-people-accepted")
     row.get_by_role("button", name="Mark present").click()
     expect(staff.get_by_role("status")).to_contain_text(f"{AMBASSADOR} is checked in.")
     row = staff.get_by_role("row").filter(has_text=AMBASSADOR)
     expect(row).to_contain_text("Attended")
     expect(row.get_by_role("button", name="Mark present")).to_have_count(0)
-    shot(staff, "10-staff-people-attended")
+    shot(staff, "11-staff-people-attended")
     assert invitation_state(live_server, campaign_id) == "attended"
 
     # 5. The next run counts the event: her breakdown shows it.
@@ -269,4 +272,4 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
     expect(events).to_have_count(1)
     expect(events.get_by_role("cell").nth(1)).to_have_text("1")
     expect(events.get_by_role("cell").nth(3)).not_to_have_text(re.compile(r"^0([,.]0)?$"))
-    shot(ambassador, "11-ambassador-breakdown")
+    shot(ambassador, "12-ambassador-breakdown")
