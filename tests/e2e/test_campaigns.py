@@ -133,8 +133,8 @@ def create_event(page: Page, starts: datetime, zone: ZoneInfo) -> int:
     page.get_by_label("Title (French)").fill(TITLE_FR)
     page.get_by_label("Description (English)").fill("Taste the **new** blends first.")
     page.get_by_label("Description (French)").fill("Goûtez les **nouveaux** mélanges en premier.")
-    page.get_by_label("Personal message (English)").fill("Dear {name}, we would love to see you.")
-    page.get_by_label("Personal message (French)").fill("Chère {name}, venez nous voir !")
+    page.get_by_label("Personal message (English)").fill("{name}, we would love to see you there.")
+    page.get_by_label("Personal message (French)").fill("{name}, nous serions ravis de vous voir.")
     page.get_by_label("Reply deadline").fill(typed(starts - timedelta(days=3)))
     page.get_by_label("Place").fill(PLACE)
     page.get_by_label("Starts", exact=True).fill(typed(starts))
@@ -226,7 +226,7 @@ def test_staff_invite_the_ambassadors_to_an_event_and_attendance_feeds_the_score
     assert event.decoded("dtstart") == starts
     assert event.decoded("dtend") == starts + timedelta(hours=2)
     text = email.get_body(("plain",)).get_content()
-    assert f"Chère {AMBASSADOR}" in text
+    assert f"{AMBASSADOR}, nous serions ravis de vous voir." in text
     accept = re.search(rf"{re.escape(live_server.url)}/invitations/reply/\S+/accept", text)
     assert accept, text
 
