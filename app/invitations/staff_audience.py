@@ -13,6 +13,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -225,8 +226,10 @@ def send(campaign_id: int) -> Response:
         return redirect(url_for("staff.confirm_send", campaign_id=campaign_id))
     commit()
     if result.sent:
-        flash(_("Sent: %(invited)s members invited, %(emailed)s emails queued.",
-                invited=result.invited, emailed=result.emailed), "success")  # fmt: skip
+        invited = ngettext("Sent: %(num)s member invited.", "Sent: %(num)s members invited.",
+                           result.invited)  # fmt: skip
+        emailed = ngettext("%(num)s email queued.", "%(num)s emails queued.", result.emailed)
+        flash(f"{invited} {emailed}", "success")
     else:
         flash(_("This campaign has been sent already."), "info")
     return back_to(campaign)

@@ -19,12 +19,13 @@ from app.core.events import commit
 from app.core.mail import BULK, TRANSACTIONAL, MailAttachment, OutboxMessage
 from app.core.scheduler import run_job
 from app.extensions import db
-from app.invitations import opt_outs, reminders, sending
+from app.invitations import emails, opt_outs, reminders, sending
 from app.invitations.calendar import event_calendar, uid
 from app.invitations.delivery import DeliveryProgress, delivery_progress
 from app.invitations.tokens import REPLY, campaign_key, derive
 
 BASE = "https://forum.brand.example"
+DASH, APOSTROPHE = "\N{EN DASH}", "\N{RIGHT SINGLE QUOTATION MARK}"
 
 
 @pytest.fixture(autouse=True)
@@ -267,3 +268,38 @@ def test_bulk_mail_is_paced_across_runs_and_transactional_mail_is_not(
     assert deliver(as_of=start + timedelta(seconds=151))["sent"] == 4, "never over a minute's"
     assert deliver(as_of=start + timedelta(seconds=400))["sent"] == 2, "the last ones"
     assert len(inbox.messages) == 13
+
+
+def plain(email: EmailMessage) -> str:
+    """The text part, its no-break spaces (French punctuation, English times) as spaces."""
+    return email.get_body(("plain",)).get_content().replace("\xa0", " ").replace("\u202f", " ")
+
+
+def test_times_in_the_email_are_to_the_minute_with_their_zone(make_user, make_campaign, inbox):
+    make_user("francoise", locale="fr")
+    make_user("edward", locale="en")
+    starts = datetime(2027, 3, 4, 18, 30, tzinfo=UTC)  # 19:30 in Paris, the site's zone
+    deadline = datetime(2027, 3, 1, 11, 0, tzinfo=UTC)
+    send(make_campaign(starts_at=starts, ends_at=starts + timedelta(hours=2),
+                       reply_deadline=deadline))  # fmt: skip
+    deliver()
+    received = by_recipient(inbox.messages)
+    winter = f"(heure normale d{APOSTROPHE}Europe centrale)"
+    french = plain(received["francoise"])
+    assert f"Quand : 4 mars 2027, 19:30 {DASH} 21:30 {winter}" in french
+    assert f"avant le 1 mars 2027, 12:00 {winter}." in french
+    english = plain(received["edward"])
+    zone = "(Central European Standard Time)"
+    assert f"When: March 4, 2027, 7:30 PM {DASH} 9:30 PM {zone}" in english
+    assert f"Please answer by March 1, 2027, 12:00 PM {zone}." in english
+    html = received["edward"].get_body(("html",)).get_content()
+    assert 'style="word-break: break-all"' in html
+
+
+def test_an_event_over_several_days_gives_its_end_in_full(app, make_campaign):
+    starts = datetime(2027, 6, 10, 7, 0, tzinfo=UTC)
+    campaign = make_campaign(starts_at=starts, ends_at=starts + timedelta(days=2))
+    with app.test_request_context("/"):
+        text = emails.letter(campaign, "fr").text.replace("\xa0", " ")
+    summer = f"(heure d{APOSTROPHE}été d{APOSTROPHE}Europe centrale)"
+    assert f"Quand : 10 juin 2027, 09:00 {DASH} 12 juin 2027, 09:00 {summer}" in text

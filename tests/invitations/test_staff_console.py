@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -239,7 +240,7 @@ def test_the_send_page_shows_the_audience_and_who_gets_email_then_sends_once(
     second = desk.client.post(url, data=data)
     assert first.status_code == second.status_code == 302
     assert _count(Invitation) == 3
-    assert "Sent: 3 members invited, 2 emails queued." in desk.get(first.location).text
+    assert "Sent: 3 members invited. 2 emails queued." in desk.get(first.location).text
     db.session.expire_all()
     assert db.session.get(Campaign, campaign.id).state == OPEN
 
@@ -453,3 +454,15 @@ def test_the_campaign_page_reads_a_fixed_number_of_queries(desk, staff, make_cam
     with count_queries() as many:
         desk.get(page)
     assert many.count == few.count
+
+
+def test_the_overview_tabs_link_the_people_and_results_pages(desk, make_campaign):
+    campaign = make_campaign()
+    page = desk.get(f"/staff/campaigns/{campaign.id}").text
+    tabs = re.search(r'<nav class="tabs".*?</nav>', page, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', tabs) == [
+        f"/staff/campaigns/{campaign.id}",
+        f"/staff/campaigns/{campaign.id}/people",
+        f"/staff/campaigns/{campaign.id}/results",
+    ]
+    assert 'aria-current="page">Overview<' in tabs
