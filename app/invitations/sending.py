@@ -171,9 +171,8 @@ def _by_language(language: Any, values: dict[str, str], default: str) -> Any:
     return case(*whens, else_=values[default]) if whens else literal(values[default])
 
 
-def _fill(template: Any, token: Any) -> Any:
-    # One replace() per marker: SQL computes the token once per body, for every link.
-    return func.replace(func.replace(template, emails.NAME, User.username), emails.TOKEN, token)
+def _fill(template: Any, name: Any, token: Any) -> Any:
+    return func.replace(func.replace(template, emails.NAME, name), emails.TOKEN, token)
 
 
 def insert_emails(
@@ -190,37 +189,48 @@ def insert_emails(
     default = config["BABEL_DEFAULT_LOCALE"]
     languages = config["LANGUAGES"]
     letters = {code: emails.letter(campaign, code, reminder) for code in languages}
-    language = func.coalesce(User.locale, default)
     key = campaign_key(campaign.token_salt)
-    token = derive_sql(key, REPLY, User.id)
     subjects = {code: " ".join(one.subject.split())[:300] for code, one in letters.items()}
     delivery.store_attachments(campaign, languages, at)
-
-    def filled(part: str) -> Any:
-        texts = {code: getattr(one, part) for code, one in letters.items()}
-        return _fill(_by_language(language, texts, default), token)
-
-    headers = func.replace(literal(delivery.headers_template()), emails.TOKEN, token)
-
-    source = (
+    # Each member's token once (an HMAC in SQL), used by the text, the HTML and the
+    # headers: OFFSET 0 keeps PostgreSQL and SQLite from merging this subquery into the
+    # outer SELECT, which would compute the token once per use.
+    member = (
         select(
-            Invitation.email_message_id if message_id is None else message_id,
-            User.email,
-            func.replace(_by_language(language, subjects, default), emails.NAME, User.username),
-            filled("text"),
-            filled("html"),
-            language,
-            literal(BULK),
-            literal(delivery.batch(campaign.id)),
-            headers,
-            literal(QUEUED),
-            literal(0),
-            literal(at, UTCDateTime()),
-            literal(at, UTCDateTime()),
+            (Invitation.email_message_id if message_id is None else message_id).label("mid"),
+            User.email.label("email"),
+            User.username.label("name"),
+            func.coalesce(User.locale, default).label("language"),
+            derive_sql(key, REPLY, User.id).label("token"),
         )
         .join(User, User.id == Invitation.user_id)
         .where(Invitation.campaign_id == campaign.id)
         .where(*(which if which is not None else _sent_now(at)))
+        .offset(0)
+        .subquery("member")
+    )
+
+    def filled(part: str) -> Any:
+        texts = {code: getattr(one, part) for code, one in letters.items()}
+        return _fill(_by_language(member.c.language, texts, default), member.c.name,
+                     member.c.token)  # fmt: skip
+
+    headers = func.replace(literal(delivery.headers_template()), emails.TOKEN, member.c.token)
+    subject = _by_language(member.c.language, subjects, default)
+    source = select(
+        member.c.mid,
+        member.c.email,
+        func.replace(subject, emails.NAME, member.c.name),
+        filled("text"),
+        filled("html"),
+        member.c.language,
+        literal(BULK),
+        literal(delivery.batch(campaign.id)),
+        headers,
+        literal(QUEUED),
+        literal(0),
+        literal(at, UTCDateTime()),
+        literal(at, UTCDateTime()),
     )
     columns = ["message_id", "recipient", "subject", "text_body", "html_body", "language",
                "priority", "batch", "headers", "status", "attempts", "next_attempt_at",

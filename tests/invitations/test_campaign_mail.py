@@ -175,12 +175,17 @@ def test_a_permanent_refusal_is_failed_and_counted(make_user, make_campaign, inb
     assert [str(m["To"]) for m in inbox.messages] == [good.email]
 
 
-def test_progress_counts_only_this_campaign_and_follows_each_state(make_user, make_campaign):
+def test_progress_counts_only_this_campaign_and_follows_each_state(
+    make_user, make_campaign, count_queries
+):
     make_user(), make_user()
     first, other = make_campaign(), make_campaign()
     assert delivery_progress(first.id) == (0, 0, 0, 0)
     send(first)
-    assert delivery_progress(first.id) == DeliveryProgress(2, 0, 0, 0)
+    campaign_id = first.id
+    with count_queries() as counter:
+        assert delivery_progress(campaign_id) == DeliveryProgress(2, 0, 0, 0)
+    assert counter.count == 1, "one aggregate query"
     assert delivery_progress(other.id) == DeliveryProgress(0, 0, 0, 0)
     message = db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).first()
     message.status = "sending"
