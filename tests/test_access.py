@@ -41,12 +41,36 @@ GUARDS = {
     "topic_admin.split": "topic.*",
     **{
         f"staff.{name}": "campaign.send"
-        for name in ("campaigns_list", "choose_kind", "new_campaign", "edit_campaign", "campaign",
-                     "schedule", "unschedule", "close", "remind", "cancel", "duplicate",
-                     "audience_page", "upload_list", "confirm_send", "send", "upload_codes",
-                     "add_question", "remove_question", "move_question")
+        for name in (
+            "campaigns_list",
+            "choose_kind",
+            "new_campaign",
+            "edit_campaign",
+            "campaign",
+            "schedule",
+            "unschedule",
+            "close",
+            "remind",
+            "cancel",
+            "duplicate",
+            "audience_page",
+            "upload_list",
+            "confirm_send",
+            "send",
+            "upload_codes",
+            "add_question",
+            "remove_question",
+            "move_question",
+        )
     },
-}  # fmt: skip
+    "staff_results.people": "campaign.send",
+    "staff_results.people_csv": "campaign.send",
+    "staff_results.checkin": "campaign.send",
+    "staff_results.attend": "campaign.send",
+    "staff_results.remove": "campaign.send",
+    "staff_results.results_page": "campaign.send",
+    "staff_results.results_csv": "campaign.send",
+}
 API = {"api.get_ambassadors", "api.post_signals"}
 SAMPLE_VALUES = {
     "username": "alice",

@@ -47,12 +47,15 @@ BOUNDED = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-A, V = "admin", "visitor"
+A, V, M = "admin", "visitor", "member"
 DRAFT, SCHEDULED = "/staff/campaigns/{draft_campaign}", "/staff/campaigns/{scheduled_campaign}"
 OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_campaign}"
 CANCELLED, BUSY = "/staff/campaigns/{cancelled_campaign}", "/staff/campaigns/{sending_campaign}"
 OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
+INVITATION = "/invitations/{event_invitation}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
+PEOPLE = "/staff/campaigns/{campaign}/people"
+PERSON = "/staff/campaigns/{campaign}/people/{invitation}"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "accounts.register": (V, [("/register", "/register")]),
@@ -120,6 +123,17 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "staff.add_question": (A, [(SURVEY, f"{SURVEY}/questions")]),
     "staff.remove_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/remove")]),
     "staff.move_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/move")]),
+    "staff_results.checkin": (A, [(PEOPLE, "/staff/campaigns/{campaign}/checkin")]),
+    "staff_results.attend": (A, [(PEOPLE, PERSON + "/attend")]),
+    "staff_results.remove": (A, [(PEOPLE, PERSON + "/remove")]),
+    "invitations.answer": (M, [(INVITATION, INVITATION + "/accept"),
+                               (INVITATION, INVITATION + "/decline")]),
+    "invitations.survey": (M, [("/invitations/{survey_invitation}",
+                                "/invitations/{survey_invitation}/survey")]),
+    "invitations.settings": (A, [("/account/profile", "/invitations/settings")]),
+    "invitations.reply_by_link": (V, [("/invitations/reply/{reply_token}/accept",) * 2,
+                                      ("/invitations/reply/{reply_token}/decline",) * 2]),
+    "invitations.unsubscribe": (V, [("/invitations/unsubscribe/{reply_token}",) * 2]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

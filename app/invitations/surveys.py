@@ -13,6 +13,7 @@ from app.core.clock import now_utc
 from app.core.events import queue_audit
 from app.core.sql import savepoint
 from app.extensions import db
+from app.invitations import score
 from app.invitations.campaigns import get
 from app.invitations.errors import CampaignError, ReplyError
 from app.invitations.models import (
@@ -173,6 +174,8 @@ def submit(member: User, invitation_id: int, answers: dict[int, Any]) -> SurveyR
             db.session.flush()
     except IntegrityError:
         raise ReplyError(_l("You have already answered this survey.")) from None
+    # A completed survey counts for the ambassador score (one signal per response).
+    score.record(score.SURVEY, campaign, member.id, response.submitted_at)
     return response
 
 
