@@ -67,7 +67,7 @@ STATE_LABELS = {
 TABS = (
     ("staff.campaign", _l("Overview")),
     ("staff_results.people", _l("People")),
-    ("staff_results.results", _l("Results")),
+    ("staff_results.results_page", _l("Results")),
 )
 
 
