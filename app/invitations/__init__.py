@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
     from app.core.places import register_link
 
-    # models: the tables; staff_audience, staff_content, staff_spaces: the staff blueprint's.
+    # models: the tables; staff_audience, staff_content, staff_space_views: the staff blueprint's.
     from app.invitations import (  # noqa: F401
         jobs,
         link_views,
@@ -54,7 +54,7 @@ def init_app(app: Flask) -> None:
         results_views,
         staff_audience,
         staff_content,
-        staff_spaces,
+        staff_space_views,
         staff_views,
     )
 

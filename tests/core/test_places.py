@@ -34,7 +34,8 @@ def test_the_frame_links_to_the_places_the_packages_registered(client):
     [
         ("member", (), None),
         ("member", ("post.review_first",), "/manage/first-posts Review"),
-        ("staff", (), "/manage/ambassadors Manage"),
+        # Brand staff's one entry is their campaign console (it links their other pages).
+        ("staff", (), "/staff/campaigns Campaigns"),
         ("moderator", (), "/manage/queue Manage"),
         ("admin", (), "/manage/queue Manage"),
     ],
@@ -47,7 +48,7 @@ def test_the_menu_shows_the_first_staff_entry_the_member_may_follow(
         grant(user.id, capability, "test")
     commit()
     links = menu(login(user).get("/").text)
-    staff = [link for link in links if link.startswith("/manage")]
+    staff = [link for link in links if link.startswith(("/manage", "/staff"))]
     assert staff == ([entry] if entry else [])
     assert f"/u/{user.username} {user.username}" in links
 
@@ -60,6 +61,8 @@ def test_the_review_queue_lists_the_managers_pages(make_user, login, role, mail)
         '<a href="/manage/ambassadors">Ambassadors</a>',
         '<a href="/manage/log">Audit log</a>',
     ] + (['<a href="/admin/mail/">Outgoing mail</a>'] if mail else [])
+    # Campaigns (campaign.send) are staff's and administrators', not moderators'.
+    expected += ['<a href="/staff/campaigns">Campaigns</a>'] if role == "admin" else []
     assert "<p>" + " · ".join(expected) + "</p>" in page
 
 
