@@ -38,7 +38,9 @@ blueprint = Blueprint("forum", __name__)
 
 
 def _viewer() -> Any:
-    return current_user if current_user.is_authenticated else None
+    """The member (the object, not the proxy: list pages read it several times), or None."""
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
 
 
 def _page_arg() -> int:
