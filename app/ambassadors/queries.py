@@ -37,6 +37,8 @@ SIGNAL_LABELS = {
     "referrals": _l("Referrals that joined"),
     "events": _l("Events attended"),
     "social_follows": _l("Following the brand on social networks"),
+    "surveys": _l("Surveys answered"),
+    "co_creation": _l("Co-creation workshops taken part in"),
 }
 REASON_LABELS = {
     "selected": _l("Selected among the most helpful members"),

@@ -1,7 +1,8 @@
 """Who may read what: the one rule behind every page that shows or names a topic.
 
-A category restricted to a capability (the ambassadors' lounge, ``category.lounge``) is
-read only by members holding it; a deleted topic, or one whose opening post is hidden
+A category restricted to a capability (the ambassadors' lounge, ``category.lounge``; a
+campaign's private space, ``space.campaign.12``, of a capability family) is read only
+by members holding it; a deleted topic, or one whose opening post is hidden
 (flags, a first post held for review), only by those who see deleted posts
 (``post.view_deleted``). Pages that show a topic answer 404 to everyone else; pages that
 only name one (a duplicate's original, a notification, a profile's recent posts, search
@@ -18,7 +19,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import User
 from app.core.clock import now_utc
-from app.core.permissions import CAPABILITIES, ROLE_CAPABILITIES, CapabilityGrant
+from app.core.permissions import CAPABILITIES, FAMILIES, CapabilityGrant, is_reading, roles_holding
 from app.extensions import db
 from app.forum.models import Category, Post, Topic
 
@@ -47,11 +48,23 @@ def may_read(user: Any, required_capability: str | None, *, gone: bool = False) 
 
 
 def category_clause(user: Any) -> Any:
-    """SQL condition on Category: the categories this reader may see."""
+    """SQL condition on Category: the categories this reader may see.
+
+    Private spaces (capability families, ``space.campaign.12``) are seen by the roles that
+    hold the whole family and by members granted one of them; the member's grants were
+    read with the member (the user loader), so this adds no query."""
     if not _member(user):
         return Category.required_capability.is_(None)
     held = [c for c in CAPABILITIES if user.can(c)]
-    return or_(Category.required_capability.is_(None), Category.required_capability.in_(held))
+    conditions = [Category.required_capability.is_(None)]
+    for family in FAMILIES:
+        if user.role in family.roles and (family.reading or not user.is_suspended()):
+            every = Category.required_capability.startswith(family.prefix, autoescape=True)
+            conditions.append(every)
+        else:
+            held.extend(sorted(user.granted_in(family)))
+    conditions.append(Category.required_capability.in_(held))
+    return or_(*conditions)
 
 
 def hidden_opening(topic: Any = Topic) -> Any:
@@ -145,7 +158,7 @@ def readable_topic_ids(user: Any, topic_ids: Iterable[int]) -> set[int]:
 def _holders(capability: str) -> Any:
     """SQL condition on User: holds ``capability`` now, by role or by an active grant
     (what User.can says, for many members at once)."""
-    roles = [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
+    roles = roles_holding(capability)
     granted = (
         select(CapabilityGrant.id)
         .where(
@@ -156,7 +169,7 @@ def _holders(capability: str) -> Any:
         .exists()
     )
     holds = or_(User.role.in_(roles), granted)
-    if capability.startswith("category."):
+    if is_reading(capability):
         return holds  # suspended members keep what lets them read
     return holds & or_(User.suspended_until.is_(None), User.suspended_until <= now_utc())
 

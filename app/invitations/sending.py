@@ -9,8 +9,11 @@
 2. the in-app notifications, from the invitations just made;
 3. the outbox rows (app/core/mail.py) for the members who did not opt out of campaign
    email, their text and HTML filled per member by ``replace()`` in SQL from the
-   campaign's email rendered once per language (emails.py). The ``deliver-mail`` job
-   sends them, paced by its batch size, retried, never twice.
+   campaign's email rendered once per language (emails.py), and their List-Unsubscribe
+   headers by the same ``replace()`` (delivery.py). They are bulk mail of the batch
+   "campaign:<id>": the ``deliver-mail`` job sends them after any transactional mail,
+   paced by MAIL_RATE_PER_MINUTE, retried, never twice. An event's calendar file is
+   stored once per language for the batch (calendar.py), not per email.
 
 Nothing is loaded per member in Python. The campaign row is locked first (FOR UPDATE
 on PostgreSQL; BEGIN IMMEDIATE on SQLite through ``savepoint()``) and its state checked
@@ -32,12 +35,12 @@ from sqlalchemy import JSON, Text, case, cast, exists, func, insert, literal, se
 from app.accounts.models import User
 from app.core.clock import now_utc
 from app.core.events import queue_audit
-from app.core.mail import QUEUED, OutboxMessage
+from app.core.mail import BULK, QUEUED, OutboxMessage
 from app.core.notifications import Notification
 from app.core.sql import insert_for, savepoint
 from app.core.types import UTCDateTime
 from app.extensions import db
-from app.invitations import emails
+from app.invitations import delivery, emails
 from app.invitations.audience import Criteria, conditions
 from app.invitations.errors import CampaignError
 from app.invitations.models import (
@@ -91,6 +94,7 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
         if campaign.state not in (DRAFT, SCHEDULED):
             return SendResult(sent=False)
         _check_ready(campaign, at)
+        campaign.sent_at = at  # before the emails: their calendar file's DTSTAMP
         criteria = Criteria.from_json(campaign.audience)
         invited = _insert_invitations(campaign, criteria, at)
         notified = _insert_notifications(campaign, at)
@@ -189,10 +193,13 @@ def insert_emails(
     key = campaign_key(campaign.token_salt)
     token = derive_sql(key, REPLY, User.id)
     subjects = {code: " ".join(one.subject.split())[:300] for code, one in letters.items()}
+    delivery.store_attachments(campaign, languages, at)
 
     def filled(part: str) -> Any:
         texts = {code: getattr(one, part) for code, one in letters.items()}
         return _fill(_by_language(language, texts, default), token)
+
+    headers = func.replace(literal(delivery.headers_template()), emails.TOKEN, token)
 
     source = (
         select(
@@ -202,6 +209,9 @@ def insert_emails(
             filled("text"),
             filled("html"),
             language,
+            literal(BULK),
+            literal(delivery.batch(campaign.id)),
+            headers,
             literal(QUEUED),
             literal(0),
             literal(at, UTCDateTime()),
@@ -212,6 +222,7 @@ def insert_emails(
         .where(*(which if which is not None else _sent_now(at)))
     )
     columns = ["message_id", "recipient", "subject", "text_body", "html_body", "language",
-               "status", "attempts", "next_attempt_at", "created_at"]  # fmt: skip
+               "priority", "batch", "headers", "status", "attempts", "next_attempt_at",
+               "created_at"]  # fmt: skip
     statement = insert(OutboxMessage).from_select(columns, source)
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount or 0
