@@ -5,6 +5,7 @@ N requests per page through Flask's test client under cProfile and prints the
 functions that take the most time (cumulative and own).
 
     .venv/bin/python bench/profile_topic.py [--requests 200] [--users 300] [--top 35]
+        [--page out|in|category|category-in|home|home-in|all]
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--top", type=int, default=35)
-    parser.add_argument("--page", choices=("out", "in", "category", "all"), default="all")
+    parser.add_argument(
+        "--page",
+        choices=("out", "in", "category", "category-in", "home", "home-in", "all"),
+        default="all",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tribune-profile-"))
     try:
@@ -72,10 +77,14 @@ def main() -> int:
         from app import create_app
 
         app = create_app()
+        member = logged_in_client(app, fixture)
         pages = {
             "out": ("topic, logged out", app.test_client(), fixture.topic_path),
-            "in": ("topic, logged in", logged_in_client(app, fixture), fixture.topic_path),
+            "in": ("topic, logged in", member, fixture.topic_path),
             "category": ("category, logged out", app.test_client(), fixture.category_path),
+            "category-in": ("category, logged in", member, fixture.category_path),
+            "home": ("home, logged out", app.test_client(), "/"),
+            "home-in": ("home, logged in", member, "/"),
         }
         for key, (name, client, path) in pages.items():
             if args.page in (key, "all"):

@@ -23,7 +23,8 @@ blueprint = Blueprint("badges", __name__)
 @blueprint.before_app_request
 def record_visit() -> None:
     """A member's first request of the day counts a visit (the streak badges)."""
-    if current_user.is_authenticated and visits.record_visit(current_user):
+    user = current_user._get_current_object()  # one lookup, not one per attribute
+    if user.is_authenticated and visits.record_visit(user):
         # A unit of work of its own, before the view's: the visit stays whatever the
         # view does, and most pages (GET) commit nothing.
         commit()

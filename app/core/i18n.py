@@ -45,8 +45,9 @@ def _locale_code() -> str:
     languages = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    user = current_user._get_current_object() if current_user else None  # type: ignore[attr-defined]
+    if user is not None and user.is_authenticated and user.locale in languages:
+        return user.locale  # type: ignore[no-any-return]
     return browser_locale()
 
 

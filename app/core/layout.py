@@ -58,7 +58,7 @@ def page(title: str, content: Markup | parts.Html) -> parts.Html:
         fr=lambda: _here("i18n.choose_language", "fr"),
         en=lambda: _here("i18n.choose_language", "en"),
         me=lambda: user.username,
-        me_url=lambda: places.place_url("profile", username=user.username),
+        me_url=lambda: _profile_url(request.script_root, user.username),
         bell_label=lambda: _bell_label(user.unread_notifications, current_locale()),
         bell_count=lambda: _bell_count(user.unread_notifications),
     )
@@ -79,6 +79,13 @@ def _link(script_root: str, endpoint: str, locale: str | None, next_path: str) -
     # per page and prefix (``script_root``), not on every view.
     arguments = {"next": next_path} if locale is None else {"locale": locale, "next": next_path}
     return url_for(endpoint, **arguments)
+
+
+@lru_cache(maxsize=4096)
+def _profile_url(script_root: str, username: str) -> str:
+    # The menu's link to the member's profile, on every member's page: built once per
+    # member and prefix, as the login and language links are.
+    return places.place_url("profile", username=username)
 
 
 def _search() -> str:

@@ -87,12 +87,15 @@ def place_url(name: str, **values: Any) -> str:
 
 def links(where: str) -> list[Link]:
     """The links of the list ``where`` the current member may follow, in order."""
-    if not current_user.is_authenticated:
+    # The member itself, not the proxy: each attribute read through current_user costs
+    # a lookup of its own, and this runs on every member's page.
+    user = current_user._get_current_object()  # type: ignore[attr-defined]
+    if not user.is_authenticated:
         return []
     return [
         link
         for link in _registry(current_app)["links"].get(where, [])
-        if all(current_user.can(capability) for capability in link.capabilities)
+        if all(user.can(capability) for capability in link.capabilities)
     ]
 
 

@@ -22,7 +22,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.badges.models import VotingReport
 from app.core import csvsafe
 from app.core.events import commit
 from app.core.forms import ActionForm
@@ -43,7 +42,7 @@ LOG_PER_PAGE = 50
 
 
 def _flaggable_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
+    post = queries.post_by_id(post_id)
     if post is None or post.deleted_at is not None:
         abort(404)
     # The topic as its reader may read it (its category; deleted, or its opening post
@@ -107,7 +106,7 @@ def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
         unclear = _("The request could not be understood. Go back and try again.")
         flash(" ".join(map(str, form.reason.errors)) or unclear, "error")
         return redirect(url_for(back))
-    post = db.session.get(Post, post_id)
+    post = queries.post_by_id(post_id)
     if post is None:
         abort(404)
     try:
@@ -132,7 +131,7 @@ def decide(post_id: int, decision: str) -> Any:
 def report_reviewed(report_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
-    report = db.session.get(VotingReport, report_id)
+    report = queries.voting_report_by_id(report_id)
     if report is None:
         abort(404)
     services.review_voting_report(current_user, report)
@@ -176,14 +175,14 @@ LOG_CSV_COLUMNS = ("when", "who", "action", "target_type", "target_id", "before"
 def log_csv() -> Response:
     """The filtered log as CSV. Rows are streamed from the database into a spooled file
     (memory up to a few megabytes, then disk), so a long log never sits in memory."""
-    query = queries.audit_query(**_log_filters()).execution_options(yield_per=1000)
+    rows = queries.audit_rows(**_log_filters())
     # Not a with-block: the response closes the file once it is sent.
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
         text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
         writer = csvsafe.writer(text)
         writer.writerow(LOG_CSV_COLUMNS)
-        for entry, username in db.session.execute(query):
+        for entry, username in rows:
             writer.writerow([
                 entry.created_at.isoformat(), username or "system", entry.action,
                 entry.target_type, entry.target_id or "",

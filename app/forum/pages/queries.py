@@ -12,9 +12,18 @@ from sqlalchemy.orm import Bundle, joinedload, selectinload
 from app.accounts.models import User
 from app.core.paging import Page, make_page
 from app.core.sql import among_ids, ids_value
+from app.core.text import excerpt
 from app.extensions import db
 from app.forum import visibility
-from app.forum.models import Category, Post, PostVote, Tag, Topic, topic_tags
+from app.forum.models import (
+    Category,
+    Post,
+    PostRevision,
+    PostVote,
+    Tag,
+    Topic,
+    topic_tags,
+)
 
 TOPIC_FILTERS = ("latest", "unanswered", "solved", "unsolved")
 ANSWER_ORDERS = ("helpful", "date")
@@ -40,10 +49,6 @@ def _topic_list_query(user: User | None) -> Any:
 def latest_topics(user: User | None, limit: int = 20) -> list[Topic]:
     query = _topic_list_query(user).order_by(Topic.last_posted_at.desc()).limit(limit)
     return list(db.session.scalars(query))
-
-
-def category_by_slug(slug: str) -> Category | None:
-    return db.session.scalar(select(Category).where(Category.slug == slug))
 
 
 def category_topics(
@@ -181,3 +186,61 @@ def recent_posts(user: User | None, author_id: int, limit: int = 10) -> list[tup
         .limit(limit)
     ).all()
     return [(p, t) for p, t in rows]
+
+
+# Single rows the views look up by what the request names (the view decides what a
+# missing one means: 404, or a form error).
+
+
+def post_by_id(post_id: int) -> Post | None:
+    return db.session.get(Post, post_id)
+
+
+def topic_by_id(topic_id: int) -> Topic | None:
+    return db.session.get(Topic, topic_id)
+
+
+def category_by_id(category_id: int | None) -> Category | None:
+    return db.session.get(Category, category_id) if category_id is not None else None
+
+
+def tag_by_name(name: str) -> Tag | None:
+    """The tag named ``name`` (tags are stored lower-case)."""
+    return db.session.scalar(select(Tag).where(Tag.name == name.lower()))
+
+
+def answers_before(post: Post) -> int:
+    """How many live answers come before ``post`` by date: where its page starts."""
+    count = db.session.scalar(
+        select(func.count(Post.id)).where(
+            Post.topic_id == post.topic_id,
+            Post.position > 0,
+            Post.position < post.position,
+            Post.deleted_at.is_(None),
+        )
+    )
+    return count or 0
+
+
+def revisions(post: Post) -> list[PostRevision]:
+    """A post's revisions, the latest first, with their editors."""
+    return list(
+        db.session.scalars(
+            select(PostRevision)
+            .where(PostRevision.post_id == post.id)
+            .options(joinedload(PostRevision.editor))
+            .order_by(PostRevision.number.desc())
+        )
+    )
+
+
+def splittable_replies(topic: Topic, limit: int) -> list[tuple[int, str, str]]:
+    """(post id, author, excerpt) of the first ``limit`` replies, which a split can move."""
+    rows = db.session.execute(
+        select(Post.id, User.username, Post.body_html)
+        .join(User, User.id == Post.author_id)
+        .where(Post.topic_id == topic.id, Post.position > 0)
+        .order_by(Post.position)
+        .limit(limit)
+    )
+    return [(post_id, username, excerpt(html, 120)) for post_id, username, html in rows]

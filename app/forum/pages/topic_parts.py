@@ -22,9 +22,11 @@ from flask_wtf.csrf import generate_csrf
 from app.core import layout, parts
 from app.core.submissions import new_token
 from app.core.templating import post_trail_endpoint
-from app.forum.pages import labels, topic_page
+from app.forum import visibility
+from app.forum.pages import labels, queries, topic_page
 from app.forum.solutions import may_choose_solution
 from app.forum.topic_actions import may_manage
+from app.forum.view_counter import views as view_counter
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,6 +66,44 @@ class FooterPost:
 
 PAGE = parts.Part("topic", "forum/topic.html", TopicReader, expires=True)
 FOOTER = parts.Part("post-footer", "forum/_post_footer.html", FooterReader)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A topic merged into another: its address opens that one (a 301)."""
+
+    topic_id: int
+
+
+def for_viewer(
+    viewer: Any, topic_id: int, *, order: str, page_number: int, per_page: int
+) -> parts.Html | Moved | None:
+    """A topic's page (``order`` of its answers, ``page_number``) for ``viewer`` (None: a
+    visitor); ``Moved``: merged into a topic the viewer may read; None: no such topic
+    for this viewer (a 404)."""
+    if order not in queries.ANSWER_ORDERS:
+        order = "helpful"
+    include_deleted = bool(viewer and viewer.can("post.view_deleted"))
+    view = topic_page.PageView(topic_id, order, page_number, per_page, include_deleted)
+    if viewer is None:
+        found = topic_page.meta(topic_id, None)
+    else:
+        found = topic_page.meta(topic_id, viewer.id, topic_page.recent_post_ids(view))
+    if found is not None and found.merged_into is not None:
+        # Into a topic the reader may not read (the lounge): gone, rather than pointing there.
+        return Moved(found.merged_into) if found.original_readable(viewer) else None
+    if found is None or (found.deleted and not include_deleted):
+        return None
+    if not visibility.can_read(viewer, found.required_capability):
+        return None
+    view_counter.record(topic_id)
+    # Whether a duplicate's original is named: read now, as the original stands (it can
+    # move into the lounge without this topic's revision changing).
+    original_shown = found.original_readable(viewer)
+    data = topic_page.load(view, found.revision)
+    if data is None or (data.opening.post.hidden_at is not None and not include_deleted):
+        return None
+    return page(data, view, found, viewer, original_shown)
 
 
 def footer_post(post: Any, accepted_post_id: int | None) -> FooterPost:

@@ -8,16 +8,16 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from app.core.events import commit
-from app.core.text import excerpt
 from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import topic_actions, topic_merge, visibility
+from app.forum.categories import visible_categories
 from app.forum.errors import ForumError
-from app.forum.models import Category, Post, Topic
+from app.forum.models import Topic
+from app.forum.pages import queries
 from app.forum.pages.forms import (
     DuplicateForm,
     MergeForm,
@@ -44,9 +44,7 @@ def _topic(topic_id: int) -> Topic:
 
 def _move_form(submitted: bool = True) -> MoveForm:
     form = MoveForm() if submitted else MoveForm(formdata=None)
-    categories = db.session.scalars(
-        select(Category).where(visibility.category_clause(current_user)).order_by(Category.position)
-    )
+    categories = visible_categories(current_user)
     form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     return form
 
@@ -66,7 +64,11 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
         duplicate=forms.get("duplicate") or DuplicateForm(formdata=None),
         merge=forms.get("merge") or MergeForm(formdata=None),
         split=forms.get("split") or SplitForm(formdata=None),
-        replies=_replies(topic) if current_user.can("topic.merge") else [],
+        replies=(
+            queries.splittable_replies(topic, topic_merge.MAX_SPLIT)
+            if current_user.can("topic.merge")
+            else []
+        ),
         flag_form=forms.get("flag") or TopicFlagForm(formdata=None),
         original=_original(topic),
     ), code
@@ -79,28 +81,14 @@ def _original(topic: Topic) -> Topic | None:
         current_user, topic.duplicate_of_id
     ):
         return None
-    return db.session.get(Topic, topic.duplicate_of_id)
-
-
-def _replies(topic: Topic) -> list[tuple[int, str, str]]:
-    """(post id, author, excerpt) of the replies a split can move."""
-    from app.accounts.models import User
-
-    rows = db.session.execute(
-        select(Post.id, User.username, Post.body_html)
-        .join(User, User.id == Post.author_id)
-        .where(Post.topic_id == topic.id, Post.position > 0)
-        .order_by(Post.position)
-        .limit(topic_merge.MAX_SPLIT)
-    )
-    return [(post_id, username, excerpt(html, 120)) for post_id, username, html in rows]
+    return queries.topic_by_id(topic.duplicate_of_id)
 
 
 def _topic_from(text: str | None) -> Topic | None:
     match = _TOPIC_NUMBER.search((text or "").strip())
     # A number past the id column's range names no topic (PostgreSQL would refuse it).
     topic_id = bounded_int(match.group(1)) if match else None
-    return db.session.get(Topic, topic_id) if topic_id is not None else None
+    return queries.topic_by_id(topic_id) if topic_id is not None else None
 
 
 @blueprint.get("/t/<int:topic_id>/manage")
@@ -122,7 +110,7 @@ def move(topic_id: int) -> Any:
     form = _move_form()
     if not form.validate_on_submit():
         return _page(topic, 422, move=form)
-    category = db.session.get(Category, form.category.data)
+    category = queries.category_by_id(form.category.data)
     try:
         if category is None:
             raise ForumError(_("Unknown category."), field="category")

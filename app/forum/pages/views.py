@@ -16,8 +16,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 from wtforms.fields.choices import SelectChoice
 
 from app.core import submissions
@@ -30,18 +28,19 @@ from app.forum.categories import visible_categories
 from app.forum.deletion import delete_post, restore_post
 from app.forum.errors import ForumError
 from app.forum.following import set_following
-from app.forum.models import Post, PostRevision, Tag, Topic
-from app.forum.pages import list_parts, queries, topic_page, topic_parts
+from app.forum.models import Post, Topic
+from app.forum.pages import list_parts, queries, topic_parts
 from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
 from app.forum.review_hold import is_held, opening_post_is_held
 from app.forum.search import search_posts
-from app.forum.view_counter import views as view_counter
 
 blueprint = Blueprint("forum", __name__)
 
 
 def _viewer() -> Any:
-    return current_user if current_user.is_authenticated else None
+    """The member (the object, not the proxy: list pages read it several times), or None."""
+    user = current_user._get_current_object()
+    return user if user.is_authenticated else None
 
 
 def _page_arg() -> int:
@@ -106,7 +105,7 @@ def category(slug: str) -> bytes:
 
 @blueprint.get("/tags/<name>")
 def tag(name: str) -> bytes:
-    found = db.session.scalar(select(Tag).where(Tag.name == name.lower()))
+    found = queries.tag_by_name(name)
     if found is None:
         abort(404)
     per_page = current_app.config["TOPICS_PER_PAGE"]
@@ -163,35 +162,18 @@ def _held_message() -> str:
 @blueprint.get("/t/<int:topic_id>")
 @blueprint.get("/t/<int:topic_id>/<slug>")
 def topic(topic_id: int, slug: str | None = None) -> Any:
-    viewer = _viewer()
-    order = request.args.get("order", "helpful")
-    if order not in queries.ANSWER_ORDERS:
-        order = "helpful"
-    include_deleted = bool(viewer and viewer.can("post.view_deleted"))
-    view = topic_page.PageView(
-        topic_id, order, _page_arg(), current_app.config["POSTS_PER_PAGE"], include_deleted
+    shown = topic_parts.for_viewer(
+        _viewer(),
+        topic_id,
+        order=request.args.get("order", "helpful"),
+        page_number=_page_arg(),
+        per_page=current_app.config["POSTS_PER_PAGE"],
     )
-    if viewer is None:
-        found = topic_page.meta(topic_id, None)
-    else:
-        found = topic_page.meta(topic_id, viewer.id, topic_page.recent_post_ids(view))
-    if found is not None and found.merged_into is not None:
-        # Into a topic the reader may not read (the lounge): gone, rather than pointing there.
-        if not found.original_readable(viewer):
-            abort(404)
-        return redirect(url_for("forum.topic", topic_id=found.merged_into), 301)
-    if found is None or (found.deleted and not include_deleted):
+    if shown is None:
         abort(404)
-    if not services.can_read(viewer, found.required_capability):
-        abort(404)
-    view_counter.record(topic_id)
-    # Whether a duplicate's original is named: read now, as the original stands (it can
-    # move into the lounge without this topic's revision changing).
-    original_shown = found.original_readable(viewer)
-    data = topic_page.load(view, found.revision)
-    if data is None or (data.opening.post.hidden_at is not None and not include_deleted):
-        abort(404)
-    return topic_parts.page(data, view, found, viewer, original_shown).bytes()
+    if isinstance(shown, topic_parts.Moved):
+        return redirect(url_for("forum.topic", topic_id=shown.topic_id), 301)
+    return shown.bytes()
 
 
 @blueprint.post("/t/<int:topic_id>/reply")
@@ -223,30 +205,21 @@ def reply(topic_id: int) -> Any:
 @blueprint.get("/p/<int:post_id>")
 def post(post_id: int) -> Any:
     """The topic page that holds this post, scrolled to it."""
-    found = db.session.get(Post, post_id)
+    found = queries.post_by_id(post_id)
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
     if found.hidden_at is not None and not (_viewer() and current_user.can("post.view_deleted")):
         abort(404)
-    page = 1
     if not found.is_opening_post and found.id != topic.accepted_post_id:
         # By date, the page a post sits on follows from how many answers come before it.
-        before = db.session.scalar(
-            select(func.count(Post.id)).where(
-                Post.topic_id == topic.id,
-                Post.position > 0,
-                Post.position < found.position,
-                Post.deleted_at.is_(None),
-            )
-        )
-        page = (before or 0) // current_app.config["POSTS_PER_PAGE"] + 1
+        page = queries.answers_before(found) // current_app.config["POSTS_PER_PAGE"] + 1
         return redirect(_topic_url(topic, order="date", page=page, _anchor=f"post-{post_id}"))
     return redirect(_topic_url(topic, _anchor=f"post-{post_id}"))
 
 
 def _editable_post(post_id: int) -> tuple[Post, Topic]:
-    found = db.session.get(Post, post_id)
+    found = queries.post_by_id(post_id)
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
@@ -286,19 +259,14 @@ def edit(post_id: int) -> Any:
 
 @blueprint.get("/p/<int:post_id>/history")
 def history(post_id: int) -> str:
-    found = db.session.get(Post, post_id)
+    found = queries.post_by_id(post_id)
     if found is None:
         abort(404)
     topic, _opening = _visible_topic(found.topic_id)
     gone = found.deleted_at is not None or found.hidden_at is not None
     if gone and not (_viewer() and current_user.can("post.view_deleted")):
         abort(404)
-    revisions = db.session.scalars(
-        select(PostRevision)
-        .where(PostRevision.post_id == found.id)
-        .options(joinedload(PostRevision.editor))
-        .order_by(PostRevision.number.desc())
-    ).all()
+    revisions = queries.revisions(found)
     return render_template("forum/history.html", post=found, topic=topic, revisions=revisions)
 
 
