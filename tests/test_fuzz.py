@@ -90,6 +90,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                  ("/t/{copy}/manage", "/t/{copy}/manage/reopen")]),
     "moderation.decide": (A, [("/manage/queue", f"/manage/queue/post/{{flagged}}/{decision}")
                               for decision in ("approve", "hide", "delete")]),
+    "moderation.unhide": (A, [("/manage/queue", "/p/{hidden}/unhide?back=queue"),
+                              ("/t/{other}", "/p/{hidden}/unhide")]),
     "moderation.report_reviewed": (A, [("/manage/queue",
                                         "/manage/queue/report/{report}/reviewed")]),
     "moderation.decide_first_post": (A, [("/manage/first-posts",

@@ -84,6 +84,7 @@ def queue() -> str:
         "moderation/queue.html",
         items=queries.flagged_posts(current_user),
         reports=queries.open_voting_reports(),
+        hidden=queries.recently_hidden(current_user),
         form=DecisionForm(),
         reason_labels=REASON_LABELS,
     )
@@ -127,6 +128,32 @@ def decide(post_id: int, decision: str) -> Any:
     return _decide_on_post(post_id, _DECISIONS.get(decision), _("Done."), "moderation.queue")
 
 
+# Where Unhide sends the moderator back to: the page it was pressed on.
+_UNHIDE_BACK = {"queue": "moderation.queue", "log": "moderation.log"}
+
+
+@blueprint.post("/p/<int:post_id>/unhide")
+@requires("flag.review")
+def unhide(post_id: int) -> Any:
+    """Show a hidden post again: from its topic page, the queue's history or the log."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    try:
+        shown = services.unhide_post(current_user, post, (form.reason.data or "").strip())
+    except ModerationError as error:
+        db.session.rollback()
+        abort(error.status)
+    commit()
+    flash(_("The post is shown again.") if shown else _("This post was not hidden."),
+          "success" if shown else "info")  # fmt: skip
+    back = _UNHIDE_BACK.get(request.args.get("back", ""))
+    return redirect(url_for(back) if back else url_for("forum.post", post_id=post.id))
+
+
 @blueprint.post("/manage/queue/report/<int:report_id>/reviewed")
 @requires("flag.review")
 def report_reviewed(report_id: int) -> Any:
@@ -162,9 +189,18 @@ def log() -> str:
     entries = queries.audit_log(
         page=page, per_page=current_app.config.get("AUDIT_LOG_PER_PAGE", LOG_PER_PAGE), **filters
     )
+    hidden = queries.still_hidden({
+        entry.target_id for entry, _name in entries.items
+        if entry.target_type == "post" and entry.target_id and entry.action in _HIDING
+    }) if current_user.can("flag.review") else set()  # fmt: skip
     return render_template(
-        "moderation/log.html", entries=entries, actions=queries.audit_actions(), **filters
-    )
+        "moderation/log.html", entries=entries, actions=queries.audit_actions(),
+        still_hidden=hidden, form=DecisionForm(), **filters,
+    )  # fmt: skip
+
+
+# The log's entries that hid a post: Unhide is offered on them while the post stays hidden.
+_HIDING = frozenset({"post.hide", "post.auto_hide"})
 
 
 LOG_CSV_COLUMNS = ("when", "who", "action", "target_type", "target_id", "before", "after",
