@@ -23,6 +23,7 @@ from flask_babel import (
 from markupsafe import Markup
 
 from app.core.clock import now_utc
+from app.core.permissions import role_label
 from app.core.text import excerpt
 
 
@@ -165,6 +166,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["slugify"] = slugify
+    app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -125,7 +125,12 @@ def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
 @blueprint.post("/manage/queue/post/<int:post_id>/<decision>")
 @requires("flag.review")
 def decide(post_id: int, decision: str) -> Any:
-    return _decide_on_post(post_id, _DECISIONS.get(decision), _("Done."), "moderation.queue")
+    done = {
+        "approve": _("Approved: the post is shown and its flags are rejected."),
+        "hide": _("Hidden: the flags are upheld and the post stays hidden."),
+        "delete": _("Deleted: the flags are upheld and the post is removed."),
+    }.get(decision, "")
+    return _decide_on_post(post_id, _DECISIONS.get(decision), done, "moderation.queue")
 
 
 # Where Unhide sends the moderator back to: the page it was pressed on.
