@@ -83,8 +83,9 @@ class PageExtras:
 
     # Shown beside an author's name (the level, a status), without the forum knowing
     # about them. Each function takes the member and returns safe HTML; it may depend
-    # only on the member's id, username and points (and the language): cached parts
-    # show it from their data (app/core/parts.py).
+    # only on the member's id, username, points and role (and the language): cached
+    # parts show it from their data (app/core/parts.py). A role change bumps the
+    # revisions of the member's topics (forum/role_marks.py), so no page keeps the old mark.
     author_decorations: dict[str, Callable[[Any], str]] = field(default_factory=dict)
     # Where moderators read who hid or deleted a post and why (the moderation package's
     # log): an endpoint taking ``type`` and ``target`` query arguments, or None.
