@@ -33,7 +33,7 @@ from app.forum import visibility
 from app.forum.errors import ForumError
 from app.forum.models import Post
 from app.moderation import first_posts as first_posts_module
-from app.moderation import queries, services
+from app.moderation import log_labels, queries, services
 from app.moderation.forms import REASON_LABELS, DecisionForm, FlagForm
 from app.moderation.services import ModerationError
 
@@ -198,9 +198,15 @@ def log() -> str:
         entry.target_id for entry, _name in entries.items
         if entry.target_type == "post" and entry.target_id and entry.action in _HIDING
     }) if current_user.can("flag.review") else set()  # fmt: skip
+    names = queries.usernames({
+        entry.target_id for entry, _name in entries.items
+        if entry.target_type == "user" and entry.target_id
+    })  # fmt: skip
     return render_template(
         "moderation/log.html", entries=entries, actions=queries.audit_actions(),
-        still_hidden=hidden, form=DecisionForm(), **filters,
+        still_hidden=hidden, form=DecisionForm(), target_names=names,
+        action_label=log_labels.action_label, readable=log_labels.readable_change,
+        zone=current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC", **filters,
     )  # fmt: skip
 
 

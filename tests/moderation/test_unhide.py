@@ -102,3 +102,17 @@ def test_two_moderators_unhiding_at_once_make_one_change(app, hidden_answer, mak
     results = at_once(2, unhide)
     assert sorted(results) == [False, True], results
     assert len(_unhides(post.id)) == 1
+
+
+def test_the_log_reads_well_in_french(app, hidden_answer, login, member, admin):
+    app.config["BABEL_DEFAULT_TIMEZONE"] = "Europe/Paris"
+    page = login(admin).get("/manage/members/alice").get_data(as_text=True)
+    url, fields = form_submission(page, "/manage/members/alice/role", role="moderator")
+    login(admin).client.post(url, data=fields)
+    log = login(admin).get("/manage/log", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "Quand (Europe/Paris)" in log
+    assert "Message masqué" in log and "Rôle modifié" in log
+    assert '<a href="/u/alice">alice</a>' in log  # the target, by name
+    assert '<a href="/u/mod_claire">mod_claire</a>' in log  # who did it
+    assert '{"' not in log  # no raw JSON
+    assert '<span class="change-name">role</span> member' in log
