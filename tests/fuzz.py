@@ -129,6 +129,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     deleted = forum_services.reply(bruno, topic, body="Buy a new one.")
     other = forum_services.create_topic(alice, category, title="Milk foam is thin", body="Why?")
     flagged = forum_services.reply(alice, other, body="Buy cheap pills at spam.example")
+    hidden = forum_services.reply(carol, other, body="Cheap pills again at spam.example")
     copy = forum_services.create_topic(bruno, category, title="Descaling?", body="It beeps too.")
     commit()
     solutions.accept_answer(alice, topic, accepted)
@@ -138,6 +139,8 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     topic_actions.close_as_duplicate(admin, copy, topic, "Asked before")
     commit()
     moderation_services.flag_post(bruno, flagged, "spam", "Looks like spam")
+    moderation_services.flag_post(admin, hidden, "spam", "Spam")
+    moderation_services.hide_post(admin, hidden, "Spam")  # in the queue's history
     members.silence(admin, carol, 3, "Shouting")
     app.config["HOLD_FIRST_POSTS"] = True
     newbie = make_user("newbie")
@@ -168,7 +171,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     world.ids.update(_campaigns(admin))
     world.ids.update(
         topic=topic.id, opening=_opening_post(topic.id), accepted=accepted.id, voted=voted.id,
-        deleted=deleted.id, other=other.id, flagged=flagged.id, copy=copy.id,
+        deleted=deleted.id, other=other.id, flagged=flagged.id, hidden=hidden.id, copy=copy.id,
         held=_opening_post(held.id), report=report.id, token=token.id, message=failed.id,
         reset=reset, pending=pending.group(1), campaign=campaign.id,
         invitation=_invitation_of(campaign.id, alice.id),

@@ -75,6 +75,15 @@ class _Forms(HTMLParser):
                 current["open"] = False
 
 
+def _no_twin(form: dict[str, Any], name: str) -> None:
+    """A browser sends a field and a pressed button of the same name both, field first: the
+    view reads the field's value, not the button's, so a page doing it is broken."""
+    assert name not in {n for n, _v in form["fields"]}, (
+        f"the form sends {name!r} twice (a field, then the pressed button): the view reads the "
+        "first"
+    )
+
+
 def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
     """The URL and fields a browser sends when the button with this formaction is pressed."""
     parser = _Forms()
@@ -85,6 +94,7 @@ def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
             assert form is not None, f"the button for {formaction!r} belongs to no form"
             data = dict(form["fields"])
             if button.get("name"):
+                _no_twin(form, button["name"])
                 data[button["name"]] = button.get("value", "")
             return formaction, data
     raise AssertionError(f"no button with formaction {formaction!r} on the page")
@@ -99,6 +109,7 @@ def form_submission(html: str, action: str, **typed: str) -> tuple[str, dict[str
             data = dict(form["fields"])
             buttons = form.get("buttons", [])
             if buttons and buttons[0].get("name"):
+                _no_twin(form, buttons[0]["name"])
                 data[buttons[0]["name"]] = buttons[0].get("value", "")
             data.update(typed)
             return action, data

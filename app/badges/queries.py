@@ -20,12 +20,18 @@ class BadgeStats:
 
 
 def catalogue_with_counts() -> list[BadgeStats]:
-    """Every badge with how many members hold it: one grouped query."""
-    members = db.session.scalar(select(func.count(User.id)).where(User.role == "member")) or 0
+    """Every badge with how many members hold it: one grouped query.
+
+    The holders and the members they are a share of are the same set (active accounts
+    with the member role): staff and closed accounts holding a badge once counted above
+    the line and not below it, and a badge could show more than 100%."""
+    in_community = (User.role == "member", User.active.is_(True))
+    members = db.session.scalar(select(func.count(User.id)).where(*in_community)) or 0
     counts = dict(
         db.session.execute(
             select(BadgeAward.badge, func.count(func.distinct(BadgeAward.user_id)))
-            .where(BadgeAward.revoked_at.is_(None))
+            .join(User, User.id == BadgeAward.user_id)
+            .where(BadgeAward.revoked_at.is_(None), *in_community)
             .group_by(BadgeAward.badge)
         ).all()
     )

@@ -65,6 +65,19 @@ CAPABILITIES: dict[str, object] = {
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
+# What each role is called on the pages (the profile, the member page, the role form).
+ROLE_LABELS = {
+    "member": _l("Member"),
+    "moderator": _l("Community manager"),
+    "staff": _l("Brand staff"),
+    "admin": _l("Administrator"),
+}
+
+
+def role_label(role: str | None) -> str:
+    """The role's name in the reader's language (an unknown role as it is stored)."""
+    return str(ROLE_LABELS.get(role or "", role or ""))
+
 
 _MEMBER = {"topic.create", "post.create", "post.vote", "post.flag"}
 _MODERATOR = _MEMBER | {

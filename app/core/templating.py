@@ -23,6 +23,7 @@ from flask_babel import (
 from markupsafe import Markup
 
 from app.core.clock import now_utc
+from app.core.permissions import role_label
 from app.core.text import excerpt
 
 
@@ -82,8 +83,9 @@ class PageExtras:
 
     # Shown beside an author's name (the level, a status), without the forum knowing
     # about them. Each function takes the member and returns safe HTML; it may depend
-    # only on the member's id, username and points (and the language): cached parts
-    # show it from their data (app/core/parts.py).
+    # only on the member's id, username, points and role (and the language): cached
+    # parts show it from their data (app/core/parts.py). A role change bumps the
+    # revisions of the member's topics (forum/role_marks.py), so no page keeps the old mark.
     author_decorations: dict[str, Callable[[Any], str]] = field(default_factory=dict)
     # Where moderators read who hid or deleted a post and why (the moderation package's
     # log): an endpoint taking ``type`` and ``target`` query arguments, or None.
@@ -165,6 +167,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["slugify"] = slugify
+    app.jinja_env.filters["role_label"] = role_label
     app.jinja_env.globals["current_locale"] = current_locale
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -11,8 +11,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.forum import cli, notify, view_counter
+    from app.forum import cli, notify, role_marks, view_counter
 
     notify.init_app(app)
+    role_marks.init_app(app)
     app.cli.add_command(cli.categories)
     view_counter.init_app(app)

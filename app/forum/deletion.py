@@ -77,6 +77,10 @@ def restore_post(actor: User, post: Post) -> None:
     require(actor, "post.delete_any")
     topic = db.session.get(Topic, post.topic_id)
     assert topic is not None
+    _undelete(actor, post, topic)
+
+
+def _undelete(actor: User, post: Post, topic: Topic) -> None:
     post.deleted_at = None
     post.deleted_by_id = None
     if post.is_opening_post:
@@ -89,3 +93,40 @@ def restore_post(actor: User, post: Post) -> None:
             post_id=post.id, topic_id=topic.id, author_id=post.author_id, restored_by_id=actor.id
         )
     )
+
+
+def remove_or_restore(actor: User, post: Post, *, restore: bool, reason: str) -> bool:
+    """Delete (or restore) a post from its page; someone else's is audited with the reason.
+    False when there was nothing to do (a second click): no second audit entry."""
+    if restore:
+        require(actor, "post.delete_any")
+    elif post.author_id != actor.id and not actor.can("post.delete_any"):
+        raise Forbidden()
+    topic = db.session.get(Topic, post.topic_id)
+    assert topic is not None
+    # One UPDATE claims the change: two moderators at once make one change and one entry.
+    gone = Post.deleted_at.is_not(None)
+    claimed = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, gone if restore else ~gone)
+        .values(deleted_at=None if restore else now_utc())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not claimed:
+        return False
+    db.session.refresh(post)
+    if restore:
+        _undelete(actor, post, topic)
+    else:
+        soft_delete(actor, post, topic)
+    if post.author_id != actor.id:
+        events.queue_audit(
+            actor.id,
+            "post.restore" if restore else "post.delete",
+            "post",
+            post.id,
+            before={"deleted": restore},
+            after={"deleted": not restore},
+            reason=reason,
+        )
+    return True

@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.accounts.services import get_by_username
 from app.core.events import commit
 from app.core.forms import TribuneForm
-from app.core.permissions import ROLES, requires
+from app.core.permissions import ROLE_LABELS, ROLES, requires, role_label
 from app.extensions import db
 from app.moderation import members
 from app.moderation.services import ModerationError
@@ -41,7 +41,9 @@ class LiftForm(TribuneForm):
 
 
 class RoleForm(TribuneForm):
-    role = SelectField(_l("Role"), choices=[SelectChoice(role, role) for role in ROLES])
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
+    )
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
@@ -93,10 +95,17 @@ def sanction(username: str, kind: str) -> Any:
             _SANCTIONS[kind](current_user, target, form.days.data, reason)
         return True
 
-    return _decided(target, act)
+    name = target.username
+    done = {
+        "lift": _("The sanction on %(name)s is lifted.", name=name),
+        "warn": _("%(name)s is warned.", name=name),
+        "silence": _("%(name)s is silenced.", name=name),
+        "suspend": _("%(name)s is suspended.", name=name),
+    }[kind]
+    return _decided(target, act, done)
 
 
-def _decided(target: User, act: Any) -> Any:
+def _decided(target: User, act: Any, done: str) -> Any:
     """Run a decision on a member; a refusal is a message (or a 403), never half-done."""
     try:
         changed = act()
@@ -107,7 +116,7 @@ def _decided(target: User, act: Any) -> Any:
         flash(str(error.message), "error")
         return redirect(url_for("members.member", username=target.username))
     commit()
-    flash(_("Done.") if changed else _("Nothing to change."), "success")
+    flash(done if changed else _("Nothing to change."), "success" if changed else "info")
     return redirect(url_for("members.member", username=target.username))
 
 
@@ -119,4 +128,7 @@ def role(username: str) -> Any:
     if not form.validate_on_submit():
         return _page(target, 422, role=form)
     role_name, reason = form.role.data, form.reason.data or ""
-    return _decided(target, lambda: members.change_role(current_user, target, role_name, reason))
+    done = _("%(name)s is now: %(role)s.", name=target.username, role=role_label(role_name))
+    return _decided(
+        target, lambda: members.change_role(current_user, target, role_name, reason), done
+    )

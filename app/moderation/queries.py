@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
@@ -15,7 +15,7 @@ from app.badges.models import VotingReport
 from app.core.paging import Page, make_page
 from app.core.text import excerpt
 from app.extensions import db
-from app.forum import visibility
+from app.forum import review_hold, visibility
 from app.forum.models import Category, Post, Topic
 from app.moderation.models import AuditEntry, Flag
 
@@ -83,6 +83,66 @@ def flagged_posts(reviewer: User, limit: int = QUEUE_LIMIT) -> list[QueueItem]:
         for post_id, reason, count in reasons:
             items[post_id].reasons[reason] = count
     return list(items.values())
+
+
+HISTORY_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class HiddenPost:
+    post_id: int
+    topic_title: str
+    author: str
+    excerpt: str
+    hidden_at: datetime
+
+
+def recently_hidden(reviewer: User, limit: int = HISTORY_LIMIT) -> list[HiddenPost]:
+    """The queue's history: posts still hidden once their flags were decided (or hidden by
+    a moderator), newest first, in categories the reviewer may read; first posts held for
+    review have their own page."""
+    open_flag = exists().where(Flag.post_id == Post.id, Flag.status == "open")
+    rows = db.session.execute(
+        select(Post.id, Post.body_html, Post.hidden_at, Topic.title, User.username)
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Category, Category.id == Topic.category_id)
+        .join(User, User.id == Post.author_id)
+        .where(
+            Post.hidden_at.is_not(None),
+            Post.deleted_at.is_(None),
+            Post.hidden_reason.is_distinct_from(review_hold.HELD_REASON),
+            ~open_flag,
+            visibility.category_clause(reviewer),
+        )
+        .order_by(Post.hidden_at.desc(), Post.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        HiddenPost(row.id, row.title, row.username, excerpt(row.body_html, 200), row.hidden_at)
+        for row in rows
+    ]
+
+
+def still_hidden(post_ids: set[int]) -> set[int]:
+    """Which of these posts are hidden now (the log offers Unhide on those)."""
+    if not post_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            select(Post.id).where(
+                Post.id.in_(sorted(post_ids)), Post.hidden_at.is_not(None),
+                Post.deleted_at.is_(None),
+            )
+        )
+    )  # fmt: skip
+
+
+def usernames(user_ids: set[int]) -> dict[int, str]:
+    """The names of the members a page of the log is about, in one statement."""
+    if not user_ids:
+        return {}
+    rows = db.session.execute(select(User.id, User.username).where(User.id.in_(sorted(user_ids))))
+    return {user_id: name for user_id, name in rows}
 
 
 def open_voting_reports(limit: int = QUEUE_LIMIT) -> list[Any]:

@@ -225,6 +225,34 @@ def hide_post(moderator: User, post: Post, reason: str = "") -> None:
     _uphold(moderator, post, "post.hide", keep_hidden, reason)
 
 
+def unhide_post(moderator: User, post: Post, reason: str = "") -> bool:
+    """Show a hidden post again (from its page, the queue's history or the audit log); its
+    open flags, if any, are rejected. False when it was not hidden (a second click)."""
+    _require_reviewer(moderator)
+    # One UPDATE decides: two moderators unhiding at once make one change and one entry.
+    shown = db.session.execute(
+        update(Post)
+        .where(Post.id == post.id, Post.hidden_at.is_not(None))
+        .values(hidden_at=None, hidden_reason=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not shown:
+        return False
+    db.session.refresh(post)
+    topic_state.unhide_post(post)  # touches the topic: its cached page changes
+    flaggers = _resolve_flags(moderator, post, "rejected")
+    audit(
+        moderator,
+        "post.unhide",
+        "post",
+        post.id,
+        before={"hidden": True},
+        after={**_post_state(post), "flags_rejected": len(flaggers)},
+        reason=reason,
+    )
+    return True
+
+
 def delete_post(moderator: User, post: Post, reason: str = "") -> None:
     """Uphold the flags and soft-delete the post (its points are reversed by the ledger)."""
     _uphold(moderator, post, "post.delete", lambda: deletion.delete_post(moderator, post), reason)

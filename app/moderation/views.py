@@ -32,7 +32,7 @@ from app.forum import visibility
 from app.forum.errors import ForumError
 from app.forum.models import Post
 from app.moderation import first_posts as first_posts_module
-from app.moderation import queries, services
+from app.moderation import log_labels, queries, services
 from app.moderation.forms import REASON_LABELS, DecisionForm, FlagForm
 from app.moderation.services import ModerationError
 
@@ -83,6 +83,7 @@ def queue() -> str:
         "moderation/queue.html",
         items=queries.flagged_posts(current_user),
         reports=queries.open_voting_reports(),
+        hidden=queries.recently_hidden(current_user),
         form=DecisionForm(),
         reason_labels=REASON_LABELS,
     )
@@ -123,7 +124,38 @@ def _decide_on_post(post_id: int, action: Any, done: str, back: str) -> Any:
 @blueprint.post("/manage/queue/post/<int:post_id>/<decision>")
 @requires("flag.review")
 def decide(post_id: int, decision: str) -> Any:
-    return _decide_on_post(post_id, _DECISIONS.get(decision), _("Done."), "moderation.queue")
+    done = {
+        "approve": _("Approved: the post is shown and its flags are rejected."),
+        "hide": _("Hidden: the flags are upheld and the post stays hidden."),
+        "delete": _("Deleted: the flags are upheld and the post is removed."),
+    }.get(decision, "")
+    return _decide_on_post(post_id, _DECISIONS.get(decision), done, "moderation.queue")
+
+
+# Where Unhide sends the moderator back to: the page it was pressed on.
+_UNHIDE_BACK = {"queue": "moderation.queue", "log": "moderation.log"}
+
+
+@blueprint.post("/p/<int:post_id>/unhide")
+@requires("flag.review")
+def unhide(post_id: int) -> Any:
+    """Show a hidden post again: from its topic page, the queue's history or the log."""
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    post = db.session.get(Post, post_id)
+    if post is None:
+        abort(404)
+    try:
+        shown = services.unhide_post(current_user, post, (form.reason.data or "").strip())
+    except ModerationError as error:
+        db.session.rollback()
+        abort(error.status)
+    commit()
+    flash(_("The post is shown again.") if shown else _("This post was not hidden."),
+          "success" if shown else "info")  # fmt: skip
+    back = _UNHIDE_BACK.get(request.args.get("back", ""))
+    return redirect(url_for(back) if back else url_for("forum.post", post_id=post.id))
 
 
 @blueprint.post("/manage/queue/report/<int:report_id>/reviewed")
@@ -161,9 +193,24 @@ def log() -> str:
     entries = queries.audit_log(
         page=page, per_page=current_app.config.get("AUDIT_LOG_PER_PAGE", LOG_PER_PAGE), **filters
     )
+    hidden = queries.still_hidden({
+        entry.target_id for entry, _name in entries.items
+        if entry.target_type == "post" and entry.target_id and entry.action in _HIDING
+    }) if current_user.can("flag.review") else set()  # fmt: skip
+    names = queries.usernames({
+        entry.target_id for entry, _name in entries.items
+        if entry.target_type == "user" and entry.target_id
+    })  # fmt: skip
     return render_template(
-        "moderation/log.html", entries=entries, actions=queries.audit_actions(), **filters
-    )
+        "moderation/log.html", entries=entries, actions=queries.audit_actions(),
+        still_hidden=hidden, form=DecisionForm(), target_names=names,
+        action_label=log_labels.action_label, readable=log_labels.readable_change,
+        zone=current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC", **filters,
+    )  # fmt: skip
+
+
+# The log's entries that hid a post: Unhide is offered on them while the post stays hidden.
+_HIDING = frozenset({"post.hide", "post.auto_hide"})
 
 
 LOG_CSV_COLUMNS = ("when", "who", "action", "target_type", "target_id", "before", "after",

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from werkzeug.datastructures import MultiDict
+
 from app.ambassadors.models import AmbassadorStatus
 from app.extensions import db
 from app.moderation.models import AuditEntry
+from tests.support import form_submission, post_submissions
 
 
 def test_a_member_sees_what_counts_before_any_run(app, community, login):
@@ -77,6 +80,38 @@ def test_a_moderator_promotes_by_hand_with_a_reason(app, community, login, moder
     )
     assert denied.status_code == 403
     assert login(moderator).get("/manage/ambassadors/u/nobody").status_code == 404
+
+
+def _press(browser, page_url: str, label_value: str, reason: str):
+    """Press the status button of this value on the member's page, with every field the
+    browser sends (a repeated name included), in the page's order."""
+    html = browser.get(page_url).get_data(as_text=True)
+    for url, fields in post_submissions(html, page_url):
+        if ("status", label_value) in fields:
+            sent = [(n, reason if n == "reason" else v) for n, v in fields]
+            return browser.post(url, data=MultiDict(sent))
+    raise AssertionError(f"no {label_value!r} button on {page_url}")
+
+
+def test_promote_demote_and_unpin_through_the_pages_own_form(app, community, login, moderator):
+    target = community.member("target", answers=1)
+    browser = login(moderator)
+    page = "/manage/ambassadors/u/target"
+    # The page's form, as form_submission reads it, sends each name once.
+    form_submission(browser.get(page).get_data(as_text=True),
+                    "/manage/ambassadors/u/target/status")  # fmt: skip
+    done = _press(browser, page, "ambassador", "Leads the Lyon meetup")
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
+    row = db.session.get(AmbassadorStatus, target.id, populate_existing=True)
+    assert (row.status, row.pinned) == ("ambassador", True)
+    assert _press(browser, page, "member", "Stepped back").status_code == 302
+    row = db.session.get(AmbassadorStatus, target.id, populate_existing=True)
+    assert (row.status, row.pinned) == ("member", True)
+    assert _press(browser, page, "unpin", "Let the job decide").status_code == 302
+    row = db.session.get(AmbassadorStatus, target.id, populate_existing=True)
+    assert row.pinned is False
+    actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["ambassador.promote", "ambassador.demote", "ambassador.unpin"]
 
 
 def test_the_profile_shows_the_status_publicly_and_the_score_to_its_owner(

@@ -168,3 +168,21 @@ def test_only_the_first_request_of_the_day_writes(app, member, login, count_quer
     writes = [s for s in counter.statements if s.split()[0] in ("INSERT", "UPDATE", "DELETE")]
     assert writes == []
     assert db.session.query(MemberVisit).filter_by(user_id=member.id).count() == 1
+
+
+def test_badge_rarity_counts_holders_among_the_same_members(client, make_user):
+    """Four members, one of them closed, and two staff: the badge held by two active
+    members, a closed account and both staff is held by 2 of 3 members (66.7%)."""
+    from app.badges.models import BadgeAward
+    from app.extensions import db
+
+    active = [make_user(f"member_{i}") for i in range(3)]
+    closed = make_user("closed")
+    closed.active = False
+    staff = [make_user("staff1", role="staff"), make_user("cm1", role="moderator")]
+    for user in (*active[:2], closed, *staff):
+        db.session.add(BadgeAward(user_id=user.id, badge="supporter", award_key=f"t:{user.id}"))
+    commit()
+    index = client.get("/badges").get_data(as_text=True)
+    row = index[index.index('href="/badges/supporter"') :].split("</tr>")[0]
+    assert "<td>2</td>" in row and "66.7%" in row, row

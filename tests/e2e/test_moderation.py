@@ -71,7 +71,7 @@ def test_flags_hide_spam_and_a_moderator_restores_it_with_every_step_logged(
     expect(item).to_contain_text("hidden")
     item.get_by_label("Reason").fill("A real offer from our partner shop")
     item.get_by_role("button", name="Approve").click()
-    expect(page.get_by_role("status")).to_contain_text("Done.")
+    expect(page.get_by_role("status")).to_contain_text("Approved: the post is shown")
     expect(page.locator(f"#queue-post-{answer_id}")).to_have_count(0)
 
     page.get_by_role("link", name="Audit log").click()

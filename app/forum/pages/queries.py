@@ -91,7 +91,7 @@ POST_COLUMNS = Bundle(
     Post.deleted_at,
     Post.hidden_at,
 )
-AUTHOR_COLUMNS = Bundle("author", User.id, User.username, User.points)
+AUTHOR_COLUMNS = Bundle("author", User.id, User.username, User.points, User.role)
 
 
 def topic_answers(

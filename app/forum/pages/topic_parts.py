@@ -34,8 +34,9 @@ class TopicReader(parts.Reader):
     """What a topic page shows its reader, besides the topic."""
 
     CAPABILITIES = frozenset(
-        {"post.create", "topic.lock", "post.edit_any", "post.delete_any", "post.view_deleted"}
-    )
+        {"post.create", "topic.lock", "post.edit_any", "post.delete_any", "post.view_deleted",
+         "flag.review"}
+    )  # fmt: skip
     following: bool
     original_shown: bool  # may read the topic this one duplicates
     manage: bool  # may open the "manage topic" page
@@ -46,7 +47,7 @@ class TopicReader(parts.Reader):
 class FooterReader(parts.Reader):
     """What a post's buttons show its reader, besides the post."""
 
-    CAPABILITIES = frozenset({"post.edit_any", "post.delete_any"})
+    CAPABILITIES = frozenset({"post.edit_any", "post.delete_any", "flag.review"})
     may_accept: bool
     voted: bool
     own: bool

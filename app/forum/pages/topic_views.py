@@ -97,9 +97,9 @@ def manage(topic_id: int) -> tuple[str, int]:
     return _page(_topic(topic_id))
 
 
-def _done(topic: Topic, changed: bool) -> Any:
+def _done(topic: Topic, changed: bool, done: str) -> Any:
     commit()
-    flash(_("Done.") if changed else _("Nothing to change."), "success" if changed else "info")
+    flash(done if changed else _("Nothing to change."), "success" if changed else "info")
     return redirect(_topic_url(topic))
 
 
@@ -118,7 +118,7 @@ def move(topic_id: int) -> Any:
     except ForumError as error:
         _fail(error, form)
         return _page(topic, 422, move=form)
-    return _done(topic, changed)
+    return _done(topic, changed, _("Topic moved."))
 
 
 @blueprint.post("/t/<int:topic_id>/manage/retag")
@@ -135,7 +135,7 @@ def retag(topic_id: int) -> Any:
     except ForumError as error:
         _fail(error, form)
         return _page(topic, 422, retag=form)
-    return _done(topic, changed)
+    return _done(topic, changed, _("Tags saved."))
 
 
 @blueprint.post("/t/<int:topic_id>/manage/duplicate")
@@ -151,7 +151,7 @@ def duplicate(topic_id: int) -> Any:
     except ForumError as error:
         _fail(error, form)
         return _page(topic, 422, duplicate=form)
-    return _done(topic, True)
+    return _done(topic, True, _("Closed as a duplicate."))
 
 
 @blueprint.post("/t/<int:topic_id>/manage/merge")
@@ -168,7 +168,7 @@ def merge(topic_id: int) -> Any:
         _fail(error, form)
         return _page(topic, 422, merge=form)
     assert target is not None
-    return _done(target, True)
+    return _done(target, True, _("Topics merged."))
 
 
 @blueprint.post("/t/<int:topic_id>/manage/split")
@@ -190,7 +190,7 @@ def split(topic_id: int) -> Any:
         else:
             _fail(error, form)
         return _page(topic, 422, split=form)
-    return _done(new, True)
+    return _done(new, True, _("Posts moved into a new topic."))
 
 
 _FLAG_ACTIONS = {
@@ -199,6 +199,16 @@ _FLAG_ACTIONS = {
     "pin": topic_actions.pin_topic,
     "unpin": topic_actions.unpin_topic,
     "reopen": topic_actions.reopen_duplicate,
+}
+
+
+# Lazy: the message is said in the request's language.
+_FLAG_DONE = {
+    "lock": lambda: _("Topic locked."),
+    "unlock": lambda: _("Topic unlocked."),
+    "pin": lambda: _("Topic pinned."),
+    "unpin": lambda: _("Topic unpinned."),
+    "reopen": lambda: _("Topic reopened."),
 }
 
 
@@ -217,4 +227,4 @@ def set_flag(topic_id: int, action: str) -> Any:
     except ForumError as error:
         _fail(error)
         return redirect(url_for("topic_admin.manage", topic_id=topic.id))
-    return _done(topic, changed)
+    return _done(topic, changed, _FLAG_DONE[action]())

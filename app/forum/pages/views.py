@@ -25,11 +25,11 @@ from app.core.templating import slugify
 from app.extensions import db, limiter
 from app.forum import services, solutions, visibility, voting
 from app.forum.categories import visible_categories
-from app.forum.deletion import delete_post, restore_post
+from app.forum.deletion import delete_post
 from app.forum.errors import ForumError
 from app.forum.following import set_following
 from app.forum.models import Post, Topic
-from app.forum.pages import list_parts, queries, topic_parts
+from app.forum.pages import list_parts, queries, removal_views, topic_parts
 from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
 from app.forum.review_hold import is_held, opening_post_is_held
 from app.forum.search import search_posts
@@ -318,16 +318,27 @@ def unaccept(post_id: int) -> Any:
     return _post_action(post_id, lambda p, t: solutions.unaccept_answer(current_user, t))
 
 
-@blueprint.post("/p/<int:post_id>/delete")
+@blueprint.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: delete_post(current_user, p), _("Deleted."))
+    found, topic = _editable_post(post_id)
+    if request.method == "POST" and found.author_id == current_user.id:
+        # One's own post: the page's one button, no reason asked.
+        return _post_action(post_id, lambda p, t: delete_post(current_user, p), _("Deleted."))
+    return removal_views.confirm(found, topic, restore=False, done_url=_after_removal)
 
 
-@blueprint.post("/p/<int:post_id>/restore")
+@blueprint.route("/p/<int:post_id>/restore", methods=["GET", "POST"])
 @login_required
 def restore(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: restore_post(current_user, p), _("Restored."))
+    found, topic = _editable_post(post_id)
+    return removal_views.confirm(found, topic, restore=True, done_url=_after_removal)
+
+
+def _after_removal(found: Post, topic: Topic) -> str:
+    if found.is_opening_post and found.deleted_at is not None:
+        return url_for("forum.category", slug=topic.category.slug)
+    return _topic_url(topic, _anchor=f"post-{found.id}")
 
 
 @blueprint.post("/t/<int:topic_id>/follow")
