@@ -38,6 +38,34 @@ def _notification_kinds(app: Flask) -> None:
                   lambda data: _("Cancelled: %(title)s", title=_title(data)))  # fmt: skip
 
 
+def _audit_labels(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from app.moderation.log_labels import register_action_labels
+
+    register_action_labels(app, {
+        "campaign.create": _l("Campaign created"),
+        "campaign.edit": _l("Campaign edited"),
+        "campaign.audience": _l("Campaign audience changed"),
+        "campaign.list": _l("Campaign member list uploaded"),
+        "campaign.codes": _l("Offer codes uploaded"),
+        "campaign.schedule": _l("Campaign scheduled"),
+        "campaign.unschedule": _l("Campaign unscheduled"),
+        "campaign.send": _l("Campaign sent"),
+        "campaign.remind": _l("Campaign reminder sent"),
+        "campaign.close": _l("Campaign closed"),
+        "campaign.cancel": _l("Campaign cancelled"),
+        "campaign.duplicate": _l("Campaign duplicated"),
+        "campaign.space_open": _l("Campaign space opened"),
+        "campaign.space_close": _l("Campaign space closed"),
+        "invitation.attended": _l("Marked present"),
+        "invitation.remove": _l("Removed from a campaign"),
+        "survey.question": _l("Survey question added"),
+        "survey.question_move": _l("Survey question moved"),
+        "survey.question_remove": _l("Survey question removed"),
+    })  # fmt: skip
+
+
 def init_app(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
@@ -61,6 +89,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(results_views.blueprint)
     jobs.register(app)
     _notification_kinds(app)
+    _audit_labels(app)
     app.register_blueprint(staff_views.blueprint)
     # The menu's staff entry for brand staff (moderators keep their queue, order 10).
     register_link(app, "chrome.staff", 15, "staff.campaigns_list", _l("Campaigns"),

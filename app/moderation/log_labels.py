@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Flask, current_app
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS: dict[str, Any] = {
@@ -47,9 +48,16 @@ ACTION_LABELS: dict[str, Any] = {
 }
 
 
+def register_action_labels(app: Flask, labels: dict[str, Any]) -> None:
+    """Labels for the actions a higher package audits (campaigns...), per application."""
+    app.extensions.setdefault("tribune.audit_labels", {}).update(labels)
+
+
 def action_label(action: str) -> str:
     """The action in the reader's language; an action without a label as it is stored."""
     label = ACTION_LABELS.get(action)
+    if label is None:
+        label = current_app.extensions.get("tribune.audit_labels", {}).get(action)
     return str(label) if label is not None else action
 
 

@@ -143,7 +143,7 @@ def unhide(post_id: int) -> Any:
     form = DecisionForm()
     if not form.validate_on_submit():
         abort(400)
-    post = db.session.get(Post, post_id)
+    post = queries.post_by_id(post_id)
     if post is None:
         abort(404)
     try:

@@ -192,6 +192,11 @@ def recent_posts(user: User | None, author_id: int, limit: int = 10) -> list[tup
 # missing one means: 404, or a form error).
 
 
+def author_of(post: Post) -> User | None:
+    """The post's author (the relationship itself is never loaded lazily)."""
+    return db.session.get(User, post.author_id)
+
+
 def post_by_id(post_id: int) -> Post | None:
     return db.session.get(Post, post_id)
 

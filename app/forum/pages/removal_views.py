@@ -15,7 +15,6 @@ from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from app.accounts.models import User
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.core.text import excerpt
@@ -23,6 +22,7 @@ from app.extensions import db
 from app.forum.deletion import remove_or_restore
 from app.forum.errors import ForumError
 from app.forum.models import Post, Topic
+from app.forum.pages import queries
 
 
 class RemovalForm(TribuneForm):
@@ -57,7 +57,7 @@ def confirm(post: Post, topic: Topic, *, restore: bool, done_url: Any) -> Any:
         "forum/remove.html",
         form=form,
         post=post,
-        author=db.session.get(User, post.author_id),
+        author=queries.author_of(post),
         excerpt=excerpt(post.body_html, 300),
         restore=restore,
         reason_required=others,
