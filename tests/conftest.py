@@ -134,6 +134,7 @@ def app(
     committed = request.node.get_closest_marker(isolation.MARKER) is not None
     if not committed:
         isolation.quiet_view_counts(monkeypatch)
+        isolation.refuse_processes_on_the_database(monkeypatch, database_url)
     app = create_app(
         "testing",
         {"DATABASE_URL": database_url},

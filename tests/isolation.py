@@ -38,13 +38,14 @@ from __future__ import annotations
 import inspect
 import os
 import sqlite3
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import Pool
@@ -202,7 +203,7 @@ def needs_real_commits(item: pytest.Item) -> bool:
     if any(relative == p or relative.startswith(p) for p in COMMITTED_PATHS):
         return True
     function = getattr(item, "function", None)
-    if function is None:
+    if function is None:  # not a Python test function: nothing to look into
         return False
     # Hypothesis wraps the test it runs.
     function = getattr(getattr(function, "hypothesis", None), "inner_test", function)
@@ -273,6 +274,25 @@ def quiet_view_counts(monkeypatch: pytest.MonkeyPatch) -> None:
     a connection of its own."""
     monkeypatch.setattr(config_module.TestConfig, "VIEW_FLUSH_EVERY_VIEWS", 10**9)
     monkeypatch.setattr(config_module.TestConfig, "VIEW_FLUSH_EVERY_SECONDS", 10.0**9)
+
+
+def refuse_processes_on_the_database(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """A process started with the test database in its arguments or environment would
+    wait on the test's locks and miss its uncommitted rows: refuse it at once."""
+    database = make_url(url).database or url
+    original = subprocess.Popen
+
+    class GuardedPopen(original):  # type: ignore[misc, valid-type]
+        def __init__(self, args: Any, *rest: Any, **kwargs: Any) -> None:
+            environment = kwargs.get("env") or {}
+            seen = " ".join(map(str, args if isinstance(args, list | tuple) else [args]))
+            seen += " " + " ".join(map(str, environment.values()))
+            isolation = _active
+            if isolation is not None and (url in seen or database in seen):
+                raise isolation.refuse("a process was started on the test database")
+            super().__init__(args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess, "Popen", GuardedPopen)
 
 
 # -- the hooks, installed once; they do nothing unless a test is isolated --------------
