@@ -2,11 +2,18 @@
 
 The suite runs on SQLite always, and on PostgreSQL when TEST_DATABASE_URL is set.
 Most tests run in a transaction rolled back at their end (tests/isolation.py): every
-session of the test, its requests' included, works in a SAVEPOINT of one connection.
-Tests marked ``committed`` (threads, other processes, the live server, connections of
-their own, locks and crashes: the list and the rules are in tests/isolation.py) commit
-for real, and every table is emptied after them. A test that needs real commits and
-lacks the marker fails with a message saying so, rather than hanging.
+session of the test, its requests' and commands' included, works in a SAVEPOINT of one
+connection, and nothing is left to delete.
+
+Some classes of tests stay on real commits, with every table emptied after them
+(``@pytest.mark.committed``, set by hand, by folder or module in
+``isolation.COMMITTED_PATHS``, and on every test that calls ``at_once``), because one
+connection cannot show what they prove: requests in threads and other processes (each
+has a connection of its own, sees only committed rows and waits on the others' locks),
+the browser's live server, code with a connection of its own on purpose (the view-count
+flush, a job's heartbeat), locks between transactions on PostgreSQL, and crash tests
+that kill a connection after a real COMMIT. A test that needs real commits and lacks the
+marker fails with a message saying so, rather than hanging.
 """
 
 from __future__ import annotations
