@@ -38,6 +38,9 @@ class Config:
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
     API_LIMIT_PER_TOKEN = "120/minute"
+    # Answers and unsubscriptions through an emailed campaign link, per address (the
+    # link's token is the only proof: guesses are slowed down).
+    CAMPAIGN_LINK_LIMIT_PER_IP = "30/minute;300/hour"
     # Wrong API tokens one address may send before its API requests get a 429.
     API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
@@ -68,6 +71,11 @@ class Config:
     # One run sends at most this many messages, and claims none after this many seconds.
     MAIL_BATCH_SIZE = 200
     MAIL_BATCH_SECONDS = 45
+    # Bulk mail (campaigns) goes out at most this many messages a minute, across runs
+    # (app/core/mail_pacing.py): 100,000 invitations take 500 minutes at 200. Raise
+    # MAIL_BATCH_SIZE with it, which caps every run. 0: no limit. Transactional mail
+    # (sign-ups, password resets) is never paced and goes before any campaign.
+    MAIL_RATE_PER_MINUTE = 200
     # A temporary failure is retried after 1, 2, 4... minutes, at most 6 hours apart, and
     # given up (failed) after this many attempts (about two days).
     MAIL_RETRY_BASE_SECONDS = 60
@@ -75,6 +83,10 @@ class Config:
     MAIL_MAX_ATTEMPTS = 15
     # A message left "sending" this long (its run was killed) is sent again.
     MAIL_SENDING_TIMEOUT_SECONDS = 600
+    # Off for privacy: no campaign email says whether it was opened. On, a campaign's
+    # funnel has an "opened" row; Tribune records no opens yet (no tracking pixel), so
+    # the row says "not measured" until a tracker fills it.
+    MAIL_TRACK_OPENS = False
     # A sign-up is finished through an emailed link within this many hours.
     REGISTRATION_CONFIRM_HOURS = 48
     # A reset link works once, for this many hours; at most so many are sent per hour.
@@ -196,10 +208,17 @@ class Config:
         "referrals": 6.0,
         "events": 5.0,
         "social_follows": 1.0,
+        # From the brand's campaigns: a survey answered, a co-creation workshop attended
+        # (attending any other event counts under "events").
+        "surveys": 2.0,
+        "co_creation": 8.0,
     }
     # Signals from outside the forum add at most this times the member's forum score, so
     # forum contribution stays dominant (1.0: at most half of any score).
     AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
+    # A product preview's private space stays open this many days after its reply
+    # deadline, unless the campaign has an end of its own (app/invitations/spaces.py).
+    CAMPAIGN_PREVIEW_SPACE_DAYS = 30
     # Every member's breakdown is kept for this many latest runs (one row per active
     # member and run); the runs themselves and the status history are kept for good.
     AMBASSADOR_KEEP_RUNS = 30

@@ -154,6 +154,10 @@ def _register_packages(app: Flask) -> None:
     core.init_app(app)
     accounts.init_app(app)
     forum.init_app(app)
+    # The forum's pages, apart from its domain (which never imports them).
+    from app.forum import pages as forum_pages
+
+    forum_pages.init_app(app)
     badges.init_app(app)
     moderation.init_app(app)
     ambassadors.init_app(app)

@@ -2,10 +2,12 @@
 
 The world has one of everything a form acts on: topics with an accepted, a voted and a
 deleted answer, a flagged post, a held first post, a duplicate, a silenced member, a
-voting report, an API token, a failed outgoing message, a reset link and a pending
-sign-up. The odd input is what a careless or hostile client sends: control characters,
-lone surrogates (percent-encoded as the invalid UTF-8 they would arrive as), numbers
-past every integer type, very long text, file parts and JSON where a form is expected.
+voting report, an API token, a failed outgoing message, a reset link, a pending
+sign-up, a campaign in each state (with an offer and a survey) and a sent event
+that a member accepted. The odd input is what a careless or hostile client sends:
+control characters, lone surrogates (percent-encoded as the invalid UTF-8 they would
+arrive as), numbers past every integer type, very long text, file parts and JSON
+where a form is expected.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ from app.forum.categories import create_category
 from app.forum.deletion import delete_post
 from app.forum.following import set_following
 from app.forum.models import Post
+from app.invitations import campaigns, replies, sending, spaces, surveys
+from app.invitations.models import Invitation
+from app.invitations.tokens import REPLY, campaign_key, derive
 from app.moderation import members
 from app.moderation import services as moderation_services
 from tests.conftest import PASSWORD, LoggedIn
@@ -150,6 +155,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     reset = resets.issue_reset_token(alice)
     registrations.start_registration("newperson", "newperson@example.com", PASSWORD)
     commit()
+    campaign = _sent_campaign(admin, alice)
     sign_up = db.session.scalars(
         select(mail.OutboxMessage.text_body).where(
             mail.OutboxMessage.recipient == "newperson@example.com"
@@ -157,15 +163,94 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     ).one()
     pending = re.search(r"/register/confirm/(\S+)", sign_up)
     assert pending is not None and reset is not None
+    event, survey = _sent_campaigns(admin)
     world = World(app, api_secret=secret)
+    world.ids.update(_campaigns(admin))
     world.ids.update(
         topic=topic.id, opening=_opening_post(topic.id), accepted=accepted.id, voted=voted.id,
         deleted=deleted.id, other=other.id, flagged=flagged.id, copy=copy.id,
         held=_opening_post(held.id), report=report.id, token=token.id, message=failed.id,
-        reset=reset, pending=pending.group(1),
+        reset=reset, pending=pending.group(1), campaign=campaign.id,
+        invitation=_invitation_of(campaign.id, alice.id),
+        event_invitation=_invitation_of(event.id, alice.id),
+        survey_invitation=_invitation_of(survey.id, alice.id),
+        reply_token=derive(campaign_key(event.token_salt), REPLY, bruno.id),
     )  # fmt: skip
-    world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client()}
+    world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),
+                      "member": LoggedIn(app, alice).client}  # fmt: skip
     return world
+
+
+def _campaigns(admin: Any) -> dict[str, int]:
+    """A campaign in each state, an offer, a survey with a question and a preview whose
+    space is open (the staff console)."""
+    deadline = now_utc() + timedelta(days=7)
+
+    def make(kind: str = "event", **fields: Any) -> Any:
+        return campaigns.create(admin, kind, title_en=f"Fuzz {kind}", reply_deadline=deadline,
+                                **fields)  # fmt: skip
+
+    draft, scheduled, busy, opened, closed, cancelled = (make() for _ in range(6))
+    offer, survey, preview = make("offer"), make("survey"), make("preview")
+    commit()
+    spaces.open_space(admin, preview)
+    campaigns.schedule(admin, scheduled, now_utc() + timedelta(days=1))
+    for campaign in (opened, closed, cancelled):
+        sending.send(campaign.id, actor_id=admin.id)
+    commit()
+    campaigns.close(admin, closed)
+    campaigns.cancel(admin, cancelled, "Fuzz")
+    busy.state = "sending"  # a state no service leaves a campaign in yet, shown all the same
+    question = surveys.add_question(admin, survey.id, "single", "Which?", "Lequel ?",
+                                    [{"en": "A", "fr": "A"}, {"en": "B", "fr": "B"}])  # fmt: skip
+    surveys.add_question(admin, survey.id, "text", "Why?")
+    commit()
+    return {"draft_campaign": draft.id, "scheduled_campaign": scheduled.id,
+            "open_campaign": opened.id, "closed_campaign": closed.id,
+            "cancelled_campaign": cancelled.id, "sending_campaign": busy.id,
+            "offer_campaign": offer.id, "survey_campaign": survey.id,
+            "preview_campaign": preview.id, "question": question.id}  # fmt: skip
+
+
+def _sent_campaign(admin: Any, alice: Any) -> Any:
+    """An event for one seat, sent; alice has accepted (staff may check her in, or
+    remove her)."""
+    later = now_utc() + timedelta(days=7)
+    campaign = campaigns.create(admin, "event", title_en="Tasting", title_fr="Dégustation",
+                                reply_deadline=later, starts_at=later, capacity=1)  # fmt: skip
+    campaigns.set_audience(admin, campaign, {})
+    commit()
+    sending.send(campaign.id, admin.id)
+    commit()
+    replies.reply(alice, _invitation_of(campaign.id, alice.id), "accept")
+    commit()
+    return campaign
+
+
+def _sent_campaigns(admin: Any) -> tuple[Any, Any]:
+    """A sent event and a sent survey with a question of every kind (every member invited)."""
+    soon = now_utc() + timedelta(days=10)
+    event = campaigns.create(admin, "event", title_en="Tasting", place="Lyon", starts_at=soon,
+                             ends_at=soon + timedelta(hours=2), capacity=1,
+                             reply_deadline=now_utc() + timedelta(days=7))  # fmt: skip
+    survey = campaigns.create(admin, "survey", title_en="What next?",
+                              reply_deadline=now_utc() + timedelta(days=7))  # fmt: skip
+    choices = [{"en": "Light"}, {"en": "Dark"}]
+    for kind in ("single", "multiple", "scale", "nps", "text"):
+        surveys.add_question(admin, survey.id, kind, f"A {kind} question?", choices=choices)
+    commit()
+    sending.send(event.id)
+    sending.send(survey.id)
+    commit()
+    return event, survey
+
+
+def _invitation_of(campaign_id: int, user_id: int) -> int:
+    return db.session.scalars(
+        select(Invitation.id).where(
+            Invitation.campaign_id == campaign_id, Invitation.user_id == user_id
+        )
+    ).one()
 
 
 def _opening_post(topic_id: int) -> int:

@@ -1,6 +1,6 @@
 """Every managers' route, walked from the URL map, refuses whoever lacks its capability.
 
-A new route under /manage, /admin, /api or a topic's /manage fails this test until it
+A new route under /manage, /admin, /api, /staff or a topic's /manage fails this test until it
 is listed here with the capability that guards it, so none can be left open by mistake.
 """
 
@@ -39,6 +39,39 @@ GUARDS = {
     "topic_admin.move": "topic.*",
     "topic_admin.retag": "topic.*",
     "topic_admin.split": "topic.*",
+    **{
+        f"staff.{name}": "campaign.send"
+        for name in (
+            "campaigns_list",
+            "choose_kind",
+            "new_campaign",
+            "edit_campaign",
+            "campaign",
+            "schedule",
+            "unschedule",
+            "close",
+            "remind",
+            "cancel",
+            "duplicate",
+            "open_space",
+            "close_space",
+            "audience_page",
+            "upload_list",
+            "confirm_send",
+            "send",
+            "upload_codes",
+            "add_question",
+            "remove_question",
+            "move_question",
+        )
+    },
+    "staff_results.people": "campaign.send",
+    "staff_results.people_csv": "campaign.send",
+    "staff_results.checkin": "campaign.send",
+    "staff_results.attend": "campaign.send",
+    "staff_results.remove": "campaign.send",
+    "staff_results.results_page": "campaign.send",
+    "staff_results.results_csv": "campaign.send",
 }
 API = {"api.get_ambassadors", "api.post_signals"}
 SAMPLE_VALUES = {
@@ -54,7 +87,7 @@ TOPIC_CAPABILITIES = {"topic.move", "topic.retag", "topic.lock", "topic.pin",
 def guarded_rules(app):
     for rule in app.url_map.iter_rules():
         path = rule.rule
-        if path.startswith(("/manage", "/admin", "/api")) or "/manage" in path:
+        if path.startswith(("/manage", "/admin", "/api", "/staff")) or "/manage" in path:
             yield rule
 
 
@@ -118,3 +151,21 @@ def test_each_role_gets_exactly_what_its_capabilities_allow(app, make_user, logi
                 ), where
             else:
                 assert response.status_code == 403, where
+
+
+def test_helpers_without_campaign_send_get_403_on_the_staff_console(app, make_user, login, no_csrf):
+    from app.ambassadors.services import SOURCE
+    from app.core.events import commit
+    from app.core.permissions import HELPER_CAPABILITIES, grant
+
+    helper = make_user("helena")
+    for capability in HELPER_CAPABILITIES:
+        grant(helper.id, capability, SOURCE)
+    commit()
+    browser = login(helper).client
+    for rule in guarded_rules(app):
+        if not rule.rule.startswith("/staff"):
+            continue
+        for method in methods(rule):
+            response = browser.open(sample_url(rule), method=method)
+            assert response.status_code == 403, f"helper: {method} {rule.rule}"

@@ -285,6 +285,44 @@ def test_templates_and_modules_name_only_endpoints_of_their_own_or_lower_package
     assert not problems, "endpoints against the order of the house:\n" + "\n".join(problems)
 
 
+# The forum is split into its domain (app/forum/) and its pages (app/forum/pages/): the
+# pages use the domain, never the other way round, and only the factory registers them.
+PAGES = "app.forum.pages"
+PAGES_USERS = {"app"}  # the factory (app/__init__.py)
+
+
+def _in_pages(name: str) -> bool:
+    return name == PAGES or name.startswith(PAGES + ".")
+
+
+def pages_violations(known: dict[str, Module]) -> list[str]:
+    """Imports of the forum's pages from outside them (but the factory's)."""
+    problems = []
+    for module in known.values():
+        if _in_pages(module.name) or module.name in PAGES_USERS:
+            continue
+        for use in imports(module, known):
+            if not _in_pages(use.target):
+                continue
+            who = (
+                "the forum's domain"
+                if module.package == "forum"
+                else f"{module.package} (another package)"
+            )
+            problems.append(
+                f"{use.where()}: {who} imports the forum's pages ({use.text}); the pages"
+                " use the domain, not the other way round: move what it needs into a"
+                " domain module of app/forum/ (a read the pages and it share), or have it"
+                " take it as an argument"
+            )
+    return problems
+
+
+def test_only_the_factory_imports_the_forums_pages():
+    problems = pages_violations(modules())
+    assert not problems, "imports of app.forum.pages:\n" + "\n".join(problems)
+
+
 def _planted(tmp_path: Path, name: str, source: str) -> Module:
     path = tmp_path / f"{name.rpartition('.')[2]}.py"
     path.write_text(source)
@@ -316,3 +354,26 @@ def test_a_planted_import_circle_is_reported(tmp_path):
         known[planted.name] = planted
     circles = [sorted(use.module.name for use in circle) for circle in cycles(known)]
     assert ["app.forum.one", "app.forum.two"] in circles
+
+
+@pytest.mark.parametrize(
+    ("name", "plant", "expected"),
+    [
+        ("app.forum.planted", "from app.forum.pages import queries\n", "the forum's domain"),
+        ("app.forum.planted", "def f():\n    from .pages.views import x\n", "forum's domain"),
+        ("app.badges.planted", "import app.forum.pages.topic_page\n", "badges (another"),
+    ],
+)
+def test_a_planted_import_of_the_forums_pages_is_reported(tmp_path, name, plant, expected):
+    known = modules()
+    planted = _planted(tmp_path, name, plant)
+    known[planted.name] = planted
+    found = [p for p in pages_violations(known) if p.startswith(f"{planted.path}:")]
+    assert len(found) == 1 and expected in found[0], found
+
+
+def test_the_forums_pages_may_use_its_domain(tmp_path):
+    known = modules()
+    planted = _planted(tmp_path, "app.forum.pages.planted", "from app.forum import services\n")
+    known[planted.name] = planted
+    assert not [p for p in pages_violations(known) if p.startswith(f"{planted.path}:")]

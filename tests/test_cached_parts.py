@@ -29,12 +29,14 @@ from app.core.notifications import notify
 from app.extensions import db
 from app.forum import services, solutions, topic_actions, topic_state, voting
 from app.forum.categories import create_category
+from app.forum.deletion import delete_post
 from app.forum.models import Post, Topic
 from app.forum.view_counter import views as view_counter
 from tests.conftest import IsolatedClient, LoggedIn
 
 TOKENS = re.compile(r'(name="(?:csrf_token|submission)"(?: type="hidden")? value=")[^"]*"')
 LOUNGE = "category.lounge"
+SPACE = "space.campaign.7"
 
 
 def _quiet(app: Flask) -> Flask:
@@ -51,6 +53,8 @@ def _quiet(app: Flask) -> Flask:
 def community(app, make_user, make_topic, make_answer, category, moderator) -> dict[str, Any]:
     """Questions and discussions in every state a page shows, and who reads them."""
     lounge = create_category("Lounge", "lounge", required_capability=LOUNGE)
+    # A private space of a capability family (a campaign's, space.campaign.<id>).
+    space = create_category("Preview space", "preview-space", required_capability=SPACE)
     commit()
     alice, bruno = make_user("alice", locale="fr"), make_user("bruno", locale="en")
     carla, dora = make_user("carla"), make_user("dora")
@@ -60,7 +64,7 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
     voting.vote(alice, answers[0])
     voting.vote(bruno, answers[1])
     solutions.accept_answer(alice, question, answers[1])
-    services.delete_post(moderator, answers[2])
+    delete_post(moderator, answers[2])
     topic_state.hide_post(answers[3], "flags")
     services.edit_post(bruno, answers[4], body="Answer by bruno, edited")
     stale = make_topic(carla, title="Old unsolved question")
@@ -71,6 +75,7 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
     topic_actions.lock_topic(moderator, talk)
     topic_actions.pin_topic(moderator, talk)
     secret = make_topic(moderator, title="Lounge plans", in_category=lounge)
+    preview = make_topic(moderator, title="Spring blends preview", in_category=space)
     duplicate = make_topic(bruno, title="Grinder noise again")
     topic_actions.close_as_duplicate(moderator, duplicate, question)
     hidden_duplicate = make_topic(carla, title="Lounge plans again")
@@ -91,7 +96,9 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
         "staff": make_user("staff_dan", role="staff"),
         "admin": make_user("admin_eve", role="admin", locale="fr"),
         "suspended": make_user("sam"),
+        "invitee": make_user("ines"),  # holds the space's grant
     }
+    permissions.grant(readers["invitee"].id, SPACE, "campaign")
     for capability in ("post.edit_any", "answer.accept_stale"):
         permissions.grant(readers["helper"].id, capability, "test")
     for capability in permissions.HELPER_CAPABILITIES:
@@ -115,9 +122,10 @@ def community(app, make_user, make_topic, make_answer, category, moderator) -> d
                 permissions.grant(others.id, other, "test")
             readers[others.username] = others
     commit()
-    topics = (question, stale, talk, secret, duplicate, hidden_duplicate, held)
+    topics = (question, stale, talk, secret, preview, duplicate, hidden_duplicate, held)
     pages = ["/", f"/c/{category.slug}", f"/c/{category.slug}?filter=unanswered",
-             f"/c/{category.slug}?page=2", "/c/lounge", "/tags/grinder", "/search?q=grinder",
+             f"/c/{category.slug}?page=2", "/c/lounge", "/c/preview-space", "/tags/grinder",
+             "/search?q=grinder",
              "/notifications", "/no-such-page", f"/t/{question.id}?order=date&page=2",
              f"/t/{question.id}?order=date", *(f"/t/{topic.id}" for topic in topics)]  # fmt: skip
     return {"readers": readers, "pages": pages}

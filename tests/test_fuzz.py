@@ -47,8 +47,16 @@ BOUNDED = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
-A, V = "admin", "visitor"
+A, V, M = "admin", "visitor", "member"
+DRAFT, SCHEDULED = "/staff/campaigns/{draft_campaign}", "/staff/campaigns/{scheduled_campaign}"
+OPENED, CLOSED = "/staff/campaigns/{open_campaign}", "/staff/campaigns/{closed_campaign}"
+CANCELLED, BUSY = "/staff/campaigns/{cancelled_campaign}", "/staff/campaigns/{sending_campaign}"
+OFFER, SURVEY = "/staff/campaigns/{offer_campaign}", "/staff/campaigns/{survey_campaign}"
+PREVIEW = "/staff/campaigns/{preview_campaign}"
+INVITATION = "/invitations/{event_invitation}"
 TOPIC_PAGE, MANAGE = "/t/{topic}", "/t/{topic}/manage"
+PEOPLE = "/staff/campaigns/{campaign}/people"
+PERSON = "/staff/campaigns/{campaign}/people/{invitation}"
 # endpoint: (who, [(page that shows the form, where it posts), ...])
 CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "accounts.register": (V, [("/register", "/register")]),
@@ -100,6 +108,36 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
+    "staff.new_campaign": (A, [(f"/staff/campaigns/new/{kind}",) * 2
+                               for kind in ("event", "survey", "offer")]),
+    "staff.edit_campaign": (A, [(f"{DRAFT}/edit",) * 2]),
+    "staff.schedule": (A, [(DRAFT, f"{DRAFT}/schedule")]),
+    "staff.unschedule": (A, [(SCHEDULED, f"{SCHEDULED}/unschedule")]),
+    "staff.close": (A, [(OPENED, f"{OPENED}/close")]),
+    "staff.remind": (A, [(OPENED, f"{OPENED}/remind")]),
+    "staff.cancel": (A, [(page, f"{page}/cancel") for page in (DRAFT, SCHEDULED, BUSY, OPENED)]),
+    "staff.duplicate": (A, [(page, f"{page}/duplicate") for page in (DRAFT, CLOSED, CANCELLED)]),
+    "staff.audience_page": (A, [(f"{DRAFT}/audience",) * 2]),
+    "staff.upload_list": (A, [(f"{DRAFT}/audience", f"{DRAFT}/audience/list")]),
+    "staff.send": (A, [(f"{page}/send",) * 2 for page in (DRAFT, SCHEDULED)]),
+    "staff.upload_codes": (A, [(OFFER, f"{OFFER}/codes")]),
+    "staff.add_question": (A, [(SURVEY, f"{SURVEY}/questions")]),
+    "staff.remove_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/remove")]),
+    "staff.move_question": (A, [(SURVEY, f"{SURVEY}/questions/{{question}}/move")]),
+    "staff.open_space": (A, [(PREVIEW, f"{PREVIEW}/space/open")]),
+    "staff.close_space": (A, [(PREVIEW, f"{PREVIEW}/space/close")]),
+    "staff_results.checkin": (A, [(PEOPLE, "/staff/campaigns/{campaign}/checkin")]),
+    "staff_results.attend": (A, [(PEOPLE, PERSON + "/attend")]),
+    "staff_results.remove": (A, [(PEOPLE, PERSON + "/remove")]),
+    "invitations.answer": (M, [(INVITATION, INVITATION + "/accept"),
+                               (INVITATION, INVITATION + "/decline"),
+                               ("/invitations", INVITATION + "/decline")]),
+    "invitations.survey": (M, [("/invitations/{survey_invitation}",
+                                "/invitations/{survey_invitation}/survey")]),
+    "invitations.settings": (A, [("/account/profile", "/invitations/settings")]),
+    "invitations.reply_by_link": (V, [("/invitations/reply/{reply_token}/accept",) * 2,
+                                      ("/invitations/reply/{reply_token}/decline",) * 2]),
+    "invitations.unsubscribe": (V, [("/invitations/unsubscribe/{reply_token}",) * 2]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -72,7 +72,7 @@ class User(UserMixin, db.Model):
         """Whether this member holds ``capability`` now, by role or by a grant.
 
         A suspended member keeps only what lets them read (private categories)."""
-        reading = capability.startswith("category.")
+        reading = permissions.is_reading(capability)
         if self.suspended_until is not None and not reading and self.is_suspended():
             return False
         if self.granted_capabilities is not None:  # read with the member (the user loader)
@@ -80,6 +80,17 @@ class User(UserMixin, db.Model):
                 capability in self.granted_capabilities
             )
         return permissions.can(self.role, self.grants, capability)
+
+    def granted_in(self, family: permissions.CapabilityFamily) -> frozenset[str]:
+        """The capabilities of ``family`` this member holds by an active grant now (those
+        read with the member when the user loader loaded it, no query then)."""
+        if self.suspended_until is not None and not family.reading and self.is_suspended():
+            return frozenset()
+        if self.granted_capabilities is not None:
+            return permissions.granted_of_family(family, self.granted_capabilities)
+        at = now_utc()
+        active = (g.capability for g in self.grants if g.is_active(at))
+        return permissions.granted_of_family(family, active)
 
     def is_suspended(self, at: datetime | None = None) -> bool:
         return self.suspended_until is not None and self.suspended_until > (at or now_utc())

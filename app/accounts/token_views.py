@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
@@ -16,6 +16,7 @@ from app.accounts.models import ApiToken
 from app.accounts.services import AccountError
 from app.core.events import commit
 from app.core.forms import TribuneForm
+from app.core.permissions import requires
 from app.extensions import db
 
 blueprint = Blueprint("tokens", __name__)
@@ -33,13 +34,6 @@ class RevokeForm(TribuneForm):
     pass
 
 
-@blueprint.before_request
-@login_required
-def _staff_only() -> None:
-    if not current_user.can("api.tokens"):
-        abort(403)
-
-
 def _page(form: TokenForm, secret: str | None = None, code: int = 200) -> tuple[str, int]:
     return render_template(
         "accounts/tokens.html",
@@ -51,11 +45,13 @@ def _page(form: TokenForm, secret: str | None = None, code: int = 200) -> tuple[
 
 
 @blueprint.get("/manage/tokens")
+@requires("api.tokens")
 def index() -> tuple[str, int]:
     return _page(TokenForm())
 
 
 @blueprint.post("/manage/tokens")
+@requires("api.tokens")
 def create() -> tuple[str, int]:
     form = TokenForm()
     if not form.validate_on_submit():
@@ -72,6 +68,7 @@ def create() -> tuple[str, int]:
 
 
 @blueprint.post("/manage/tokens/<int:token_id>/revoke")
+@requires("api.tokens")
 def revoke(token_id: int) -> Any:
     if not RevokeForm().validate_on_submit():
         abort(400)

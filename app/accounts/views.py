@@ -20,6 +20,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts import login_limits, registrations, services, sessions
+from app.accounts.account_page import account_sections_for
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.profile import sections_for
 from app.accounts.services import AccountError
@@ -197,7 +198,10 @@ def edit_profile() -> Any:
             commit()
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile", username=current_user.username))
-    return render_template("accounts/edit_profile.html", form=form), 200 if not form.errors else 422
+    page = render_template(
+        "accounts/edit_profile.html", form=form, sections=account_sections_for(current_user)
+    )
+    return page, 200 if not form.errors else 422
 
 
 @blueprint.get("/u/<username>")

@@ -15,7 +15,9 @@ from app.extensions import db
 STATUSES = ("member", "ambassador")
 SEGMENTS = ("ambassador", "rising", "opportunist")
 # What brands bring from outside the forum; each kind has its own weight.
-SIGNAL_KINDS = ("purchase", "review", "referral", "event", "social_follow")
+# survey (a completed campaign survey) and co_creation (taking part in a workshop) come
+# from the brand's own campaigns (app/invitations/score.py), and may be imported too.
+SIGNAL_KINDS = ("purchase", "review", "referral", "event", "social_follow", "survey", "co_creation")
 
 
 class AmbassadorRun(db.Model):
@@ -70,6 +72,8 @@ class EngagementScore(db.Model):
     referrals: Mapped[float] = mapped_column(Float, default=0)
     events: Mapped[float] = mapped_column(Float, default=0)
     social_follows: Mapped[float] = mapped_column(Float, default=0)
+    surveys: Mapped[float] = mapped_column(Float, default=0, server_default="0")
+    co_creation: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     forum_score: Mapped[float] = mapped_column(Float, default=0)
     # External signals before and after their cap relative to the forum score.
     external_raw: Mapped[float] = mapped_column(Float, default=0)

@@ -19,8 +19,8 @@ from app.ambassadors.models import (
 )
 from app.ambassadors.scoring import EXTERNAL_SIGNALS, FORUM_SIGNALS, ScoreParams, scores_query
 from app.core.clock import now_utc
+from app.core.paging import Page, make_page
 from app.extensions import db
-from app.forum.queries import Page, make_page
 
 SIGNAL_LABELS = {
     "accepted_answers": _l("Accepted answers"),
@@ -37,6 +37,8 @@ SIGNAL_LABELS = {
     "referrals": _l("Referrals that joined"),
     "events": _l("Events attended"),
     "social_follows": _l("Following the brand on social networks"),
+    "surveys": _l("Surveys answered"),
+    "co_creation": _l("Co-creation workshops taken part in"),
 }
 REASON_LABELS = {
     "selected": _l("Selected among the most helpful members"),

@@ -56,6 +56,8 @@ EXTERNAL_SIGNALS = {
     "referral": "referrals",
     "event": "events",
     "social_follow": "social_follows",
+    "survey": "surveys",
+    "co_creation": "co_creation",
 }
 SIGNALS = FORUM_SIGNALS + tuple(EXTERNAL_SIGNALS.values())
 # Badges the job itself grants do not feed the score that grants them.
@@ -129,6 +131,8 @@ COUNTED_BITS = {
     "purchases": 8,
     "referrals": 10,
     "events": 11,
+    "surveys": 12,
+    "co_creation": 13,
 }
 VOTE, REVIEW = 1 << 5, 1 << 9  # rows whose amount is a vote's weight, a review's stars
 _NONE = literal_column("0")
@@ -251,6 +255,8 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
         (kind == "review", REVIEW),
         (kind == "referral", 1 << COUNTED_BITS["referrals"]),
         (kind == "event", 1 << COUNTED_BITS["events"]),
+        (kind == "survey", 1 << COUNTED_BITS["surveys"]),
+        (kind == "co_creation", 1 << COUNTED_BITS["co_creation"]),
         else_=0,
     )
     external = _row(

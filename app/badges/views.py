@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
@@ -14,7 +14,8 @@ from app.badges import leaderboard, points, queries, visits
 from app.badges.catalogue import BY_SLUG
 from app.core.events import commit
 from app.core.forms import TribuneForm
-from app.forum.queries import categories as visible_categories
+from app.core.permissions import requires
+from app.forum.categories import visible_categories
 
 blueprint = Blueprint("badges", __name__)
 
@@ -101,10 +102,8 @@ def _rules_form(values: dict[str, int]) -> TribuneForm:
 
 
 @blueprint.route("/admin/points", methods=["GET", "POST"])
-@login_required
+@requires("settings.manage")
 def point_rules() -> Any:
-    if not current_user.can("settings.manage"):
-        abort(403)
     values = points.all_rules()
     form = _rules_form(values)
     if form.validate_on_submit():

@@ -92,3 +92,7 @@ def _stop(message: Any) -> Any:
         raise StopValidation(message)
 
     return pre_validate
+
+
+class ActionForm(TribuneForm):
+    """A bare form: a button that posts with its CSRF token."""

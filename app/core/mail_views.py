@@ -8,7 +8,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from app.core.clock import now_utc
@@ -16,6 +15,7 @@ from app.core.events import commit
 from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
 from app.core.outbox import retry
 from app.core.outbox import retry_failed as queue_failed_again
+from app.core.permissions import requires
 from app.core.places import register_link
 from app.extensions import db
 
@@ -23,15 +23,9 @@ blueprint = Blueprint("mail", __name__, url_prefix="/admin/mail")
 SHOWN = 100  # per list; the oldest first, they are the ones to look at
 
 
-def _guard() -> None:
-    if not current_user.can("mail.manage"):
-        abort(403)
-
-
 @blueprint.get("/")
-@login_required
+@requires("mail.manage")
 def outbox() -> Any:
-    _guard()
     counts = dict(
         db.session.execute(
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
@@ -58,9 +52,8 @@ def outbox() -> Any:
 
 
 @blueprint.post("/<int:message_id>/retry")
-@login_required
+@requires("mail.manage")
 def retry_one(message_id: int) -> Any:
-    _guard()
     if db.session.get(OutboxMessage, message_id) is None:
         abort(404)
     if retry(message_id):
@@ -72,9 +65,8 @@ def retry_one(message_id: int) -> Any:
 
 
 @blueprint.post("/retry-failed")
-@login_required
+@requires("mail.manage")
 def retry_failed() -> Any:
-    _guard()
     count = queue_failed_again()
     commit()
     flash(ngettext("%(num)d message will be sent again with the next delivery.",

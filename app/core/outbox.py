@@ -3,10 +3,16 @@
 Every minute the job claims queued messages one at a time (``FOR UPDATE SKIP LOCKED``
 on PostgreSQL; on SQLite the job's lease is the guard), marks each "sending" and
 commits, speaks SMTP over one connection for the whole run, then marks it "sent" and
-commits. A temporary failure (connection refused, timeout, a 4xx reply) puts the message
-back in the queue after an exponential backoff; a permanent one (a 5xx reply, an address
-that cannot be written) marks it failed. Without MAIL_SERVER, messages become .eml files
+commits (in the same commit as the claim of the next message: one commit per message,
+which halves the fsyncs that bound PostgreSQL's rate). A temporary failure (connection
+refused, timeout, a 4xx reply) puts the message back in the queue after an exponential
+backoff; a permanent one (a 5xx reply, an address that cannot be written) marks it
+failed. Without MAIL_SERVER, messages become .eml files
 in instance/mail/ instead.
+
+Transactional mail goes first (the lowest priority number); bulk mail (campaigns) is
+claimed only while the pacing bucket has tokens (app/core/mail_pacing.py), so a big
+campaign drains at MAIL_RATE_PER_MINUTE and never holds a password reset back.
 """
 
 from __future__ import annotations
@@ -23,8 +29,18 @@ from typing import Any, Protocol
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
+from app.core import mail_pacing
 from app.core.clock import now_utc
-from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage, as_email
+from app.core.mail import (
+    BULK,
+    FAILED,
+    QUEUED,
+    SENDING,
+    SENT,
+    MailAttachment,
+    OutboxMessage,
+    as_email,
+)
 from app.core.scheduler import Figures, Job, register_job
 from app.extensions import db
 
@@ -53,12 +69,40 @@ class Transport(Protocol):
 # -- transports ---------------------------------------------------------------------
 
 
+class Attachments:
+    """The files of each (batch, language), read once per run however many messages."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, str | None], list[MailAttachment]] = {}
+
+    def of(self, message: OutboxMessage) -> list[MailAttachment]:
+        if message.batch is None:
+            return []
+        key = (message.batch, message.language)
+        if key not in self.known:
+            self.known[key] = list(
+                db.session.scalars(
+                    select(MailAttachment)
+                    .where(
+                        MailAttachment.batch == message.batch,
+                        or_(
+                            MailAttachment.language.is_(None),
+                            MailAttachment.language == message.language,
+                        ),
+                    )
+                    .order_by(MailAttachment.id)
+                )
+            )
+        return self.known[key]
+
+
 class SmtpTransport:
     """One SMTP connection, opened at the first message and kept for the run."""
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.smtp: smtplib.SMTP | None = None
+        self.attachments = Attachments()
 
     def _connect(self) -> smtplib.SMTP:
         config, timeout = self.config, self.config["MAIL_TIMEOUT_SECONDS"]
@@ -80,7 +124,8 @@ class SmtpTransport:
         return smtp
 
     def send(self, message: OutboxMessage) -> None:
-        email = as_email(message)  # before connecting: a malformed message is no SMTP matter
+        # Before connecting: a malformed message is no SMTP matter.
+        email = as_email(message, attachments=self.attachments.of(message))
         try:
             if self.smtp is None:
                 self.smtp = self._connect()
@@ -118,9 +163,10 @@ class FileTransport:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.attachments = Attachments()
 
     def send(self, message: OutboxMessage) -> None:
-        email = as_email(message, eight_bit=True)
+        email = as_email(message, eight_bit=True, attachments=self.attachments.of(message))
         self.folder.mkdir(parents=True, exist_ok=True)
         name = f"{message.created_at:%Y%m%d-%H%M%S}-{message.id:06d}.eml"
         # Written whole then renamed: a reader never opens half a message; a second
@@ -193,47 +239,58 @@ def transport_for(app: Flask) -> Transport:
 
 
 def deliver_mail(as_of: datetime | None = None, **options: Any) -> Figures:
-    """Send what is due in the outbox; options: batch_size, batch_seconds."""
+    """Send what is due in the outbox; options: batch_size, batch_seconds, rate (bulk
+    messages a minute, 0 for no limit)."""
     config = current_app.config
     clock: Callable[[], datetime] = (lambda: as_of) if as_of is not None else now_utc
     batch_size = int(options.get("batch_size", config["MAIL_BATCH_SIZE"]))
     deadline = time.monotonic() + float(options.get("batch_seconds", config["MAIL_BATCH_SECONDS"]))
+    rate = int(options.get("rate", config["MAIL_RATE_PER_MINUTE"]) or 0)
+    bulk_allowed = mail_pacing.available(rate, clock())
     transport = transport_for(current_app)
-    figures = {"sent": 0, "retried": 0, "failed": 0}
+    figures = {"sent": 0, "retried": 0, "failed": 0, "bulk": 0}
     try:
         while figures["sent"] + figures["retried"] + figures["failed"] < batch_size:
             if time.monotonic() > deadline:
                 break
-            message = claim_next(clock())
+            message = claim_next(clock(), bulk=figures["bulk"] < bulk_allowed)
             if message is None:
                 break
+            if message.priority >= BULK:
+                figures["bulk"] += 1
             outcome, server_away = _deliver_one(message, transport, clock)
             figures[outcome] += 1
             if server_away:
                 break  # the rest waits for the next run
     finally:
         transport.close()
+        _commit_sent()
+    if figures["bulk"]:  # a run that died here leaves its tokens unspent: once, no more
+        mail_pacing.spend(rate, clock(), figures["bulk"])
+        db.session.commit()
     figures["queued"] = db.session.scalar(
         select(db.func.count()).where(OutboxMessage.status.in_((QUEUED, SENDING)))
     )
     return figures
 
 
-def claim_next(now: datetime) -> OutboxMessage | None:
+def _commit_sent() -> None:
+    """Commit the last message marked sent, even when the run stops on an error (the
+    error then stands: a session that cannot commit is rolled back)."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        log.exception("mail: could not record the last message sent")
+
+
+def claim_next(now: datetime, *, bulk: bool = True) -> OutboxMessage | None:
     """The next message due, marked "sending" and committed; None when nothing is due.
 
-    A message left "sending" past its deadline was in flight when its run died: it is
-    due again (the one message such a run may send twice)."""
-    message = db.session.scalars(
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status.in_((QUEUED, SENDING)),
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)  # ignored by SQLite, where the lease guards
-    ).first()
+    Transactional mail first, then (if ``bulk``) bulk mail, each in the order it fell
+    due. A message left "sending" past its deadline was in flight when its run died: it
+    is due again (the one message such a run may send twice)."""
+    message = _next(SENDING, now, bulk) or _next(QUEUED, now, bulk)
     if message is None:
         db.session.commit()
         return None
@@ -243,6 +300,21 @@ def claim_next(now: datetime) -> OutboxMessage | None:
     message.next_attempt_at = now + timedelta(seconds=timeout)
     db.session.commit()
     return message
+
+
+def _next(status: str, now: datetime, bulk: bool) -> OutboxMessage | None:
+    # One status at a time: (status, priority, next_attempt_at) is then the index's own
+    # order, and the first row due is found without sorting a campaign's 100,000.
+    query = select(OutboxMessage).where(
+        OutboxMessage.status == status, OutboxMessage.next_attempt_at <= now
+    )
+    if not bulk:
+        query = query.where(OutboxMessage.priority < BULK)
+    return db.session.scalars(
+        query.order_by(OutboxMessage.priority, OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)  # ignored by SQLite, where the lease guards
+    ).first()
 
 
 def _deliver_one(
@@ -258,7 +330,10 @@ def _deliver_one(
     except (ValueError, UnicodeError) as error:  # an address no header can carry
         return _failed(message, f"{type(error).__name__}: {error}", clock()), False
     message.status, message.sent_at, message.last_error = SENT, clock(), None
-    db.session.commit()
+    message.next_attempt_at = message.sent_at  # done: not presumed lost in 10 minutes
+    # Committed with the next claim, before the next SMTP conversation (or at the end
+    # of the run): a run killed in between sends this one again, as if killed during it.
+    db.session.flush()
     return "sent", False
 
 

@@ -3,11 +3,19 @@
 A capability is a name such as ``topic.lock``. Roles grant sets of capabilities; a
 package can also grant a single member a capability for a reason (``source``, for
 example "ambassador") until an optional expiry, without the forum knowing why.
+
+Besides the fixed list, a *family* names capabilities made at run time, one per thing
+(``space.campaign.12``: read campaign 12's private space). Its names match a pattern
+checked like the fixed list's, the roles it names hold every one of them, and members
+get the others one by one through grants. Core knows the family, not who fills it: the
+forum restricts a category to ``space.campaign.12`` as to ``category.lounge``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
@@ -110,8 +118,72 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 }
 
 
+@dataclass(frozen=True)
+class CapabilityFamily:
+    """Capabilities named at run time: ``prefix`` then what they are about."""
+
+    prefix: str
+    pattern: re.Pattern[str]
+    label: object
+    # Roles that hold every capability of the family (the others only by grant).
+    roles: frozenset[str]
+    # Lets its holder read something: a suspended member keeps it.
+    reading: bool
+
+
+SPACE_PREFIX = "space."
+FAMILIES: tuple[CapabilityFamily, ...] = (
+    # One private space per thing: "space.<what>.<id>" (space.campaign.12). Staff run
+    # the campaigns that open them and moderators watch every discussion: both see them.
+    CapabilityFamily(
+        SPACE_PREFIX,
+        re.compile(r"space\.[a-z]{1,16}\.[1-9][0-9]{0,17}"),
+        _l("Read a private space"),
+        frozenset({"moderator", "staff", "admin"}),
+        reading=True,
+    ),
+)
+
+
+def space_capability(what: str, thing_id: int) -> str:
+    """The capability that opens one private space, e.g. ("campaign", 12)."""
+    name = f"{SPACE_PREFIX}{what}.{thing_id}"
+    _check(name)
+    return name
+
+
+def family_of(capability: str) -> CapabilityFamily | None:
+    """The family ``capability`` belongs to, if it is a well-formed name of one."""
+    for family in FAMILIES:
+        if capability.startswith(family.prefix) and family.pattern.fullmatch(capability):
+            return family
+    return None
+
+
+def is_known(capability: str) -> bool:
+    """A name of the fixed list, or a well-formed name of a family."""
+    return capability in CAPABILITIES or family_of(capability) is not None
+
+
+def is_reading(capability: str) -> bool:
+    """Whether the capability lets its holder read (a suspended member keeps those)."""
+    if capability.startswith("category."):
+        return True
+    family = family_of(capability)
+    return family is not None and family.reading
+
+
+def roles_holding(capability: str) -> list[str]:
+    """The roles that hold ``capability`` (without any grant)."""
+    _check(capability)
+    family = family_of(capability)
+    if family is not None:
+        return sorted(family.roles)
+    return [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
+
+
 class UnknownCapability(ValueError):
-    """A capability name that is not in CAPABILITIES: a programming error."""
+    """A capability name that is neither in CAPABILITIES nor of a family: a programming error."""
 
 
 class CapabilityGrant(db.Model):
@@ -132,13 +204,17 @@ class CapabilityGrant(db.Model):
 
 
 def _check(capability: str) -> None:
-    if capability not in CAPABILITIES:
+    if not is_known(capability):
         raise UnknownCapability(capability)
 
 
 def role_can(role: str, capability: str) -> bool:
-    _check(capability)
-    return capability in ROLE_CAPABILITIES.get(role, frozenset())
+    if capability in CAPABILITIES:
+        return capability in ROLE_CAPABILITIES.get(role, frozenset())
+    family = family_of(capability)
+    if family is None:
+        raise UnknownCapability(capability)
+    return role in family.roles
 
 
 def can(role: str, grants: Iterable[CapabilityGrant], capability: str) -> bool:
@@ -164,6 +240,21 @@ def active_capabilities_query(user_id_column: Any, at: Any, dialect: str) -> Any
 
 def parse_capabilities(joined: str | None) -> frozenset[str]:
     return frozenset(joined.split(",")) if joined else frozenset()
+
+
+def granted_of_family(family: CapabilityFamily, held: Iterable[str]) -> frozenset[str]:
+    """Those of ``held`` (a member's granted capabilities) that belong to ``family``."""
+    return frozenset(c for c in held if c.startswith(family.prefix) and family_of(c) is family)
+
+
+def revoke_everywhere(capability: str, source: str) -> int:
+    """Remove every member's grant of ``capability`` from ``source`` (one statement)."""
+    _check(capability)
+    return db.session.execute(
+        db.delete(CapabilityGrant).where(
+            CapabilityGrant.capability == capability, CapabilityGrant.source == source
+        )
+    ).rowcount
 
 
 def grant(

@@ -1,12 +1,15 @@
-"""Creating forum categories."""
+"""Forum categories: creating them, listing those a reader may read."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from app.core.permissions import CAPABILITIES
+from app.core.permissions import is_known
 from app.extensions import db
+from app.forum import visibility
 from app.forum.errors import ForumError
 from app.forum.models import Category
 
@@ -18,7 +21,7 @@ def create_category(
     position: int = 0,
     required_capability: str | None = None,
 ) -> Category:
-    if required_capability is not None and required_capability not in CAPABILITIES:
+    if required_capability is not None and not is_known(required_capability):
         raise ForumError(_l("Unknown capability."), field="required_capability")
     if db.session.scalar(select(Category.id).where(Category.slug == slug)) is not None:
         raise ForumError(_l("This slug is taken."), field="slug")
@@ -32,3 +35,14 @@ def create_category(
     db.session.add(category)
     db.session.flush()
     return category
+
+
+def visible_categories(user: Any) -> list[Category]:
+    """The categories the reader (None: a visitor) may read, in their order."""
+    return list(
+        db.session.scalars(
+            select(Category)
+            .where(visibility.category_clause(user))
+            .order_by(Category.position, Category.name)
+        )
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from app.accounts.models import User
 from app.core.sql import insert_for
 from app.extensions import db
@@ -25,5 +27,18 @@ def set_following(user: User, topic: Topic, following: bool) -> None:
     db.session.execute(
         statement.on_conflict_do_update(
             index_elements=["topic_id", "user_id"], set_={"following": following}
+        )
+    )
+
+
+def follower_ids(topic_id: int, exclude: int) -> list[int]:
+    """Who follows the topic, but ``exclude`` (the member whose post is announced)."""
+    return list(
+        db.session.scalars(
+            select(TopicFollow.user_id).where(
+                TopicFollow.topic_id == topic_id,
+                TopicFollow.following.is_(True),
+                TopicFollow.user_id != exclude,
+            )
         )
     )

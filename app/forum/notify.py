@@ -20,8 +20,8 @@ from app.core.notifications import Notification, notify, register_kind, register
 from app.core.urls import path_for
 from app.extensions import db
 from app.forum import visibility
+from app.forum.following import follower_ids
 from app.forum.models import Topic
-from app.forum.queries import follower_ids
 
 
 def _names(data: dict[str, Any]) -> dict[str, str]:

@@ -13,12 +13,12 @@ from __future__ import annotations
 from sqlalchemy import func, select, text
 
 from app.accounts.models import User
+from app.core.paging import Page, make_page
 from app.core.schema import BACKEND_SPECIFIC_PREFIX
 from app.core.text import search_normal_form
 from app.extensions import db
 from app.forum import visibility
 from app.forum.models import Category, Post, Topic
-from app.forum.queries import Page, make_page
 
 MAX_TERMS = 8
 FTS_TABLE = BACKEND_SPECIFIC_PREFIX  # made by migration 0002

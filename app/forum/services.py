@@ -15,29 +15,16 @@ from app.core.event_payloads import PostEdited
 from app.core.text import render_body
 from app.extensions import db
 from app.forum import visibility
-from app.forum.deletion import delete_post, restore_post
 from app.forum.errors import Forbidden, ForumError, NotFound, require
-from app.forum.following import follow_by_default, set_following
+from app.forum.following import follow_by_default
 from app.forum.models import TOPIC_KINDS, Category, Post, PostRevision, Topic
 from app.forum.review_hold import (
     held_for_review,
     hold,
-    is_held,
-    opening_post_is_held,
     queue_created,
 )
 from app.forum.tags import mention_links, parse_tags, tags_by_name
 from app.forum.topic_state import change_category, touch_topic
-
-# The pages (views.py, topic_views.py) still reach these names through this module.
-__all__ = [
-    "ForumError",  # re-exported for the pages until they move
-    "delete_post",  # re-exported for the pages until they move
-    "is_held",  # re-exported for the pages until they move
-    "opening_post_is_held",  # re-exported for the pages until they move
-    "restore_post",  # re-exported for the pages until they move
-    "set_following",  # re-exported for the pages until they move
-]
 
 
 def can_read(user: User | None, required_capability: str | None) -> bool:

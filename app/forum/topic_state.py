@@ -26,7 +26,7 @@ def touch_topic(topic_id: int) -> None:
 
 def change_category(category_id: Any, **values: Any) -> None:
     """Update a category's counts (``values``, SQL expressions) and bump its revision,
-    under which its topic lists are cached (list_parts.py): every change a list shows
+    under which its topic lists are cached (pages/list_parts.py): every change a list shows
     goes through here or touch_topic."""
     db.session.execute(
         update(Category)

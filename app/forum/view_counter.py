@@ -23,7 +23,7 @@ from collections import Counter
 from typing import cast
 
 from flask import Flask, current_app
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, text, update
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.local import LocalProxy
 
@@ -31,6 +31,12 @@ from app.extensions import db
 from app.forum.models import Topic
 
 logger = logging.getLogger("tribune.forum")
+
+# How long the flush waits for a topic row another transaction holds (PostgreSQL). The
+# flush runs inside a page's request, on its own connection: if the request's own
+# session (or a long import) holds one of those rows, waiting would never end, so it
+# gives up and drops the views instead. SQLite's busy timeout plays the same part.
+FLUSH_LOCK_TIMEOUT = "2s"
 
 
 class ViewBuffer:
@@ -66,6 +72,8 @@ class ViewBuffer:
             # Its own connection and transaction: never mixed into the request's session,
             # so a failure here leaves the page's own reads and writes untouched.
             with db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"SET LOCAL lock_timeout = '{FLUSH_LOCK_TIMEOUT}'"))
                 connection.execute(
                     statement, [{"topic_id": tid, "views": n} for tid, n in counts.items()]
                 )

@@ -1,7 +1,8 @@
 """Who may read what: the one rule behind every page that shows or names a topic.
 
-A category restricted to a capability (the ambassadors' lounge, ``category.lounge``) is
-read only by members holding it; a deleted topic, or one whose opening post is hidden
+A category restricted to a capability (the ambassadors' lounge, ``category.lounge``; a
+campaign's private space, ``space.campaign.12``, of a capability family) is read only
+by members holding it; a deleted topic, or one whose opening post is hidden
 (flags, a first post held for review), only by those who see deleted posts
 (``post.view_deleted``). Pages that show a topic answer 404 to everyone else; pages that
 only name one (a duplicate's original, a notification, a profile's recent posts, search
@@ -13,12 +14,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from app.accounts.models import User
 from app.core.clock import now_utc
-from app.core.permissions import CAPABILITIES, ROLE_CAPABILITIES, CapabilityGrant
+from app.core.permissions import CAPABILITIES, FAMILIES, CapabilityGrant, is_reading, roles_holding
 from app.extensions import db
 from app.forum.models import Category, Post, Topic
 
@@ -47,11 +48,23 @@ def may_read(user: Any, required_capability: str | None, *, gone: bool = False) 
 
 
 def category_clause(user: Any) -> Any:
-    """SQL condition on Category: the categories this reader may see."""
+    """SQL condition on Category: the categories this reader may see.
+
+    Private spaces (capability families, ``space.campaign.12``) are seen by the roles that
+    hold the whole family and by members granted one of them; the member's grants were
+    read with the member (the user loader), so this adds no query."""
     if not _member(user):
         return Category.required_capability.is_(None)
     held = [c for c in CAPABILITIES if user.can(c)]
-    return or_(Category.required_capability.is_(None), Category.required_capability.in_(held))
+    conditions = [Category.required_capability.is_(None)]
+    for family in FAMILIES:
+        if user.role in family.roles and (family.reading or not user.is_suspended()):
+            every = Category.required_capability.startswith(family.prefix, autoescape=True)
+            conditions.append(every)
+        else:
+            held.extend(sorted(user.granted_in(family)))
+    conditions.append(Category.required_capability.in_(held))
+    return or_(*conditions)
 
 
 def hidden_opening(topic: Any = Topic) -> Any:
@@ -77,6 +90,29 @@ def post_clause(user: Any) -> Any:
     if sees_hidden(user):
         return topic_clause(user)
     return topic_clause(user) & Post.deleted_at.is_(None) & Post.hidden_at.is_(None)
+
+
+def readable_topic(user: Any, topic_id: int) -> tuple[Topic, Post] | None:
+    """The topic and its opening post (with its category, tags and the post's author), if
+    the reader may read it: its category, and only for those who see hidden posts when it
+    is deleted or its opening post hidden. None: no such topic, or not for this reader."""
+    row = db.session.execute(
+        select(Topic, Post)
+        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
+        .where(Topic.id == topic_id)
+        .options(
+            joinedload(Topic.category),
+            joinedload(Post.author),
+            selectinload(Topic.tags),
+        )
+    ).first()
+    if row is None:
+        return None
+    topic, opening = row[0], row[1]
+    gone = topic.deleted_at is not None or opening.hidden_at is not None
+    if not may_read(user, topic.category.required_capability, gone=gone):
+        return None
+    return topic, opening
 
 
 def can_read_topic(user: Any, topic_id: int) -> bool:
@@ -122,7 +158,7 @@ def readable_topic_ids(user: Any, topic_ids: Iterable[int]) -> set[int]:
 def _holders(capability: str) -> Any:
     """SQL condition on User: holds ``capability`` now, by role or by an active grant
     (what User.can says, for many members at once)."""
-    roles = [role for role, held in ROLE_CAPABILITIES.items() if capability in held]
+    roles = roles_holding(capability)
     granted = (
         select(CapabilityGrant.id)
         .where(
@@ -133,7 +169,7 @@ def _holders(capability: str) -> Any:
         .exists()
     )
     holds = or_(User.role.in_(roles), granted)
-    if capability.startswith("category."):
+    if is_reading(capability):
         return holds  # suspended members keep what lets them read
     return holds & or_(User.suspended_until.is_(None), User.suspended_until <= now_utc())
 

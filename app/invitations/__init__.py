@@ -2,8 +2,10 @@
 
 The top of the house with interchange and demo: it may use ambassadors, badges,
 moderation, forum, accounts and core; nothing imports it. This round holds the domain
-core (models, audience, sending, replies, offer codes, surveys, opt-outs, jobs); the
-staff console and the members' pages come next.
+core (models, audience, sending, replies, offer codes, surveys, opt-outs, jobs), the
+staff console under /staff (staff_views.py, staff_audience.py, staff_content.py,
+results_views.py) and the members' pages (member_views.py, link_views.py for the
+emailed links).
 """
 
 from __future__ import annotations
@@ -37,7 +39,36 @@ def _notification_kinds(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    from app.invitations import jobs, models  # noqa: F401  (models: the tables)
+    from flask_babel import lazy_gettext as _l
 
+    from app.accounts.account_page import register_account_section
+    from app.accounts.profile import register_section
+    from app.core.places import register_link
+
+    # models: the tables; staff_audience, staff_content, staff_spaces: the staff blueprint's.
+    from app.invitations import (  # noqa: F401
+        jobs,
+        link_views,
+        member_views,
+        models,
+        results_views,
+        staff_audience,
+        staff_content,
+        staff_spaces,
+        staff_views,
+    )
+
+    app.register_blueprint(results_views.blueprint)
     jobs.register(app)
     _notification_kinds(app)
+    app.register_blueprint(staff_views.blueprint)
+    # The menu's staff entry for brand staff (moderators keep their queue, order 10).
+    register_link(app, "chrome.staff", 15, "staff.campaigns_list", _l("Campaigns"),
+                  ("campaign.send",))  # fmt: skip
+    register_link(app, "manage.menu", 50, "staff.campaigns_list", _l("Campaigns"),
+                  ("campaign.send",))  # fmt: skip
+    app.register_blueprint(member_views.blueprint)  # with link_views' routes
+    register_account_section(app, 20, "invitations/member/_account_section.html",
+                             member_views.account_section)  # fmt: skip
+    register_section(app, 40, "invitations/member/_profile_section.html",
+                     member_views.profile_section)  # fmt: skip

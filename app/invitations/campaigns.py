@@ -18,7 +18,7 @@ from app.core.clock import now_utc
 from app.core.events import queue_audit
 from app.core.notifications import notify_selected
 from app.extensions import db
-from app.invitations import csv_list
+from app.invitations import csv_list, spaces
 from app.invitations.audience import AudienceError, Criteria
 from app.invitations.errors import CampaignError
 from app.invitations.models import (
@@ -33,6 +33,7 @@ from app.invitations.models import (
     Invitation,
     ListedMember,
 )
+from app.invitations.sending import check_ready
 from app.invitations.tokens import new_salt
 
 EDITABLE = (
@@ -140,6 +141,8 @@ def schedule(actor: User, campaign: Campaign, at: datetime) -> None:
     _require_draft(campaign)
     if at <= now_utc():
         raise CampaignError(_l("Choose a time in the future."), field="scheduled_at")
+    # Refused now rather than by the scheduler at the chosen time, with nobody to read it.
+    check_ready(campaign, at)
     campaign.state, campaign.scheduled_at = SCHEDULED, at
     queue_audit(actor.id, "campaign.schedule", "campaign", campaign.id,
                 after={"scheduled_at": at.isoformat()})  # fmt: skip
@@ -165,13 +168,14 @@ def cancel(actor: User, campaign: Campaign, reason: str = "") -> int:
     if campaign.state in (CANCELLED, CLOSED):
         raise CampaignError(_l("This campaign is already over."), 409)
     was, campaign.state, campaign.closed_at = campaign.state, CANCELLED, now_utc()
+    spaces.shut(campaign)  # its private space closes with it, for every member at once
     told = 0
     if was == OPEN:
         seated = select(Invitation.user_id).where(
             Invitation.campaign_id == campaign.id, Invitation.state.in_(SEATED)
         )
         told = notify_selected(seated, "invitations.cancelled",
-                      f"/invitations/{campaign.id}", campaign_id=campaign.id,
+                      f"/invitations/campaign/{campaign.id}", campaign_id=campaign.id,
                       title_en=campaign.title_en, title_fr=campaign.title_fr)  # fmt: skip
     queue_audit(actor.id, "campaign.cancel", "campaign", campaign.id, before={"state": was},
                 after={"state": CANCELLED}, reason=reason)  # fmt: skip

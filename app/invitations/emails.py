@@ -12,10 +12,17 @@ AMBASSADOR_STATUS_PUBLIC off, no email says why a member was invited.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
 
 from flask import current_app
-from flask_babel import force_locale, format_datetime
+from flask_babel import (
+    force_locale,
+    format_date,
+    format_datetime,
+    format_time,
+    to_user_timezone,
+)
 from flask_babel import gettext as _
 
 from app.core.text import cook
@@ -79,7 +86,7 @@ def letter(campaign: Campaign, language: str, reminder: bool = False) -> Letter:
         answer = _("Will you join? Answer with one of these links:")
         yes, no = _("Accept"), _("Decline")
         deadline = (
-            _("Please answer by %(date)s.", date=format_datetime(campaign.reply_deadline))
+            _("Please answer by %(date)s.", date=moment(campaign.reply_deadline))
             if campaign.reply_deadline
             else ""
         )
@@ -97,8 +104,9 @@ def letter(campaign: Campaign, language: str, reminder: bool = False) -> Letter:
         f'<p>{escape(answer)}</p><p><a href="{escape(accept)}">{escape(yes)}</a> · '
         f'<a href="{escape(decline)}">{escape(no)}</a></p>',
         f"<p>{escape(deadline)}</p>" if deadline else "",
-        f'<hr><p><small>{escape(footer)} <a href="{escape(unsubscribe)}">{escape(unsubscribe)}'
-        "</a></small></p>",
+        # A long link breaks anywhere rather than widening a phone's screen.
+        f'<hr><p><small>{escape(footer)} <a href="{escape(unsubscribe)}" '
+        f'style="word-break: break-all">{escape(unsubscribe)}</a></small></p>',
     ]
     return Letter(
         language=language,
@@ -108,16 +116,30 @@ def letter(campaign: Campaign, language: str, reminder: bool = False) -> Letter:
     )
 
 
+def moment(start: datetime, end: datetime | None = None) -> str:
+    """A time (or a span) to the minute, with its zone: a member may live in another one.
+
+    "March 4, 2027, 7:30 PM to 9:30 PM (Central European Standard Time)", with an en
+    dash; an end on another day is written in full.
+    """
+    zone = f"({format_datetime(start, 'zzzz')})"
+    first = f"{format_date(start, 'long')}, {format_time(start, 'short')}"
+    if end is None:
+        return f"{first} {zone}"
+    if to_user_timezone(end).date() == to_user_timezone(start).date():
+        last = format_time(end, "short")
+    else:
+        last = f"{format_date(end, 'long')}, {format_time(end, 'short')}"
+    return f"{first} \N{EN DASH} {last} {zone}"
+
+
 def _details(campaign: Campaign) -> list[str]:
     """When and where, for events and workshops (already in the member's language)."""
     if campaign.kind not in EVENT_KINDS:
         return []
     lines = []
     if campaign.starts_at is not None:
-        when = format_datetime(campaign.starts_at)
-        if campaign.ends_at is not None:
-            when = f"{when} - {format_datetime(campaign.ends_at)}"
-        lines.append(_("When: %(when)s", when=when))
+        lines.append(_("When: %(when)s", when=moment(campaign.starts_at, campaign.ends_at)))
     if campaign.place:
         lines.append(_("Where: %(place)s", place=_clean(campaign.place)))
     if campaign.online_link:

@@ -22,6 +22,8 @@ from app.extensions import db
 KINDS = ("event", "preview", "survey", "workshop", "offer")
 # Kinds with a place, a time and perhaps a capacity (a workshop is an event with a space).
 EVENT_KINDS = ("event", "workshop")
+# Kinds that may have a private space for the members who accepted.
+SPACE_KINDS = ("preview", "workshop")
 
 DRAFT, SCHEDULED, SENDING, OPEN, CLOSED, CANCELLED = (
     "draft",
@@ -89,6 +91,11 @@ class Campaign(db.Model):
     # The last reminder to those who have not answered (at most one a day).
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Previews and workshops: the private category accepted members read (spaces.py),
+    # restricted to space.campaign.<id>; made when staff open it.
+    space_category_id: Mapped[int | None] = mapped_column(
+        ForeignKey("categories.id", ondelete="SET NULL"), index=True
+    )
     invited_count: Mapped[int] = mapped_column(default=0)
     emailed_count: Mapped[int] = mapped_column(default=0)
 
@@ -230,4 +237,16 @@ class CampaignEmailOptOut(db.Model):
     )
     # "account" (the account page) or "link" (an email's one-click unsubscribe).
     source: Mapped[str] = mapped_column(String(16), default="account")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+
+
+class AttendanceOnProfile(db.Model):
+    """A member who shows the events they attended on their public profile (off until
+    they tick it on their account page: a row is a yes)."""
+
+    __tablename__ = "campaign_attendance_on_profile"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)

@@ -5,7 +5,8 @@ Every reply locks the campaign's row first (FOR UPDATE on PostgreSQL; on SQLite
 taken: thirty members accepting the last seat at once are served one after the
 other, and exactly one gets it; the others go on the waitlist in the order they came.
 A seat freed (a decline, staff removing someone) goes to the first on the waitlist,
-who is told in Tribune and by email. An offer's seats are its unassigned codes: each
+who is told in Tribune and by email. A seat opens the campaign's private space, if it
+has one (spaces.py), and giving it up closes it. An offer's seats are its unassigned codes: each
 member who gets a seat gets the next code, and a code is never given twice.
 
 The emailed link works once, until the reply deadline; a malformed, unknown, used,
@@ -30,6 +31,7 @@ from app.core.events import queue_audit
 from app.core.notifications import notify
 from app.core.sql import savepoint
 from app.extensions import db
+from app.invitations import spaces
 from app.invitations.errors import (
     CampaignError,
     ExpiredToken,
@@ -143,6 +145,7 @@ def _reply(campaign: Campaign, invitation: Invitation, answer: str, at: datetime
             return
         if _seat_free(campaign):
             _seat(campaign, invitation, at)
+            spaces.let_in(campaign, [invitation.user_id])
         else:
             _waitlist(campaign, invitation)
     else:
@@ -152,6 +155,7 @@ def _reply(campaign: Campaign, invitation: Invitation, answer: str, at: datetime
         invitation.state, invitation.waitlist_position = DECLINED, None
         if was_seated:
             db.session.flush()
+            spaces.let_out(campaign, [invitation.user_id])
             promote(campaign, at)
     invitation.replied_at = at
 
@@ -223,6 +227,7 @@ def promote(campaign: Campaign, at: datetime | None = None) -> list[int]:
         _seat(campaign, first, at)
         promoted.append(first.user_id)
         _tell_promoted(campaign, first)
+    spaces.let_in(campaign, promoted)  # one statement for all of them
     return promoted
 
 
@@ -259,6 +264,7 @@ def remove(actor: User, invitation_id: int, reason: str = "", at: datetime | Non
         was = invitation.state
         invitation.state, invitation.waitlist_position = REMOVED, None
         db.session.flush()
+        spaces.let_out(campaign, [invitation.user_id])
         if was in SEATED and campaign.state == OPEN:
             promote(campaign, at)
     queue_audit(actor.id, "invitation.remove", "invitation", invitation_id,

@@ -9,8 +9,11 @@
 2. the in-app notifications, from the invitations just made;
 3. the outbox rows (app/core/mail.py) for the members who did not opt out of campaign
    email, their text and HTML filled per member by ``replace()`` in SQL from the
-   campaign's email rendered once per language (emails.py). The ``deliver-mail`` job
-   sends them, paced by its batch size, retried, never twice.
+   campaign's email rendered once per language (emails.py), and their List-Unsubscribe
+   headers by the same ``replace()`` (delivery.py). They are bulk mail of the batch
+   "campaign:<id>": the ``deliver-mail`` job sends them after any transactional mail,
+   paced by MAIL_RATE_PER_MINUTE, retried, never twice. An event's calendar file is
+   stored once per language for the batch (calendar.py), not per email.
 
 Nothing is loaded per member in Python. The campaign row is locked first (FOR UPDATE
 on PostgreSQL; BEGIN IMMEDIATE on SQLite through ``savepoint()``) and its state checked
@@ -32,12 +35,12 @@ from sqlalchemy import JSON, Text, case, cast, exists, func, insert, literal, se
 from app.accounts.models import User
 from app.core.clock import now_utc
 from app.core.events import queue_audit
-from app.core.mail import QUEUED, OutboxMessage
+from app.core.mail import BULK, QUEUED, OutboxMessage
 from app.core.notifications import Notification
 from app.core.sql import insert_for, savepoint
 from app.core.types import UTCDateTime
 from app.extensions import db
-from app.invitations import emails
+from app.invitations import delivery, emails
 from app.invitations.audience import Criteria, conditions
 from app.invitations.errors import CampaignError
 from app.invitations.models import (
@@ -90,7 +93,8 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
         campaign = lock(campaign_id)
         if campaign.state not in (DRAFT, SCHEDULED):
             return SendResult(sent=False)
-        _check_ready(campaign, at)
+        check_ready(campaign, at)
+        campaign.sent_at = at  # before the emails: their calendar file's DTSTAMP
         criteria = Criteria.from_json(campaign.audience)
         invited = _insert_invitations(campaign, criteria, at)
         notified = _insert_notifications(campaign, at)
@@ -102,7 +106,8 @@ def send(campaign_id: int, actor_id: int | None = None, at: datetime | None = No
     return SendResult(sent=True, invited=invited, notified=notified, emailed=emailed)
 
 
-def _check_ready(campaign: Campaign, at: datetime) -> None:
+def check_ready(campaign: Campaign, at: datetime) -> None:
+    """Raise CampaignError, naming the field, unless the campaign can be sent at ``at``."""
     if not (campaign.title_en or campaign.title_fr):
         raise CampaignError(_l("Give the campaign a title before sending it."), field="title_en")
     if campaign.reply_deadline is None or campaign.reply_deadline <= at:
@@ -166,9 +171,8 @@ def _by_language(language: Any, values: dict[str, str], default: str) -> Any:
     return case(*whens, else_=values[default]) if whens else literal(values[default])
 
 
-def _fill(template: Any, token: Any) -> Any:
-    # One replace() per marker: SQL computes the token once per body, for every link.
-    return func.replace(func.replace(template, emails.NAME, User.username), emails.TOKEN, token)
+def _fill(template: Any, name: Any, token: Any) -> Any:
+    return func.replace(func.replace(template, emails.NAME, name), emails.TOKEN, token)
 
 
 def insert_emails(
@@ -185,33 +189,51 @@ def insert_emails(
     default = config["BABEL_DEFAULT_LOCALE"]
     languages = config["LANGUAGES"]
     letters = {code: emails.letter(campaign, code, reminder) for code in languages}
-    language = func.coalesce(User.locale, default)
     key = campaign_key(campaign.token_salt)
-    token = derive_sql(key, REPLY, User.id)
     subjects = {code: " ".join(one.subject.split())[:300] for code, one in letters.items()}
-
-    def filled(part: str) -> Any:
-        texts = {code: getattr(one, part) for code, one in letters.items()}
-        return _fill(_by_language(language, texts, default), token)
-
-    source = (
+    delivery.store_attachments(campaign, languages, at)
+    # Each member's token once (an HMAC in SQL), used by the text, the HTML and the
+    # headers: OFFSET 0 keeps PostgreSQL and SQLite from merging this subquery into the
+    # outer SELECT, which would compute the token once per use.
+    member = (
         select(
-            Invitation.email_message_id if message_id is None else message_id,
-            User.email,
-            func.replace(_by_language(language, subjects, default), emails.NAME, User.username),
-            filled("text"),
-            filled("html"),
-            language,
-            literal(QUEUED),
-            literal(0),
-            literal(at, UTCDateTime()),
-            literal(at, UTCDateTime()),
+            (Invitation.email_message_id if message_id is None else message_id).label("mid"),
+            User.email.label("email"),
+            User.username.label("name"),
+            func.coalesce(User.locale, default).label("language"),
+            derive_sql(key, REPLY, User.id).label("token"),
         )
         .join(User, User.id == Invitation.user_id)
         .where(Invitation.campaign_id == campaign.id)
         .where(*(which if which is not None else _sent_now(at)))
+        .offset(0)
+        .subquery("member")
+    )
+
+    def filled(part: str) -> Any:
+        texts = {code: getattr(one, part) for code, one in letters.items()}
+        return _fill(_by_language(member.c.language, texts, default), member.c.name,
+                     member.c.token)  # fmt: skip
+
+    headers = func.replace(literal(delivery.headers_template()), emails.TOKEN, member.c.token)
+    subject = _by_language(member.c.language, subjects, default)
+    source = select(
+        member.c.mid,
+        member.c.email,
+        func.replace(subject, emails.NAME, member.c.name),
+        filled("text"),
+        filled("html"),
+        member.c.language,
+        literal(BULK),
+        literal(delivery.batch(campaign.id)),
+        headers,
+        literal(QUEUED),
+        literal(0),
+        literal(at, UTCDateTime()),
+        literal(at, UTCDateTime()),
     )
     columns = ["message_id", "recipient", "subject", "text_body", "html_body", "language",
-               "status", "attempts", "next_attempt_at", "created_at"]  # fmt: skip
+               "priority", "batch", "headers", "status", "attempts", "next_attempt_at",
+               "created_at"]  # fmt: skip
     statement = insert(OutboxMessage).from_select(columns, source)
     return db.session.execute(statement.execution_options(preserve_rowcount=True)).rowcount or 0

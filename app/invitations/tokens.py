@@ -17,7 +17,8 @@ database yields no working link (apart from the outbox's own email texts, which 
 links exactly as password-reset emails do). A token is bound to one invitation (its
 hash is unique, and to one campaign through the key); the same member's token for
 another campaign is another token. A reminder can send the same link again, and the email's
-unsubscribe link carries the same token (one HMAC per email body, not two).
+unsubscribe link and List-Unsubscribe header carry the same token (one HMAC per email,
+used by its text, HTML and headers).
 
 PostgreSQL computes HMAC with its built-in sha256() (HMAC is two nested hashes over
 the key padded with 0x36 and 0x5c, pads computed here); SQLite calls two small Python

@@ -11,11 +11,11 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges.models import VotingReport
+from app.core.paging import Page, make_page
 from app.core.text import excerpt
 from app.extensions import db
 from app.forum import visibility
 from app.forum.models import Category, Post, Topic
-from app.forum.queries import Page, make_page
 from app.moderation.models import AuditEntry, Flag
 
 QUEUE_LIMIT = 50

@@ -25,13 +25,12 @@ from flask_login import current_user, login_required
 from app.badges.models import VotingReport
 from app.core import csvsafe
 from app.core.events import commit
+from app.core.forms import ActionForm
 from app.core.permissions import requires
 from app.core.user_input import bounded_int
 from app.extensions import db
-from app.forum import queries as forum_queries
-from app.forum import services as forum_services
+from app.forum import visibility
 from app.forum.errors import ForumError
-from app.forum.forms import ActionForm
 from app.forum.models import Post
 from app.moderation import first_posts as first_posts_module
 from app.moderation import queries, services
@@ -47,16 +46,10 @@ def _flaggable_post(post_id: int) -> Post:
     post = db.session.get(Post, post_id)
     if post is None or post.deleted_at is not None:
         abort(404)
-    found = forum_queries.topic_with_opening_post(post.topic_id)
-    if found is None:
-        abort(404)
-    topic, opening = found
-    if not forum_services.can_see_category(current_user, topic.category):
-        abort(404)
-    moderator = current_user.can("post.view_deleted")
-    if not moderator and (
-        topic.deleted_at is not None or opening.hidden_at is not None or post.hidden_at
-    ):
+    # The topic as its reader may read it (its category; deleted, or its opening post
+    # hidden, for moderators only), and a hidden post for moderators only too.
+    readable = visibility.readable_topic(current_user, post.topic_id) is not None
+    if not readable or (post.hidden_at and not current_user.can("post.view_deleted")):
         abort(404)
     return post
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.accounts import services as account_services
+from app.accounts.account_page import account_sections_for, register_account_section
 from app.accounts.models import User
 from app.accounts.profile import register_section, sections_for
 from app.core import events, templating
@@ -42,6 +43,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     roles_heard = []
     register_nav_link(bare, 10, "bare.home", "Home")
     register_section(bare, 5, "bare/_section.html", lambda user: {})
+    register_account_section(bare, 5, "bare/_account.html", lambda user: {})
     register_author_decoration(bare, "bare", lambda user: "<i>bare</i>")
     register_kind(bare, "bare.hello", lambda data: "Hello")
     events.handle_in_transaction(bare, RoleChanged, roles_heard.append)
@@ -51,6 +53,10 @@ def test_an_application_sees_only_its_own_registrations(app, member):
         templates = [template for template, _context in sections_for(member)]
     assert "forum/_profile_section.html" in templates
     assert "bare/_section.html" not in templates
+    with app.test_request_context():
+        settings = [template for template, _context in account_sections_for(member)]
+    assert "invitations/member/_account_section.html" in settings
+    assert "bare/_account.html" not in settings
     assert "badges.board" in page_extras(app).nav_links
     assert "bare.home" not in page_extras(app).nav_links
     assert "<i>bare</i>" not in author_extras(member)

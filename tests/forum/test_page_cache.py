@@ -4,6 +4,7 @@ from app.core.events import commit
 from app.core.page_cache import ENTRY_BYTES, PageCache
 from app.forum import services, solutions, topic_state, voting
 from app.forum.categories import create_category
+from app.forum.deletion import delete_post
 
 
 def test_visitor_pages_carry_no_cookie_and_no_token(client, member, make_topic):
@@ -270,7 +271,7 @@ def test_moves_deletions_merges_and_hidden_topics_show_at_once_in_lists(
     answer = topic_merge.split_topic(moderator, froth, [wand_opening], title="Wand again")
     commit()
     assert "Wand again" in shown()[1]
-    services.delete_post(moderator, topic_opening(answer))
+    delete_post(moderator, topic_opening(answer))
     commit()
     assert "Wand again" not in shown()[1]
     create_category("Lounge", "lounge", required_capability="category.lounge")

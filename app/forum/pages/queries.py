@@ -1,4 +1,4 @@
-"""Read models for forum pages: one statement per page section, no N+1."""
+"""Read models for the forum's pages: one statement per page section, no N+1."""
 
 from __future__ import annotations
 
@@ -10,49 +10,21 @@ from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Bundle, joinedload, selectinload
 
 from app.accounts.models import User
+from app.core.paging import Page, make_page
 from app.core.sql import among_ids, ids_value
 from app.extensions import db
 from app.forum import visibility
-from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
+from app.forum.models import Category, Post, PostVote, Tag, Topic, topic_tags
 
 TOPIC_FILTERS = ("latest", "unanswered", "solved", "unsolved")
 ANSWER_ORDERS = ("helpful", "date")
-
-
-@dataclass
-class Page:
-    items: list[Any]
-    page: int
-    has_next: bool
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-
-def make_page(items: list[Any], page: int, per_page: int) -> Page:
-    return Page(items=items[:per_page], page=page, has_next=len(items) > per_page)
-
-
-# SQL condition: categories this member may see (unrestricted, or a capability held).
-visible_category_clause = visibility.category_clause
-
-
-def categories(user: User | None) -> list[Category]:
-    return list(
-        db.session.scalars(
-            select(Category)
-            .where(visible_category_clause(user))
-            .order_by(Category.position, Category.name)
-        )
-    )
 
 
 def _topic_list_query(user: User | None) -> Any:
     query = (
         select(Topic)
         .join(Category, Category.id == Topic.category_id)
-        .where(Topic.deleted_at.is_(None), visible_category_clause(user))
+        .where(Topic.deleted_at.is_(None), visibility.category_clause(user))
     )
     if not visibility.sees_hidden(user):
         # A topic whose opening post is hidden (flags, held for review) is not listed.
@@ -98,20 +70,6 @@ def tagged_topics(user: User | None, tag: Tag, *, page: int, per_page: int) -> P
     )
     rows = list(db.session.scalars(query.limit(per_page + 1).offset((page - 1) * per_page)))
     return make_page(rows, page, per_page)
-
-
-def topic_with_opening_post(topic_id: int) -> tuple[Topic, Post] | None:
-    row = db.session.execute(
-        select(Topic, Post)
-        .join(Post, and_(Post.topic_id == Topic.id, Post.position == 0))
-        .where(Topic.id == topic_id)
-        .options(
-            joinedload(Topic.category),
-            joinedload(Post.author),
-            selectinload(Topic.tags),
-        )
-    ).first()
-    return (row[0], row[1]) if row else None
 
 
 # What a topic page shows of each answer and its author, as plain rows (row.post.id,
@@ -178,18 +136,6 @@ def my_votes(user: User, post_ids: list[int]) -> set[int]:
         {"user_id": user.id, "post_ids": ids_value(post_ids, dialect)},
     )
     return set(result.scalars())
-
-
-def follower_ids(topic_id: int, exclude: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(TopicFollow.user_id).where(
-                TopicFollow.topic_id == topic_id,
-                TopicFollow.following.is_(True),
-                TopicFollow.user_id != exclude,
-            )
-        )
-    )
 
 
 @dataclass

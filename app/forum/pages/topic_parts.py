@@ -22,7 +22,7 @@ from flask_wtf.csrf import generate_csrf
 from app.core import layout, parts
 from app.core.submissions import new_token
 from app.core.templating import post_trail_endpoint
-from app.forum import labels, topic_page
+from app.forum.pages import labels, topic_page
 from app.forum.solutions import may_choose_solution
 from app.forum.topic_actions import may_manage
 

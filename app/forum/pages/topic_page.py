@@ -27,10 +27,12 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.page_cache import PageCache
+from app.core.paging import Page
 from app.core.sql import comma_joined, ids_value
 from app.extensions import db
-from app.forum import queries, visibility
+from app.forum import visibility
 from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicFollow, topic_tags
+from app.forum.pages import queries
 
 # A row of a post and its author without the post's HTML: two named tuples of a dozen
 # small values (measured with tracemalloc).
@@ -112,7 +114,7 @@ class PageView:
 class TopicPageData:
     topic: TopicView
     opening: Any  # a row with .post and .author, like each answer
-    answers: queries.Page
+    answers: Page
     # The opening post's id, then the answers': what the reader's votes are read for.
     post_ids: tuple[int, ...] = ()
     # The page's rows by post id, and its posts' ids by author (a member's own posts).

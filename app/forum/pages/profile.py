@@ -7,7 +7,7 @@ from typing import Any
 from flask_login import current_user
 
 from app.accounts.models import User
-from app.forum import queries
+from app.forum.pages import queries
 
 
 def section(member: User) -> dict[str, Any]:

@@ -23,8 +23,10 @@ from sqlalchemy import Select, bindparam, select
 
 from app.core import layout, parts
 from app.extensions import db
-from app.forum import queries, visibility
+from app.forum import visibility
+from app.forum.categories import visible_categories
 from app.forum.models import Category, Tag
+from app.forum.pages import queries
 
 # Topic lists show hidden topics to those who see them; that changes the data.
 _SEES_HIDDEN = "post.view_deleted"
@@ -87,7 +89,7 @@ def home(viewer: Any) -> parts.Html:
     content = HOME.render(
         reader,
         revisions,
-        lambda: {"categories": queries.categories(viewer), "latest": queries.latest_topics(viewer)},
+        lambda: {"categories": visible_categories(viewer), "latest": queries.latest_topics(viewer)},
     )
     return layout.page(_("Community"), content)
 

@@ -16,7 +16,9 @@ from app.core.text import excerpt
 from app.core.user_input import bounded_int
 from app.extensions import db
 from app.forum import topic_actions, topic_merge, visibility
-from app.forum.forms import (
+from app.forum.errors import ForumError
+from app.forum.models import Category, Post, Topic
+from app.forum.pages.forms import (
     DuplicateForm,
     MergeForm,
     MoveForm,
@@ -24,10 +26,7 @@ from app.forum.forms import (
     SplitForm,
     TopicFlagForm,
 )
-from app.forum.models import Category, Post, Topic
-from app.forum.queries import visible_category_clause
-from app.forum.services import ForumError
-from app.forum.views import _fail, _topic_url, _visible_topic
+from app.forum.pages.views import _fail, _topic_url, _visible_topic
 
 blueprint = Blueprint("topic_admin", __name__)
 
@@ -46,7 +45,7 @@ def _topic(topic_id: int) -> Topic:
 def _move_form(submitted: bool = True) -> MoveForm:
     form = MoveForm() if submitted else MoveForm(formdata=None)
     categories = db.session.scalars(
-        select(Category).where(visible_category_clause(current_user)).order_by(Category.position)
+        select(Category).where(visibility.category_clause(current_user)).order_by(Category.position)
     )
     form.category.choices = [SelectChoice(c.id, c.name) for c in categories]
     return form

@@ -22,14 +22,19 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core import submissions
 from app.core.events import commit
-from app.core.forms import TribuneForm
+from app.core.forms import ActionForm, TribuneForm
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import list_parts, queries, services, solutions, topic_page, topic_parts, voting
-from app.forum.forms import ActionForm, EditForm, ReplyForm, TopicForm
+from app.forum import services, solutions, visibility, voting
+from app.forum.categories import visible_categories
+from app.forum.deletion import delete_post, restore_post
+from app.forum.errors import ForumError
+from app.forum.following import set_following
 from app.forum.models import Post, PostRevision, Tag, Topic
+from app.forum.pages import list_parts, queries, topic_page, topic_parts
+from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
+from app.forum.review_hold import is_held, opening_post_is_held
 from app.forum.search import search_posts
-from app.forum.services import ForumError
 from app.forum.view_counter import views as view_counter
 
 blueprint = Blueprint("forum", __name__)
@@ -72,17 +77,10 @@ def _fail(error: ForumError, form: TribuneForm | None = None) -> bool:
 
 
 def _visible_topic(topic_id: int) -> tuple[Topic, Post]:
-    found = queries.topic_with_opening_post(topic_id)
+    found = visibility.readable_topic(_viewer(), topic_id)
     if found is None:
         abort(404)
-    topic, opening = found
-    viewer = _viewer()
-    if not services.can_see_category(viewer, topic.category):
-        abort(404)
-    hidden = topic.deleted_at is not None or opening.hidden_at is not None
-    if hidden and not (viewer and viewer.can("post.view_deleted")):
-        abort(404)
-    return topic, opening
+    return found
 
 
 def _topic_url(topic: Topic, **kwargs: Any) -> str:
@@ -121,7 +119,7 @@ def tag(name: str) -> bytes:
 def new_topic() -> Any:
     if not current_user.can("topic.create"):
         abort(403)
-    choices = queries.categories(current_user)
+    choices = visible_categories(current_user)
     form = TopicForm()
     form.category.choices = [SelectChoice(c.id, c.name) for c in choices]
     if request.method == "GET" and request.args.get("category"):
@@ -147,7 +145,7 @@ def new_topic() -> Any:
             except ForumError as error:
                 _fail(error, form)
             else:
-                held = services.opening_post_is_held(topic.id)
+                held = opening_post_is_held(topic.id)
                 result = url_for("forum.category", slug=chosen.slug) if held else _topic_url(topic)
                 submissions.remember(result)
                 commit()
@@ -211,7 +209,7 @@ def reply(topic_id: int) -> Any:
             if not _fail(error, form):
                 return redirect(_topic_url(found))
         else:
-            held = services.is_held(post)
+            held = is_held(post)
             result = _topic_url(found) if held else url_for("forum.post", post_id=post.id)
             submissions.remember(result)
             commit()
@@ -355,15 +353,13 @@ def unaccept(post_id: int) -> Any:
 @blueprint.post("/p/<int:post_id>/delete")
 @login_required
 def delete(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: services.delete_post(current_user, p), _("Deleted."))
+    return _post_action(post_id, lambda p, t: delete_post(current_user, p), _("Deleted."))
 
 
 @blueprint.post("/p/<int:post_id>/restore")
 @login_required
 def restore(post_id: int) -> Any:
-    return _post_action(
-        post_id, lambda p, t: services.restore_post(current_user, p), _("Restored.")
-    )
+    return _post_action(post_id, lambda p, t: restore_post(current_user, p), _("Restored."))
 
 
 @blueprint.post("/t/<int:topic_id>/follow")
@@ -382,7 +378,7 @@ def _set_following(topic_id: int, following: bool) -> Any:
     if not ActionForm().validate_on_submit():
         abort(400)
     found, _opening = _visible_topic(topic_id)
-    services.set_following(current_user, found, following)
+    set_following(current_user, found, following)
     commit()
     return redirect(_topic_url(found))
 
