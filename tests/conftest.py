@@ -1,9 +1,19 @@
-"""Shared fixtures: one migrated database per run, emptied after every test.
+"""Shared fixtures: one migrated database per run, left empty by every test.
 
 The suite runs on SQLite always, and on PostgreSQL when TEST_DATABASE_URL is set.
-Tests commit for real (services, pages and the browser all see committed data), so
-isolation comes from emptying every table after each test rather than from a
-rolled-back outer transaction.
+Most tests run in a transaction rolled back at their end (tests/isolation.py): every
+session of the test, its requests' and commands' included, works in a SAVEPOINT of one
+connection, and nothing is left to delete.
+
+Some classes of tests stay on real commits, with every table emptied after them
+(``@pytest.mark.committed``, set by hand, by folder or module in
+``isolation.COMMITTED_PATHS``, and on every test that calls ``at_once``), because one
+connection cannot show what they prove: requests in threads and other processes (each
+has a connection of its own, sees only committed rows and waits on the others' locks),
+the browser's live server, code with a connection of its own on purpose (the view-count
+flush, a job's heartbeat), locks between transactions on PostgreSQL, and crash tests
+that kill a connection after a real COMMIT. A test that needs real commits and lacks the
+marker fails with a message saying so, rather than hanging.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import event, text
@@ -30,6 +40,7 @@ from app.extensions import db
 from app.forum import services as forum_services
 from app.forum.categories import create_category
 from app.forum.models import Category, Post, Topic
+from tests import isolation
 
 # A real SMTP server on loopback for the mail tests (the smtp_server and inbox fixtures).
 pytest_plugins = ["tests.smtp"]
@@ -70,16 +81,28 @@ def _table_names() -> list[str]:
 
 
 def empty_database() -> None:
-    """Delete every row; used after each test."""
+    """Delete every row: after each test that commits for real, or within a test.
+
+    Within a test in a rolled-back transaction the rows are deleted in that transaction,
+    on its one connection.
+    """
     db.session.remove()
+    isolated = isolation.active()
+    if isolated is not None:
+        _delete_every_row(isolated.connection)
+        return
     with db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            tables = ", ".join(f'"{name}"' for name in _table_names())
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        else:
-            for name in _table_names():
-                connection.execute(text(f'DELETE FROM "{name}"'))
-            connection.execute(text("INSERT INTO search_posts(search_posts) VALUES ('rebuild')"))
+        _delete_every_row(connection)
+
+
+def _delete_every_row(connection: Any) -> None:
+    if connection.dialect.name == "postgresql":
+        tables = ", ".join(f'"{name}"' for name in _table_names())
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    else:
+        for name in _table_names():
+            connection.execute(text(f'DELETE FROM "{name}"'))
+        connection.execute(text("INSERT INTO search_posts(search_posts) VALUES ('rebuild')"))
 
 
 class IsolatedClient(FlaskClient):
@@ -92,11 +115,33 @@ class IsolatedClient(FlaskClient):
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        isolated = isolation.active()
+        if isolated is not None and has_app_context():
+            isolated.before_request(db.session())
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{isolation.MARKER}: the test commits for real (threads, processes, connections "
+        "of its own) and the tables are emptied after it, instead of a rollback",
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    isolation.mark_committed(items)
+
+
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app(
+    database_url: str, tmp_path: Path, request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Flask]:  # fmt: skip
+    committed = request.node.get_closest_marker(isolation.MARKER) is not None
+    if not committed:
+        isolation.quiet_view_counts(monkeypatch)
+        isolation.refuse_processes_on_the_database(monkeypatch, database_url)
     app = create_app(
         "testing",
         {"DATABASE_URL": database_url},
@@ -104,9 +149,16 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
     app.instance_path = str(tmp_path)
     app.test_client_class = IsolatedClient
     with app.app_context():
+        if committed:
+            yield app
+            empty_database()
+            db.engine.dispose()
+            return
+        isolated = isolation.begin(app, request.node.nodeid)
         yield app
-        empty_database()
-        db.engine.dispose()
+        trips = isolation.end(isolated)
+    if trips:
+        pytest.fail("\n".join(dict.fromkeys(trips)), pytrace=False)
 
 
 @pytest.fixture
@@ -226,10 +278,19 @@ def login(app: Flask) -> Any:
 
 class QueryCounter:
     def __init__(self) -> None:
-        self.statements: list[str] = []
+        self._seen: list[str] = []
 
     def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(statement)
+        self._seen.append(statement)
+
+    @property
+    def statements(self) -> list[str]:
+        """The code's statements: not the SAVEPOINTs that join a rolled-back test's
+        sessions to its transaction, which a real commit does without."""
+        isolated = isolation.active()
+        if isolated is None:
+            return list(self._seen)
+        return [s for s in self._seen if not isolated.is_isolation_statement(s)]
 
     @property
     def count(self) -> int:

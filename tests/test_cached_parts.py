@@ -161,6 +161,7 @@ def _set_languages(readers: dict[str, Any], language_of: dict[str, str]) -> None
     commit()
 
 
+@pytest.mark.committed  # writes the views it counted, on a connection of their own
 def test_every_cached_part_shows_what_an_uncached_render_shows(app, database_url, community):
     cached = _quiet(app)
     uncached = _quiet(

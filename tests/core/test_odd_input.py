@@ -99,6 +99,10 @@ def world(app, login, client, member, other_member, moderator, staff, make_topic
         "moderator": login(moderator).client,
         "staff": login(staff).client,
         "topic": topic.id,
+        # The question's own post (its id is the topic's only where both counters agree).
+        "question": db.session.scalar(
+            select(Post.id).where(Post.topic_id == topic.id, Post.position == 0)
+        ),
         "answer": answer.id,
         "other": other_member.username,
         "me": member.username,
@@ -118,7 +122,7 @@ FORMS = {
     "new topic body": ("member", "/new", "/new", {"title": "Descaling", "body": "Beeps\x00"},
                        Topic),
     "reply": ("member", "/t/{topic}", "/t/{topic}/reply", {"body": "Try \x00 this."}, Post),
-    "edit": ("member", "/p/{topic}/edit", "/p/{topic}/edit", {"body": "Edited\x00"}, None),
+    "edit": ("member", "/p/{question}/edit", "/p/{question}/edit", {"body": "Edited\x00"}, None),
     "flag note": ("member", "/p/{answer}/flag", "/p/{answer}/flag",
                   {"reason": "other", "note": "Spam\x00"}, Flag),
     "bio": ("member", "/account/profile", "/account/profile", {"bio": "Hello\x01"}, None),

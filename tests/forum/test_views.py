@@ -1,3 +1,5 @@
+import pytest
+
 from app.accounts import sessions
 from app.core.events import commit
 from app.extensions import db
@@ -167,6 +169,7 @@ def test_post_permalink_redirects_to_its_page(app, client, member, other_member,
     assert "page=2" in response.location and f"#post-{posts[2].id}" in response.location
 
 
+@pytest.mark.committed  # views are written on a connection of their own
 def test_views_are_counted(app, client, member, make_topic):
     topic = make_topic(member)
     client.get(f"/t/{topic.id}")
@@ -175,6 +178,7 @@ def test_views_are_counted(app, client, member, make_topic):
     assert topic.view_count == 2
 
 
+@pytest.mark.committed  # views are written on a connection of their own
 def test_views_are_buffered_not_written_per_request(app, client, member, make_topic):
     from app.forum.view_counter import views
 
@@ -191,6 +195,7 @@ def test_views_are_buffered_not_written_per_request(app, client, member, make_to
     assert views.flush() == 0
 
 
+@pytest.mark.committed  # views are written on a connection of their own
 def test_views_still_buffered_are_written_when_the_process_exits(app, client, member, make_topic):
     from app.forum.view_counter import flush_every_application
 
