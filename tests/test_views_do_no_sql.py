@@ -20,39 +20,9 @@ APP = ROOT / "app"
 SESSION_CALLS = frozenset({"execute", "scalar", "scalars", "query", "get", "connection"})
 STATEMENT_BUILDERS = frozenset({"select"})
 
-# Views that still run queries, each with why. Remove a line when its view is moved to
-# read models: the test fails on an exception that has nothing left to excuse.
-EXCEPTIONS = {
-    "app/accounts/token_views.py": (
-        "revoke() looks its token up by id; accounts is another helper's ground while"
-        " issue 18's split lands (move it to accounts/tokens.py after the merge)"
-    ),
-    # The invitations' pages (the staff console, campaign results, members' answers,
-    # invitation links): app/invitations is other helpers' ground while the split lands;
-    # their lookups and counts move to invitations' read models after it.
-    "app/invitations/link_views.py": (
-        "the link pages look up the invitation's campaign and member by id and the"
-        " unsubscribe page an invitation by its token's digest; invitations is other"
-        " helpers' ground right now"
-    ),
-    "app/invitations/member_views.py": (
-        "a member's invitation page reads the survey's questions; invitations is other"
-        " helpers' ground right now"
-    ),
-    "app/invitations/results_views.py": (
-        "the people and results pages look up an invitation and its member by id, and"
-        " one invitation with a statement of their own; invitations is other helpers'"
-        " ground right now"
-    ),
-    "app/invitations/staff_views.py": (
-        "the staff console looks up a campaign by id; invitations is other helpers'"
-        " ground right now"
-    ),
-    "app/core/mail_views.py": (
-        "the outbox page counts and lists outbox rows; core/mail* is another helper's"
-        " ground while issue 18's split lands (move them to core/outbox.py after the merge)"
-    ),
-}
+# Views that still run queries, each with why (none today). A line added here must say
+# why; the test fails on an exception that has nothing left to excuse.
+EXCEPTIONS: dict[str, str] = {}
 
 
 def view_modules() -> list[Path]:

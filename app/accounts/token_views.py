@@ -12,7 +12,6 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from app.accounts import tokens
-from app.accounts.models import ApiToken
 from app.accounts.services import AccountError
 from app.core.events import commit
 from app.core.forms import TribuneForm
@@ -72,7 +71,7 @@ def create() -> tuple[str, int]:
 def revoke(token_id: int) -> Any:
     if not RevokeForm().validate_on_submit():
         abort(400)
-    token = db.session.get(ApiToken, token_id)
+    token = tokens.token_by_id(token_id)
     if token is None:
         abort(404)
     tokens.revoke_token(token, by=current_user)

@@ -96,6 +96,10 @@ def list_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
 
 
+def token_by_id(token_id: int) -> ApiToken | None:
+    return db.session.get(ApiToken, token_id)
+
+
 def token_by_name(name: str) -> ApiToken | None:
     """The newest active token with this name."""
     return db.session.scalar(

@@ -8,16 +8,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from sqlalchemy import func, select
 
+from app.core import mail_queries
 from app.core.clock import now_utc
 from app.core.events import commit
-from app.core.mail import FAILED, QUEUED, SENDING, SENT, OutboxMessage
+from app.core.mail import FAILED, QUEUED, SENDING
 from app.core.outbox import retry
 from app.core.outbox import retry_failed as queue_failed_again
 from app.core.permissions import requires
 from app.core.places import register_link
-from app.extensions import db
 
 blueprint = Blueprint("mail", __name__, url_prefix="/admin/mail")
 SHOWN = 100  # per list; the oldest first, they are the ones to look at
@@ -26,27 +25,11 @@ SHOWN = 100  # per list; the oldest first, they are the ones to look at
 @blueprint.get("/")
 @requires("mail.manage")
 def outbox() -> Any:
-    counts = dict(
-        db.session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
-        ).all()
-    )
-
-    def listed(*statuses: str) -> list[OutboxMessage]:
-        return list(
-            db.session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.status.in_(statuses))
-                .order_by(OutboxMessage.created_at, OutboxMessage.id)
-                .limit(SHOWN)
-            )
-        )
-
     return render_template(
         "core/mail_outbox.html",
-        counts={status: counts.get(status, 0) for status in (QUEUED, SENDING, SENT, FAILED)},
-        failed=listed(FAILED),
-        waiting=listed(QUEUED, SENDING),
+        counts=mail_queries.status_counts(),
+        failed=mail_queries.oldest_with_status(FAILED, limit=SHOWN),
+        waiting=mail_queries.oldest_with_status(QUEUED, SENDING, limit=SHOWN),
         now=now_utc(),
     )
 
@@ -54,7 +37,7 @@ def outbox() -> Any:
 @blueprint.post("/<int:message_id>/retry")
 @requires("mail.manage")
 def retry_one(message_id: int) -> Any:
-    if db.session.get(OutboxMessage, message_id) is None:
+    if mail_queries.message_by_id(message_id) is None:
         abort(404)
     if retry(message_id):
         commit()

@@ -19,11 +19,11 @@ from app.accounts.models import User
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.extensions import csrf, db, limiter
-from app.invitations import member_pages, opt_outs, replies
+from app.invitations import lookups, member_pages, opt_outs, replies
 from app.invitations.errors import CampaignError, ReplyError
 from app.invitations.member_views import blueprint, language
-from app.invitations.models import OPEN, Campaign, Invitation
-from app.invitations.tokens import digest, is_well_formed
+from app.invitations.models import OPEN, Invitation
+from app.invitations.tokens import is_well_formed
 
 ANSWER = "<any(accept, decline):answer>"
 
@@ -43,11 +43,11 @@ def _link_error(error: CampaignError) -> Any:
 
 
 def _confirmation(invitation: Invitation, answer: str, form: TribuneForm) -> Any:
-    campaign = db.session.get(Campaign, invitation.campaign_id)
+    campaign = lookups.campaign_by_id(invitation.campaign_id)
     assert campaign is not None  # the invitation's foreign key
     if campaign.state != OPEN:  # said now rather than after the button
         return _link_error(ReplyError(_("This campaign no longer takes answers.")))
-    member = db.session.get(User, invitation.user_id)
+    member = lookups.member_by_id(invitation.user_id)
     lang = language()
     return render_template(
         "invitations/member/confirm_reply.html",
@@ -92,9 +92,7 @@ def _unsubscribe_error() -> Any:
 @blueprint.get("/unsubscribe/<token>")
 def unsubscribe_page(token: str) -> Any:
     """The email's unsubscribe link: a confirmation page (a scanner's GET changes nothing)."""
-    known = is_well_formed(token) and db.session.scalar(
-        db.select(Invitation.id).where(Invitation.reply_token_hash == digest(token))
-    )
+    known = is_well_formed(token) and lookups.invitation_id_by_token(token)
     if not known:
         return _unsubscribe_error()
     return render_template("invitations/member/unsubscribe.html", token=token)

@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.extensions import db
-from app.invitations import calendar, member_pages, offers, opt_outs, replies, surveys
+from app.invitations import calendar, lookups, member_pages, offers, opt_outs, replies, surveys
 from app.invitations.errors import CampaignError
 from app.invitations.member_forms import SettingsForm, answers, field_name, survey_form
 from app.invitations.models import (
@@ -64,13 +64,7 @@ def by_campaign(campaign_id: int) -> Any:
 def _questions(campaign: Campaign) -> list[SurveyQuestion]:
     if campaign.kind != "survey":
         return []
-    return list(
-        db.session.scalars(
-            db.select(SurveyQuestion)
-            .where(SurveyQuestion.campaign_id == campaign.id)
-            .order_by(SurveyQuestion.position)
-        )
-    )
+    return lookups.survey_questions(campaign.id)
 
 
 def _closed_message(invitation: Invitation, campaign: Campaign) -> str | None:

@@ -29,16 +29,14 @@ from flask import (
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from app.accounts.models import User
 from app.core import csvsafe
 from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.permissions import requires
 from app.core.templating import current_locale
 from app.extensions import db
-from app.invitations import attendance, replies, results, survey_report
+from app.invitations import attendance, lookups, replies, results, survey_report
 from app.invitations.campaigns import get
 from app.invitations.errors import CampaignError
 from app.invitations.models import DECLINED, REMOVED, Campaign, Invitation
@@ -155,14 +153,14 @@ def attend(campaign_id: int, invitation_id: int) -> Any:
 
 
 def _invitation_or_404(campaign: Campaign, invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
+    invitation = lookups.invitation_by_id(invitation_id)
     if invitation is None or invitation.campaign_id != campaign.id:
         abort(404)
     return invitation
 
 
 def _member_name(invitation: Invitation) -> str:
-    member = db.session.get(User, invitation.user_id)
+    member = lookups.member_by_id(invitation.user_id)
     return member.username if member else "?"
 
 
@@ -197,11 +195,7 @@ def _refusal(campaign: Campaign, code: str, error: CampaignError) -> str:
     if error.status != 409:
         return _("Unknown check-in code: no invitation of this campaign has it.")
     user_id = checkin_member(code.strip().lower())
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.user_id == user_id, Invitation.campaign_id == campaign.id
-        )
-    )
+    invitation = lookups.invitation_of(campaign.id, user_id)
     if invitation is None:
         return str(error.message)
     name = _member_name(invitation)

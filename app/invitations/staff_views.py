@@ -31,7 +31,7 @@ from app.core.events import commit
 from app.core.permissions import requires
 from app.core.text import cook
 from app.extensions import db
-from app.invitations import campaigns, offers, reminders, spaces, staff_queries
+from app.invitations import campaigns, lookups, offers, reminders, spaces, staff_queries
 from app.invitations.errors import CampaignError
 from app.invitations.models import CAMPAIGN_STATES, EVENT_KINDS, KINDS, SPACE_KINDS, Campaign
 from app.invitations.staff_forms import (
@@ -93,7 +93,7 @@ def staff_tabs(campaign: Campaign) -> list[tuple[str, str, Any]]:
 
 
 def campaign_or_404(campaign_id: int) -> Campaign:
-    campaign = db.session.get(Campaign, campaign_id)
+    campaign = lookups.campaign_by_id(campaign_id)
     if campaign is None:
         abort(404)
     return campaign
