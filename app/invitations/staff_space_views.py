@@ -7,35 +7,15 @@ pressed: opening again keeps the one category, closing again takes nothing more 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import flash
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from app.core.events import commit
 from app.core.permissions import requires
 from app.invitations import spaces
-from app.invitations.errors import CampaignError
 from app.invitations.models import Campaign
-from app.invitations.staff_forms import ActionForm
-from app.invitations.staff_views import back_to, blueprint, campaign_or_404, refused
-
-
-def _press(campaign_id: int, act: Callable[[Campaign], str]) -> Response:
-    campaign = campaign_or_404(campaign_id)
-    if not ActionForm().validate_on_submit():
-        flash(_("The form expired. Please try again."), "error")
-        return back_to(campaign)
-    try:
-        message = act(campaign)
-    except CampaignError as error:
-        return refused(error, campaign)
-    commit()
-    flash(message, "success")
-    return back_to(campaign)
+from app.invitations.staff_views import blueprint, press_button
 
 
 def _opened(campaign: Campaign) -> str:
@@ -53,10 +33,10 @@ def _closed(campaign: Campaign) -> str:
 @blueprint.post("/campaigns/<int:campaign_id>/space/open")
 @requires("campaign.send")
 def open_space(campaign_id: int) -> Response:
-    return _press(campaign_id, _opened)
+    return press_button(campaign_id, _opened, "")
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/space/close")
 @requires("campaign.send")
 def close_space(campaign_id: int) -> Response:
-    return _press(campaign_id, _closed)
+    return press_button(campaign_id, _closed, "")

@@ -234,7 +234,7 @@ def schedule(campaign_id: int) -> Any:
     return back_to(campaign)
 
 
-def _button(campaign_id: int, act: Any, done: str) -> Response:
+def press_button(campaign_id: int, act: Any, done: str) -> Response:
     """A plain button's POST: check the form, act, commit, say it was done."""
     campaign = campaign_or_404(campaign_id)
     if not ActionForm().validate_on_submit():
@@ -253,13 +253,13 @@ def _button(campaign_id: int, act: Any, done: str) -> Response:
 @requires("campaign.send")
 def unschedule(campaign_id: int) -> Response:
     done = _("Back to draft: it will not be sent until you send or schedule it.")
-    return _button(campaign_id, lambda c: campaigns.unschedule(current_user, c), done)
+    return press_button(campaign_id, lambda c: campaigns.unschedule(current_user, c), done)
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/close")
 @requires("campaign.send")
 def close(campaign_id: int) -> Response:
-    return _button(campaign_id, lambda c: campaigns.close(current_user, c),
+    return press_button(campaign_id, lambda c: campaigns.close(current_user, c),
                    _("Closed: it takes no more replies."))  # fmt: skip
 
 
@@ -272,7 +272,7 @@ def _remind(campaign: Campaign) -> str:
 @blueprint.post("/campaigns/<int:campaign_id>/remind")
 @requires("campaign.send")
 def remind(campaign_id: int) -> Response:
-    return _button(campaign_id, _remind, "")
+    return press_button(campaign_id, _remind, "")
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/cancel")
