@@ -37,10 +37,10 @@ from app.core.permissions import requires
 from app.core.templating import current_locale
 from app.extensions import db
 from app.invitations import attendance, lookups, replies, results, survey_report
-from app.invitations.campaigns import get
 from app.invitations.errors import CampaignError
 from app.invitations.models import DECLINED, REMOVED, Campaign, Invitation
 from app.invitations.results_forms import AttendForm, CheckinForm, RemoveForm
+from app.invitations.staff_views import campaign_or_404
 from app.invitations.tokens import checkin_member
 
 blueprint = Blueprint("staff_results", __name__, url_prefix="/staff/campaigns")
@@ -48,13 +48,6 @@ OVERVIEW_ENDPOINT = "staff.campaign"  # the staff console's campaign page (staff
 MAX_PAGE = 100_000
 PEOPLE_CSV_COLUMNS = ("username", "email", "language", "state", "waitlist_position",
                       "replied_at", "attended_at", "email_status")  # fmt: skip
-
-
-def _campaign_or_404(campaign_id: int) -> Campaign:
-    try:
-        return get(campaign_id)
-    except CampaignError:
-        abort(404)
 
 
 def _page_number(name: str = "page") -> int:
@@ -127,14 +120,14 @@ def _render_people(
 @blueprint.get("/<int:campaign_id>/people")
 @requires("campaign.send")
 def people(campaign_id: int) -> tuple[str, int]:
-    return _render_people(_campaign_or_404(campaign_id))
+    return _render_people(campaign_or_404(campaign_id))
 
 
 @blueprint.post("/<int:campaign_id>/checkin")
 @requires("campaign.send")
 def checkin(campaign_id: int) -> Any:
     """A scanned or typed check-in code: the member is marked present (once)."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     form = CheckinForm()
     if not form.validate_on_submit():
         return _render_people(campaign, checkin=form, status=422)
@@ -145,7 +138,7 @@ def checkin(campaign_id: int) -> Any:
 @requires("campaign.send")
 def attend(campaign_id: int, invitation_id: int) -> Any:
     """The row's "present" button: the same as scanning the member's code."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     invitation = _invitation_or_404(campaign, invitation_id)
     if not AttendForm().validate_on_submit():
         abort(400)
@@ -210,7 +203,7 @@ def _refusal(campaign: Campaign, code: str, error: CampaignError) -> str:
 @requires("campaign.send")
 def remove(campaign_id: int, invitation_id: int) -> Any:
     """Take a member off the campaign; the first on the waitlist gets the seat."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     invitation = _invitation_or_404(campaign, invitation_id)
     form = RemoveForm()
     if not form.validate_on_submit():
@@ -256,7 +249,7 @@ def _iso(moment: datetime | None) -> str:
 @blueprint.get("/<int:campaign_id>/people.csv")
 @requires("campaign.send")
 def people_csv(campaign_id: int) -> Response:
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     offer = campaign.kind == "offer"
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     state = _filters()["state"]
@@ -276,7 +269,7 @@ def people_csv(campaign_id: int) -> Response:
 @blueprint.get("/<int:campaign_id>/results")
 @requires("campaign.send")
 def results_page(campaign_id: int) -> str:
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     texts_page = _page_number("texts")
     survey = None
     if campaign.kind == "survey":
@@ -301,7 +294,7 @@ def results_page(campaign_id: int) -> str:
 @requires("campaign.send")
 def results_csv(campaign_id: int) -> Response:
     """A survey's answers, one row per response and question."""
-    campaign = _campaign_or_404(campaign_id)
+    campaign = campaign_or_404(campaign_id)
     if campaign.kind != "survey":
         abort(404)
     rows = survey_report.csv_rows(campaign.id, current_locale())

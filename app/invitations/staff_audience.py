@@ -31,7 +31,7 @@ from app.invitations import audience, campaigns, sending, staff_queries
 from app.invitations.audience import AudienceError, Criteria
 from app.invitations.errors import CampaignError
 from app.invitations.models import DRAFT, SCHEDULED, Campaign
-from app.invitations.staff_forms import ActionForm, AudienceForm, ListForm
+from app.invitations.staff_forms import ActionForm, AudienceForm, ListForm, uploaded_text
 from app.invitations.staff_views import back_to, blueprint, campaign_or_404, failed
 
 SEGMENT_LABELS = {
@@ -157,18 +157,9 @@ def audience_page(campaign_id: int) -> Any:
 
 def _uploaded_text(form: ListForm, name: str) -> str | None:
     """The chosen file's text (UTF-8), else the text area's; None after a form error."""
-    upload = request.files.get(name)
-    if upload is None or not upload.filename:
-        return form.members.data or ""
-    raw = upload.read(MAX_UPLOAD + 1)
-    if len(raw) > MAX_UPLOAD:
-        form.members.errors = [_("This file is too large (at most 10 MB).")]
-        return None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        form.members.errors = [_("This file is not UTF-8 text: save it as CSV UTF-8.")]
-        return None
+    return uploaded_text(form.members, name, MAX_UPLOAD,
+                         _("This file is too large (at most 10 MB)."),
+                         _("This file is not UTF-8 text: save it as CSV UTF-8."))  # fmt: skip
 
 
 @blueprint.post("/campaigns/<int:campaign_id>/audience/list")

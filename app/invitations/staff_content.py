@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, request, url_for
+from flask import flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -15,7 +15,7 @@ from app.core.events import commit
 from app.core.permissions import requires
 from app.invitations import offers, surveys
 from app.invitations.errors import CampaignError
-from app.invitations.staff_forms import ActionForm, CodesForm, MoveForm, QuestionForm
+from app.invitations.staff_forms import ActionForm, CodesForm, MoveForm, QuestionForm, uploaded_text
 from app.invitations.staff_views import (
     back_to,
     blueprint,
@@ -29,17 +29,10 @@ MAX_UPLOAD = 2_000_000  # bytes of a chosen file of codes
 
 
 def _codes_text(form: CodesForm) -> str | None:
-    upload = request.files.get("codes_file")
-    if upload is None or not upload.filename:
-        return form.codes.data or ""
-    raw = upload.read(MAX_UPLOAD + 1)
-    if len(raw) > MAX_UPLOAD:
-        form.codes.errors = [_("This file is too large (at most 2 MB).")]
-        return None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        form.codes.errors = [_("This file is not UTF-8 text.")]
+    text = uploaded_text(form.codes, "codes_file", MAX_UPLOAD,
+                         _("This file is too large (at most 2 MB)."),
+                         _("This file is not UTF-8 text."))  # fmt: skip
+    if text is None:
         return None
     if any(ord(c) < 32 and c not in "\r\n\t" for c in text):
         form.codes.errors = [_("This file holds control characters: it is not a list of codes.")]

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
+from flask import current_app, request
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
@@ -37,6 +37,25 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.core.forms import TribuneForm
 from app.core.submissions import SubmissionField
 from app.invitations.models import QUESTION_KINDS
+
+
+def uploaded_text(field: Any, file_name: str, limit: int, too_large: str,
+                  not_utf8: str) -> str | None:  # fmt: skip
+    """The chosen file's text (UTF-8, BOM dropped), else the field's own text; None after
+    putting the error on the field."""
+    upload = request.files.get(file_name)
+    if upload is None or not upload.filename:
+        return field.data or ""
+    raw = upload.read(limit + 1)
+    if len(raw) > limit:
+        field.errors = [too_large]
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        field.errors = [not_utf8]
+        return None
+
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 # Far enough for any campaign, near enough that converting between zones never overflows.
