@@ -23,6 +23,8 @@ from app.invitations.models import (
     DECLINED,
     INVITED,
     WAITLISTED,
+    AttendanceOnProfile,
+    CampaignEmailOptOut,
     Invitation,
     SurveyResponse,
 )
@@ -500,3 +502,19 @@ def test_the_account_page_sets_campaign_email_and_events_on_the_profile(
     assert not opt_outs.has_opted_out(member.id)
     profile = client.get("/u/cleo").text
     assert "Events attended" in profile and "Open house" in profile
+
+
+def test_the_account_settings_saved_many_times_at_once_keep_one_row_each(make_user, login):
+    member = make_user("dora")
+    page = login(member).get("/account/profile").text
+    url, data = form_submission(page, "/invitations/settings", attendance_on_profile="y")
+    data.pop("campaign_email")  # unticked: opted out of campaign email
+    browsers = [login(member) for _ in range(6)]
+    statuses = at_once(6, lambda i: browsers[i].client.post(url, data=data).status_code)
+    assert statuses == [303] * 6, statuses
+    db.session.expire_all()
+    for table in (CampaignEmailOptOut, AttendanceOnProfile):
+        count = db.session.scalar(
+            select(func.count()).select_from(table).where(table.user_id == member.id)
+        )
+        assert count == 1, table.__tablename__
