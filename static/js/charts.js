@@ -1,0 +1,112 @@
+/* Draws every <figure class="chart"> of the page with Chart.js (static/vendor/chart.js).
+ *
+ * The page carries each chart's data as JSON in a <script type="application/json"> inside
+ * the figure (app/templates/_macros/charts.html); the table beside it is the accessible
+ * fallback and the view without JavaScript, so this script only adds the picture.
+ * Spec: {type: "bar"|"line", labels: [...], series: [{label, values, kind?}],
+ *        percent: bool, stacked: bool, x_title, y_title, marker: {index, label}}
+ */
+(function () {
+  "use strict";
+  var PALETTE = ["#2f6fdb", "#e0832a", "#2a9d6f", "#b0417f", "#6d5fd3", "#8a8f98"];
+
+  // A vertical line at one label (the ambassador cutoff on a score distribution).
+  var markerPlugin = {
+    id: "tribuneMarker",
+    afterDatasetsDraw: function (chart, args, options) {
+      if (!options || options.index === undefined || options.index === null) return;
+      var x = chart.scales.x.getPixelForValue(options.index);
+      var area = chart.chartArea;
+      var ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = "#c0392b";
+      ctx.lineWidth = 2;
+      ctx.setLineDash([6, 4]);
+      ctx.beginPath();
+      ctx.moveTo(x, area.top);
+      ctx.lineTo(x, area.bottom);
+      ctx.stroke();
+      if (options.label) {
+        ctx.setLineDash([]);
+        ctx.fillStyle = "#c0392b";
+        ctx.font = "12px system-ui, sans-serif";
+        ctx.textAlign = x > (area.left + area.right) / 2 ? "right" : "left";
+        ctx.fillText(options.label, x + (ctx.textAlign === "right" ? -6 : 6), area.top + 12);
+      }
+      ctx.restore();
+    }
+  };
+
+  function draw(figure) {
+    var data = figure.querySelector('script[type="application/json"]');
+    var canvas = figure.querySelector("canvas");
+    if (!data || !canvas || figure.dataset.drawn) return;
+    var spec = JSON.parse(data.textContent);
+    var percent = !!spec.percent;
+    var datasets = spec.series.map(function (series, i) {
+      var colour = PALETTE[i % PALETTE.length];
+      return {
+        type: series.kind || spec.type,
+        label: series.label,
+        data: series.values,
+        backgroundColor: (series.kind || spec.type) === "line" ? colour + "33" : colour,
+        borderColor: colour,
+        borderWidth: 2,
+        pointRadius: spec.labels.length > 40 ? 0 : 3,
+        tension: 0.2,
+        fill: !!series.fill
+      };
+    });
+    var tick = function (value) { return percent ? value + " %" : value; };
+    canvas.hidden = false;
+    figure.dataset.drawn = "1";
+    new window.Chart(canvas, {
+      type: spec.type,
+      data: { labels: spec.labels, datasets: datasets },
+      plugins: [markerPlugin],
+      options: {
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        plugins: {
+          legend: { display: spec.series.length > 1, position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var value = item.parsed.y;
+                return item.dataset.label + ": " + (value === null ? "—" : tick(value));
+              }
+            }
+          },
+          tribuneMarker: spec.marker || {}
+        },
+        scales: {
+          x: {
+            stacked: !!spec.stacked,
+            title: { display: !!spec.x_title, text: spec.x_title || "" },
+            ticks: { maxRotation: 0, autoSkip: true }
+          },
+          y: {
+            stacked: !!spec.stacked,
+            beginAtZero: true,
+            max: percent && spec.stacked ? 100 : undefined,
+            title: { display: !!spec.y_title, text: spec.y_title || "" },
+            ticks: { callback: tick }
+          }
+        }
+      }
+    });
+  }
+
+  function drawAll() {
+    if (!window.Chart) return;
+    Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), draw);
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", drawAll);
+  } else {
+    drawAll();
+  }
+})();

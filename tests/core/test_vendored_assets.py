@@ -1,0 +1,34 @@
+"""Vendored browser libraries are served from the repo, with their licence and version."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+VENDOR = ROOT / "static" / "vendor"
+
+
+def test_every_vendored_library_has_its_licence_and_a_readme_naming_its_npm_version():
+    libraries = [path for path in VENDOR.iterdir() if path.is_dir()]
+    assert libraries
+    for library in libraries:
+        names = {path.name for path in library.iterdir()}
+        assert any(name.upper().startswith("LICENSE") for name in names), library
+        readme = (library / "README.md").read_text(encoding="utf-8")
+        assert re.search(r"npm pack \S+@\d+\.\d+\.\d+", readme), library
+
+
+def test_the_chart_macro_loads_the_version_its_readme_names(client):
+    readme = (VENDOR / "chart.js" / "README.md").read_text(encoding="utf-8")
+    version = re.search(r"chart\.js@(\d+\.\d+\.\d+)", readme).group(1)
+    script = (VENDOR / "chart.js" / "chart.umd.min.js").read_text(encoding="utf-8")
+    assert f"Chart.js v{version}" in script[:200]
+    macro = (ROOT / "app" / "templates" / "_macros" / "charts.html").read_text(encoding="utf-8")
+    assert f"?v={version}" in macro
+
+    with client.get("/static/vendor/chart.js/chart.umd.min.js") as served:
+        assert served.status_code == 200
+        assert served.data.startswith(script[:100].encode())
+    with client.get("/static/js/charts.js") as served:
+        assert served.status_code == 200
