@@ -27,6 +27,7 @@ GUARDS = {
     "members.sanction": "user.suspend",
     "members.role": "user.roles",
     "mail.outbox": "mail.manage",
+    "admin_hub.hub": "admin.access",
     "mail.retry_one": "mail.manage",
     "mail.retry_failed": "mail.manage",
     "tokens.index": "api.tokens",

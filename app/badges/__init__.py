@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
     from app.badges import awards, cli, jobs, listeners, profile, views
     from app.core.notifications import register_kind
+    from app.core.places import register_link
     from app.core.templating import register_author_decoration, register_nav_link
 
     app.register_blueprint(views.blueprint)
@@ -21,3 +22,6 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.points_group, "points")
     register_nav_link(app, 20, "badges.board", _l("Leaderboard"))
     register_nav_link(app, 30, "badges.index", _l("Badges"))
+    register_link(app, "admin.hub", 10, "badges.point_rules", _l("Point values"),
+                  ("settings.manage",),
+                  _l("How many points each kind of help earns."))  # fmt: skip

@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
     from app.core import (
         errors,
         headers,
+        hub_views,
         jobs_cli,
         layout,
         mail_views,
@@ -42,4 +43,5 @@ def init_app(app: Flask) -> None:
     submissions.init_app(app)
     outbox.init_app(app)
     mail_views.init_app(app)
+    hub_views.init_app(app)
     jobs_cli.init_app(app)

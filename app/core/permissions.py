@@ -54,6 +54,7 @@ CAPABILITIES: dict[str, object] = {
     "campaign.send": _l("Send campaigns and invitations"),
     "manage.access": _l("Open the managers' console"),
     "settings.manage": _l("Change community settings such as point values"),
+    "admin.access": _l("Open the administrator's hub"),
     "mail.manage": _l("See outgoing mail that failed and send it again"),
     "api.tokens": _l("Create and revoke API tokens"),
     "ambassador.manage": _l("Promote and demote ambassadors by hand"),

@@ -31,6 +31,7 @@ LINK_LISTS = {
     "chrome.staff": "the menu's one staff entry: the first link the member may follow",
     "manage.menu": "the links under the review queue's title",
     "moderation.member": "links on a member's moderation page (take username)",
+    "admin.hub": "the administrator's hub (/admin): one link per setting, with a description",
 }
 
 
@@ -40,6 +41,7 @@ class Link:
     endpoint: str
     label: Any  # a lazy string: translated when shown
     capabilities: tuple[str, ...] = ()  # the member must hold all of them
+    description: Any = None  # a lazy string, for lists that show one (the admin hub)
 
 
 def _registry(app: Flask) -> dict[str, Any]:
@@ -60,6 +62,7 @@ def register_link(
     endpoint: str,
     label: Any,
     capabilities: tuple[str, ...] = (),
+    description: Any = None,
 ) -> None:
     """Add a link to the list ``where`` (one of LINK_LISTS), shown in ``order``."""
     if where not in LINK_LISTS:
@@ -67,7 +70,7 @@ def register_link(
     found = _registry(app)["links"].setdefault(where, [])
     found[:] = sorted(
         [link for link in found if link.endpoint != endpoint]
-        + [Link(order, endpoint, label, capabilities)],
+        + [Link(order, endpoint, label, capabilities, description)],
         key=lambda link: link.order,
     )
 

@@ -63,6 +63,7 @@ def test_the_review_queue_lists_the_managers_pages(make_user, login, role, mail)
     ] + (['<a href="/admin/mail/">Outgoing mail</a>'] if mail else [])
     # Campaigns (campaign.send) are staff's and administrators', not moderators'.
     expected += ['<a href="/staff/campaigns">Campaigns</a>'] if role == "admin" else []
+    expected += ['<a href="/admin/">Administration</a>'] if role == "admin" else []
     assert "<p>" + " · ".join(expected) + "</p>" in page
 
 
