@@ -228,3 +228,23 @@ def test_round_bin_widths():
     assert console_queries._nice_width(7, 20) == 0.5
     assert console_queries._nice_width(1234, 20) == 100
     assert console_queries._nice_width(0, 20) == 1.0
+
+
+def test_the_member_page_runs_the_same_statements_for_one_run_or_many(
+    app, community, run_identify, login, moderator, count_queries
+):
+    star = community.member("star", answers=4, accepted=3, votes=1)
+    browser = login(moderator)
+    url = f"/manage/ambassadors/u/{star.username}"
+
+    def counted() -> int:
+        browser.get(url)
+        with count_queries() as counter:
+            assert browser.get(url).status_code == 200
+        return counter.count
+
+    run_identify(as_of=community.now - timedelta(days=3))
+    one = counted()
+    run_identify(as_of=community.now - timedelta(days=2))
+    run_identify(as_of=community.now - timedelta(days=1))
+    assert counted() == one
