@@ -148,9 +148,10 @@ def _order(filters: ConsoleFilters) -> list[Any]:
     if filters.sort == "since":
         # Members who never had a status row come last either way.
         return [AmbassadorStatus.since.is_(None), by(AmbassadorStatus.since), tie]
-    # Unranked (ineligible) members come after the ranked ones, best score first.
-    return [EngagementScore.rank.is_(None), by(EngagementScore.rank),
-            EngagementScore.score.desc(), tie]  # fmt: skip
+    # Unranked (ineligible) members come after the ranked ones, best score first. NULLS
+    # LAST rather than "rank IS NULL": PostgreSQL then reads the first pages in the order
+    # of the (run_id, rank) index instead of sorting the whole run.
+    return [by(EngagementScore.rank).nulls_last(), EngagementScore.score.desc(), tie]
 
 
 @dataclass(frozen=True)
