@@ -15,6 +15,7 @@ GUARDS = {
     "badges.point_rules": "settings.manage",
     "ambassadors.console": "ambassador.view",
     "ambassadors.member": "ambassador.view",
+    "ambassadors.export_segment": "ambassador.view",
     "ambassadors.set_status": "ambassador.manage",
     "moderation.first_posts": "post.review_first",
     "moderation.decide_first_post": "post.review_first",

@@ -47,6 +47,10 @@ class User(UserMixin, db.Model):
     # Cached total of the member's points ledger; the badges package keeps it and
     # `tribune points verify` recomputes it from the ledger.
     points: Mapped[int] = mapped_column(default=0, server_default="0", index=True)
+    # A title a higher package gives the member, kept on the member row so that the mark
+    # beside their name needs no query: the ambassadors package keeps "ambassador" here
+    # while the member holds the status (it shows only when the status is public).
+    distinction: Mapped[str | None] = mapped_column(String(16))
 
     grants: Mapped[list[CapabilityGrant]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True

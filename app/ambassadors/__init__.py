@@ -31,8 +31,9 @@ def _notification_kinds(app: Flask) -> None:
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.ambassadors import api, cli, jobs, models, profile, views  # noqa: F401  (models)
+    from app.ambassadors import api, cli, jobs, marks, models, profile, views  # noqa: F401
     from app.core.places import register_link
+    from app.core.templating import register_author_decoration
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(api.blueprint)
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     jobs.register(app)
     _notification_kinds(app)
     register_section(app, 30, "ambassadors/_profile_section.html", profile.section)
+    register_author_decoration(app, "ambassador", marks.ambassador_mark)
     register_link(app, "chrome.staff", 20, "ambassadors.console", _l("Manage"), ("manage.access",))
     register_link(app, "manage.menu", 20, "ambassadors.console", _l("Ambassadors"))
     register_link(app, "moderation.member", 10, "ambassadors.member", _l("Ambassador status"),

@@ -14,7 +14,6 @@ from app.accounts import tokens
 from app.accounts.services import AccountError
 from app.ambassadors import export, queries, signals
 from app.ambassadors.models import SEGMENTS
-from app.core import csvsafe
 from app.core.events import commit
 from app.extensions import db
 
@@ -123,9 +122,7 @@ def export_members(fmt: str, segment: str | None, output: Path | None) -> None:
     stream = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
     try:
         if fmt == "csv":
-            writer = csvsafe.DictWriter(stream, fieldnames=export.COLUMNS)
-            writer.writeheader()
-            writer.writerows(export.members(run, segment))
+            export.write_csv(stream, run, segment)
         else:
             for record in export.members(run, segment):
                 stream.write(json.dumps(record, ensure_ascii=False) + "\n")

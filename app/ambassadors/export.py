@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 
 from app.accounts.models import User
 from app.ambassadors.models import AmbassadorRun, EngagementScore, SegmentMember
 from app.ambassadors.scoring import SIGNALS
+from app.core import csvsafe
 from app.extensions import db
 
 COLUMNS = (
@@ -77,3 +78,15 @@ def page(run: AmbassadorRun, segment: str | None, number: int, size: int) -> tup
     rows = db.session.execute(_query(run, segment).limit(size + 1).offset((number - 1) * size))
     records = [_record(*row) for row in rows]
     return records[:size], len(records) > size
+
+
+def write_csv(stream: IO[str], run: AmbassadorRun, segment: str | None = None) -> None:
+    """The CSV of ``members``, header first: what the command and the console's buttons write."""
+    writer = csvsafe.DictWriter(stream, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(members(run, segment))
+
+
+def csv_name(run: AmbassadorRun, segment: str | None) -> str:
+    """The file name a download gets: the segment and the run's day."""
+    return f"tribune-{segment or 'segments'}-{run.as_of:%Y-%m-%d}.csv"

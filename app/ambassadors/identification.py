@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql import Select
 
 from app.accounts.models import User
-from app.ambassadors import segments
+from app.ambassadors import marks, segments
 from app.ambassadors.models import (
     AmbassadorRun,
     AmbassadorStatus,
@@ -297,6 +297,11 @@ def _apply(run: AmbassadorRun) -> dict[str, int]:
     _notify_all(promoted, "ambassadors.promoted")
     _notify_all(demoted, "ambassadors.demoted")
     _notify_all(_changed_in(run.id, "grace_started"), "ambassadors.grace")
+    marks.statuses_changed(
+        select(StatusChange.user_id).where(
+            StatusChange.run_id == run.id, StatusChange.old_status != StatusChange.new_status
+        )
+    )
     return {"badges_granted": badges}
 
 

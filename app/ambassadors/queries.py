@@ -1,4 +1,4 @@
-"""Read models for the ambassador pages: runs, breakdowns, candidates, history."""
+"""Read models for the ambassador pages: runs, breakdowns, history (console: console_queries)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,10 @@ from app.ambassadors.models import (
     AmbassadorRun,
     AmbassadorStatus,
     EngagementScore,
-    SegmentMember,
     StatusChange,
 )
 from app.ambassadors.scoring import EXTERNAL_SIGNALS, FORUM_SIGNALS, ScoreParams, scores_query
 from app.core.clock import now_utc
-from app.core.paging import Page, make_page
 from app.extensions import db
 
 SIGNAL_LABELS = {
@@ -130,30 +128,6 @@ def history(user_id: int) -> list[Row[Any]]:
             .limit(100)
         )
     )
-
-
-def candidates(run: AmbassadorRun, segment: str | None, page: int, per_page: int) -> Page:
-    """One page of a run's members, best rank first, with username and status."""
-    query = (
-        select(EngagementScore, User.username, AmbassadorStatus.status, AmbassadorStatus.pinned)
-        .join(User, User.id == EngagementScore.user_id)
-        .outerjoin(AmbassadorStatus, AmbassadorStatus.user_id == EngagementScore.user_id)
-        .where(EngagementScore.run_id == run.id)
-    )
-    if segment:
-        query = query.join(
-            SegmentMember,
-            (SegmentMember.run_id == run.id)
-            & (SegmentMember.user_id == EngagementScore.user_id)
-            & (SegmentMember.segment == segment),
-        )
-    else:
-        query = query.where(EngagementScore.rank.is_not(None))
-    query = query.order_by(
-        EngagementScore.rank.is_(None), EngagementScore.rank, EngagementScore.score.desc()
-    )
-    rows = db.session.execute(query.limit(per_page + 1).offset((page - 1) * per_page)).all()
-    return make_page(list(rows), page, per_page)
 
 
 def current_ambassador_count() -> int:

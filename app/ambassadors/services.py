@@ -11,6 +11,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
+from app.ambassadors import marks
 from app.ambassadors.models import AmbassadorStatus, StatusChange
 from app.badges import awards
 from app.core.clock import now_utc
@@ -126,6 +127,7 @@ def unpin(actor: User, member: User, reason: str, at: datetime | None = None) ->
 
 
 def _apply_one(user_id: int, *, promoted: bool, at: datetime) -> None:
+    marks.statuses_changed([user_id])
     if promoted:
         for capability in HELPER_CAPABILITIES:
             grant_capability(user_id, capability, SOURCE)

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.services import get_by_username
-from app.ambassadors import queries, segments, services
+from app.ambassadors import console_charts, console_queries, export, queries, segments, services
 from app.ambassadors.forms import StatusForm
 from app.ambassadors.models import SEGMENTS
 from app.ambassadors.services import AmbassadorError
@@ -42,22 +55,57 @@ def my_status() -> str:
 @blueprint.get("/manage/ambassadors")
 @requires("ambassador.view")
 def console() -> str:
-    run = queries.latest_run()
-    segment = request.args.get("segment") or None
-    if segment is not None and segment not in SEGMENTS:
+    """The last run's members, sorted and filtered by the query string, and its scores'
+    distribution. An unknown sort or filter value is a 404, never a 500."""
+    filters = console_queries.parse(request.args)
+    if filters is None:
         abort(404)
     page = request.args.get("page", 1, type=int) or 1
     if page < 1 or page > 100_000:
         abort(404)
-    rows = queries.candidates(run, segment, page, PER_PAGE) if run else None
+    run = queries.latest_run()
+    distribution = console_queries.distribution(run) if run else None
+    histogram = console_charts.distribution_chart(distribution) if distribution else None
     return render_template(
         "ambassadors/console.html",
         run=run,
-        rows=rows,
-        segment=segment,
+        rows=console_queries.members(run, filters, page, PER_PAGE) if run else None,
+        filters=filters,
+        segment=filters.segment,
         segments=SEGMENTS,
         segment_counts=segments.count_by_segment(run.id) if run else {},
+        distribution=distribution,
+        distribution_chart=histogram,
         ambassadors=queries.current_ambassador_count(),
+    )
+
+
+@blueprint.get("/manage/ambassadors/export/<segment>.csv")
+@requires("ambassador.view")
+def export_segment(segment: str) -> Response:
+    """One segment of the last run as CSV: the file `tribune ambassadors export --segment`
+    writes. Streamed into a spooled file (memory up to a few megabytes, then disk)."""
+    if segment not in SEGMENTS:
+        abort(404)
+    run = queries.latest_run()
+    if run is None:
+        abort(404)
+    # Not a with-block: the response closes the file once it is sent.
+    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+    try:
+        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
+        export.write_csv(text, run, segment)
+        text.flush()
+        text.detach()
+        spooled.seek(0)
+    except BaseException:
+        spooled.close()
+        raise
+    return send_file(
+        spooled,
+        mimetype="text/csv",
+        as_attachment=True,
+        download_name=export.csv_name(run, segment),
     )
 
 
@@ -76,11 +124,16 @@ def member(username: str) -> tuple[str, int] | str:
 
 def _render_member(member: Any, form: StatusForm, code: int = 200) -> tuple[str, int]:
     run = queries.latest_run()
+    breakdown = queries.breakdown(member.id, run)
+    runs = console_queries.score_runs(member.id)
     return render_template(
         "ambassadors/member.html",
         member=member,
         status=services.status_of(member.id),
-        breakdown=queries.breakdown(member.id, run),
+        breakdown=breakdown,
+        score_runs=runs,
+        score_chart=console_charts.score_chart(runs),
+        weightiest=console_queries.weightiest_part(breakdown),
         history=queries.history(member.id),
         run=run,
         form=form,

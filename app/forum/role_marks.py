@@ -3,7 +3,8 @@
 The mark is drawn from the author's role, which topic pages load with their posts and
 cache per topic revision (pages/topic_page.py): when a member's role changes, every
 topic they wrote in, and its category's lists, get a new revision, in the transaction
-of the change.
+of the change. Higher packages whose marks change (the ambassadors') call
+``refresh_author_pages`` the same way.
 """
 
 from __future__ import annotations
@@ -43,7 +44,14 @@ def _mark(role: str, locale: str) -> Markup:
 
 def on_role_changed(event: RoleChanged) -> None:
     """New revisions for the pages that show the member's name: their mark changed."""
-    topic_ids = select(Post.topic_id).where(Post.author_id == event.user_id).distinct()
+    refresh_author_pages([event.user_id])
+
+
+def refresh_author_pages(author_ids: Any) -> None:
+    """New revisions for every topic these authors wrote in, and its category's lists:
+    what is shown beside their names changed. ``author_ids``: ids, or a SELECT of them
+    (set-based: two UPDATEs, whatever their number)."""
+    topic_ids = select(Post.topic_id).where(Post.author_id.in_(author_ids)).distinct()
     db.session.execute(
         update(Topic)
         .where(Topic.id.in_(topic_ids))

@@ -91,7 +91,8 @@ POST_COLUMNS = Bundle(
     Post.deleted_at,
     Post.hidden_at,
 )
-AUTHOR_COLUMNS = Bundle("author", User.id, User.username, User.points, User.role)
+# What the marks beside an author's name read: points (level), role, distinction.
+AUTHOR_COLUMNS = Bundle("author", User.id, User.username, User.points, User.role, User.distinction)
 
 
 def topic_answers(
