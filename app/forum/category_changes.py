@@ -77,10 +77,13 @@ def _check_unique(name: str, slug: str, category_id: int | None = None) -> None:
         raise ForumError(_l("This slug is taken."), field="slug")
 
 
-def _flushed() -> None:
-    """Flush in a savepoint: a slug taken meanwhile (two clicks at once) is a form error."""
+def _store(category: Category, values: dict[str, Any]) -> None:
+    """Set and flush in a savepoint (begun first: beginning one flushes what is pending),
+    so a slug taken meanwhile (two edits at once) is a form error, not a broken session."""
     try:
         with savepoint():
+            for key, value in values.items():
+                setattr(category, key, value)
             db.session.flush()
     except IntegrityError:
         raise ForumError(_l("This slug is taken."), field="slug") from None
@@ -145,9 +148,7 @@ def edit_category(
     if after == before:
         return False
     _check_unique(fields["name"], fields["slug"], category.id)
-    for key, value in after.items():
-        setattr(category, key, value)
-    _flushed()
+    _store(category, after)
     change_category(category.id)
     db.session.expire(category, ["revision"])
     changed = [key for key in after if after[key] != before[key]]

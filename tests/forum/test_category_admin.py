@@ -12,6 +12,7 @@ from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum.categories import create_category
+from app.forum.category_changes import set_archived
 from app.forum.errors import ForumError
 from app.forum.models import Category
 from app.moderation.models import AuditEntry
@@ -310,3 +311,50 @@ def test_the_list_runs_a_fixed_number_of_statements(admin, login, machines, coun
     with count_queries() as many:
         browser.get(LIST)
     assert many.count == few.count
+
+
+def test_archiving_at_once_archives_and_logs_once(admin, login, machines):
+    archive = f"/admin/categories/{machines[1].id}/archive"
+    url, data = form_submission(login(admin).get(LIST).text, archive)
+    clicks = [login(admin) for _ in range(6)]
+    statuses = at_once(6, lambda i: clicks[i].client.post(url, data=data).status_code)
+    assert statuses == [302] * 6
+    assert len(_audit("category.archive")) == 1
+    db.session.expire_all()
+    assert db.session.get(Category, machines[1].id).archived_at is not None
+
+
+def test_two_categories_renamed_to_one_address_at_once_is_a_form_error(admin, login, machines):
+    edits = []
+    for target in machines[1:]:
+        edit = f"/admin/categories/{target.id}/edit"
+        edits.append(form_submission(login(admin).get(edit).text, edit, slug="coffee"))
+    clicks = [login(admin) for _ in edits]
+    statuses = at_once(2, lambda i: clicks[i].client.post(edits[i][0], data=edits[i][1]))
+    assert sorted(s.status_code for s in statuses) == [302, 422]
+    assert "This slug is taken." in next(s.text for s in statuses if s.status_code == 422)
+    assert _order().count("coffee") == 1
+
+
+def test_editing_a_private_space_keeps_its_capability(admin, login):
+    space = create_category("Preview club", "preview-club", required_capability="space.campaign.7")
+    commit()
+    browser = login(admin)
+    edit = f"/admin/categories/{space.id}/edit"
+    page = browser.get(edit).text
+    assert '<option selected value="space.campaign.7">' in page
+    url, data = form_submission(page, edit, description="For the preview's guests")
+    assert browser.post(url, data).status_code == 302
+    db.session.expire_all()
+    kept = db.session.get(Category, space.id)
+    assert (kept.required_capability, kept.description) == (
+        "space.campaign.7", "For the preview's guests",
+    )  # fmt: skip
+    assert "space.campaign.7" in browser.get(LIST).text
+
+
+def test_the_command_line_list_says_which_are_archived(app, admin, machines):
+    set_archived(admin, machines[2], True)
+    commit()
+    listed = app.test_cli_runner().invoke(args=["categories", "list"]).output
+    assert [line.endswith("(archived)") for line in listed.splitlines()] == [False, False, True]
