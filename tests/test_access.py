@@ -13,6 +13,10 @@ from app.core.permissions import ROLE_CAPABILITIES
 # Endpoint -> the capability it needs ("topic.*": any of the topic-managing ones).
 GUARDS = {
     "badges.point_rules": "settings.manage",
+    **{
+        f"category_admin.{name}": "category.manage"
+        for name in ("index", "new", "edit", "move", "archive", "unarchive")
+    },
     "ambassadors.console": "ambassador.view",
     "ambassadors.member": "ambassador.view",
     "ambassadors.export_segment": "ambassador.view",
@@ -81,6 +85,7 @@ SAMPLE_VALUES = {
     "kind": "warn",
     "decision": "approve",
     "action": "lock",
+    "direction": "up",
 }
 TOPIC_CAPABILITIES = {"topic.move", "topic.retag", "topic.lock", "topic.pin",
                       "topic.close_duplicate", "topic.merge"}  # fmt: skip

@@ -107,6 +107,13 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "tokens.create": (A, [("/manage/tokens", "/manage/tokens")]),
     "tokens.revoke": (A, [("/manage/tokens", "/manage/tokens/{token}/revoke")]),
     "badges.point_rules": (A, [("/admin/points", "/admin/points")]),
+    "category_admin.new": (A, [("/admin/categories/new",) * 2]),
+    "category_admin.edit": (A, [("/admin/categories/{recipes}/edit",) * 2]),
+    "category_admin.move": (A, [("/admin/categories/", f"/admin/categories/{{recipes}}/move/{way}")
+                                for way in ("up", "down")]),
+    "category_admin.archive": (A, [("/admin/categories/", "/admin/categories/{recipes}/archive")]),
+    "category_admin.unarchive": (A, [("/admin/categories/",
+                                      "/admin/categories/{archived_category}/unarchive")]),
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),

@@ -51,6 +51,11 @@ ACTION_LABELS: dict[str, Any] = {
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "settings.points": _l("Point values changed"),
+    "category.create": _l("Category created"),
+    "category.edit": _l("Category edited"),
+    "category.move": _l("Category moved in the order"),
+    "category.archive": _l("Category archived"),
+    "category.unarchive": _l("Category unarchived"),
 }
 
 
