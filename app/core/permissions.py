@@ -62,6 +62,7 @@ CAPABILITIES: dict[str, object] = {
     "topic.close_duplicate": _l("Close a topic as a duplicate of another"),
     "flag.hide_spam": _l("Hide an obvious spam post at once with one flag"),
     "post.review_first": _l("Review newcomers' first posts"),
+    "health.view": _l("See the community-health dashboard"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -101,6 +102,7 @@ _MODERATOR = _MEMBER | {
     "post.review_first",
     "ambassador.manage",
     "ambassador.view",
+    "health.view",
 }
 _STAFF = _MEMBER | {
     "campaign.send",
@@ -108,6 +110,7 @@ _STAFF = _MEMBER | {
     "manage.access",
     "api.tokens",
     "ambassador.view",
+    "health.view",
 }
 
 # What the ambassador job grants its ambassadors (source "ambassador"): the helper

@@ -31,6 +31,7 @@ LINK_LISTS = {
     "chrome.staff": "the menu's one staff entry: the first link the member may follow",
     "manage.menu": "the links under the review queue's title",
     "moderation.member": "links on a member's moderation page (take username)",
+    "staff.menu": "the links under the staff console's title (the campaigns list)",
 }
 
 
