@@ -26,6 +26,8 @@ GUARDS = {
     "members.member": "user.suspend",
     "members.sanction": "user.suspend",
     "members.role": "user.roles",
+    "insights.health": "health.view",
+    "insights.health_csv": "health.view",
     "mail.outbox": "mail.manage",
     "mail.retry_one": "mail.manage",
     "mail.retry_failed": "mail.manage",

@@ -97,7 +97,7 @@ def content(kind: str, rows: list[HealthFigures], curve: list[HealthCurve]) -> F
     spec = _spec("line", labels, [_series(headers[-1], shares)], percent=True)
     return Figure(
         "content",
-        _l("Content written by the top 1% of members"),
+        _l("Share of the content written by the top 1%"),
         _l(
             "Communities typically show 40 to 50%. Posts: written in the period, "
             "neither deleted nor hidden; active members: their authors."

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
 from flask_babel import format_date
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.core import csvsafe
@@ -84,12 +85,15 @@ def health() -> str:
 def health_csv(figure: str) -> Response:
     if figure not in report.FIGURES:
         abort(404)
-    kind, category, _ = _scope()
+    kind, category, _categories = _scope()
     found = _figures(kind, category, only=figure)[figure]
+    # Each row says its scope: a category's name is the members' text, kept from formulas.
+    per_category = figure not in ("segments", "scores") and category is not None
+    scope = category.name if per_category else _("The whole community")
     out = io.StringIO()
     writer = csvsafe.writer(out)
-    writer.writerow([str(header) for header in found.headers])
-    writer.writerows(found.rows)
+    writer.writerow([_("Scope"), *(str(header) for header in found.headers)])
+    writer.writerows([scope, *row] for row in found.rows)
     name = f"tribune-health-{figure}-{kind}" + (f"-{category.slug}" if category else "")
     return Response(
         out.getvalue(),
