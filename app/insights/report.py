@@ -50,6 +50,15 @@ class Figure:
         return not self.rows
 
 
+def from_first_activity(rows: list[HealthFigures]) -> list[HealthFigures]:
+    """The kept periods from the first one with any activity (a young community's history
+    does not start with a year of zeros); the open period at least."""
+    for index, row in enumerate(rows):
+        if row.posts or row.questions or row.new_members or row.flags or row.sanctions:
+            return rows[index:]
+    return rows[-1:]
+
+
 def period_label(kind: str, start: date) -> str:
     return format_date(start, _PERIOD_FORMATS[kind])
 

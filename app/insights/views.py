@@ -43,7 +43,7 @@ def _figures(kind: str, category: Any, only: str | None = None) -> dict[str, rep
     built: dict[str, report.Figure] = {}
     wanted = set(report.FIGURES) if only is None else {only}
     if wanted & {"content", "curve", "questions", "answerers", "members", "moderation"}:
-        rows = queries.figures(kind, scope)
+        rows = report.from_first_activity(queries.figures(kind, scope))
         if wanted & {"content", "curve"}:
             curve = queries.curve(kind, scope)
             # The curve of the last closed period (the open one is still filling).
