@@ -259,6 +259,8 @@ def _questions(kind: str, since: datetime, now: datetime) -> None:
 
 
 def _members(kind: str, since: datetime) -> None:
+    # Each newcomer's first two posts, found through the posts' (author, date) index and
+    # folded to one row per newcomer: no join of a ranked set with itself.
     _run(
         f"""
         WITH newcomers AS (
@@ -267,31 +269,37 @@ def _members(kind: str, since: datetime) -> None:
           JOIN health_slots AS s ON s.slot = {_slot("u.created_at")}
           WHERE u.created_at >= :since AND s.{kind} IS NOT NULL AND u.role = 'member'),
         their_posts AS (
-          SELECT p.author_id, p.created_at, t.category_id,
+          SELECT p.author_id, m.period, p.created_at, t.category_id,
                  ROW_NUMBER() OVER (PARTITION BY p.author_id
                                     ORDER BY p.created_at, p.id) AS rn
-          FROM posts AS p
-          JOIN newcomers AS m ON m.id = p.author_id
+          FROM newcomers AS m
+          JOIN posts AS p ON p.author_id = m.id
           JOIN topics AS t ON t.id = p.topic_id
           WHERE p.deleted_at IS NULL AND t.deleted_at IS NULL),
-        each_newcomer AS (
-          SELECT m.period, f1.category_id,
-                 CASE WHEN f1.author_id IS NULL THEN 0 ELSE 1 END AS posted,
-                 CASE WHEN f2.author_id IS NOT NULL
-                       AND {_seconds("f1.created_at", "f2.created_at")} <= {RETURN_SECONDS}
+        firsts AS (
+          SELECT author_id, MAX(period) AS period,
+                 MAX(CASE WHEN rn = 1 THEN category_id END) AS category_id,
+                 MAX(CASE WHEN rn = 1 THEN created_at END) AS first_at,
+                 MAX(CASE WHEN rn = 2 THEN created_at END) AS second_at
+          FROM their_posts WHERE rn <= 2 GROUP BY author_id),
+        returns AS (
+          SELECT period, category_id,
+                 CASE WHEN second_at IS NOT NULL
+                       AND {_seconds("first_at", "second_at")} <= {RETURN_SECONDS}
                       THEN 1 ELSE 0 END AS returned
-          FROM newcomers AS m
-          LEFT JOIN their_posts AS f1 ON f1.author_id = m.id AND f1.rn = 1
-          LEFT JOIN their_posts AS f2 ON f2.author_id = m.id AND f2.rn = 2),
-        scoped AS (
-          SELECT period, 0 AS scope, posted, returned FROM each_newcomer
+          FROM firsts),
+        parts AS (
+          SELECT period, 0 AS scope, COUNT(*) AS newcomers, 0 AS posted, 0 AS returned
+          FROM newcomers GROUP BY period
           UNION ALL
-          SELECT period, category_id, posted, returned FROM each_newcomer
-          WHERE category_id IS NOT NULL),
+          SELECT period, 0, 0, COUNT(*), SUM(returned) FROM returns GROUP BY period
+          UNION ALL
+          SELECT period, category_id, COUNT(*), COUNT(*), SUM(returned) FROM returns
+          GROUP BY period, category_id),
         counted AS (
-          SELECT period, scope, COUNT(*) AS newcomers, SUM(posted) AS posted,
+          SELECT period, scope, SUM(newcomers) AS newcomers, SUM(posted) AS posted,
                  SUM(returned) AS returned
-          FROM scoped GROUP BY period, scope)
+          FROM parts GROUP BY period, scope)
         UPDATE health_figures SET new_members = c.newcomers, new_who_posted = c.posted,
             new_who_returned = c.returned
         FROM counted AS c
