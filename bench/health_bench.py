@@ -62,10 +62,7 @@ def fill_summary(rng: random.Random) -> str:
     from app.core.sql import dialect
     from app.extensions import db
     from app.forum.categories import create_category
-    from app.insights import jobs, periods
-    from app.insights.models import (
-        PERIOD_KINDS, HealthCurve, HealthFigures, HealthRun, HealthScoreBin,
-    )  # fmt: skip
+    from app.insights import jobs, models, periods
     from app.insights.summary import CURVE_PERCENTS
 
     upgrade()
@@ -76,7 +73,7 @@ def fill_summary(rng: random.Random) -> str:
     today = now.astimezone(jobs.site_zone()).date()
     per_day = POSTS / 730
     figures, curve = [], []
-    for kind in PERIOD_KINDS:
+    for kind in models.PERIOD_KINDS:
         days = {"week": 7, "month": 30, "quarter": 91}[kind]
         for start in periods.kept_starts(kind, today):
             for scope in [0, *ids]:
@@ -105,14 +102,14 @@ def fill_summary(rng: random.Random) -> str:
                     written = int(posts * min(1.0, 0.45 + 0.55 * (percent / 100) ** 0.5))
                     curve.append(dict(kind=kind, period_start=start, category_id=scope,
                                       percent=percent, authors=top, posts=written))  # fmt: skip
-    db.session.execute(insert(HealthFigures), figures)
-    db.session.execute(insert(HealthCurve), curve)
-    db.session.execute(insert(HealthRun), [
+    db.session.execute(insert(models.HealthFigures), figures)
+    db.session.execute(insert(models.HealthCurve), curve)
+    db.session.execute(insert(models.HealthRun), [
         dict(run_id=n + 1, as_of=now - timedelta(days=60 - n), eligible=570_000,
              ambassadors=10_000 + 10 * n, rising=20_000 - 5 * n, opportunists=3_000 + n)
         for n in range(60)
     ])  # fmt: skip
-    db.session.execute(insert(HealthScoreBin), [
+    db.session.execute(insert(models.HealthScoreBin), [
         dict(run_id=60, bin=b, low=b * 10.0, high=(b + 1) * 10.0, members=int(300_000 / (b + 1)))
         for b in range(20)
     ])  # fmt: skip
@@ -152,7 +149,10 @@ def page(url: str, requests: int, warmup: int) -> None:
             assert response.status_code == 200, (path, response.status_code)
         assert "health-figure" in response.get_data(as_text=True)
         seen: list[str] = []
-        listener = lambda *args: seen.append(args[2])  # noqa: E731
+
+        def listener(*args: Any, seen: list[str] = seen) -> None:
+            seen.append(args[2])
+
         event.listen(engine, "before_cursor_execute", listener)
         size = len(get().get_data())
         event.remove(engine, "before_cursor_execute", listener)
