@@ -50,8 +50,8 @@ def _app(url: str) -> Any:
     )  # fmt: skip
 
 
-def fill_summary(rng: random.Random) -> str:
-    """Summary rows for a community of MEMBERS and POSTS; returns the moderator's login id."""
+def fill_summary(rng: random.Random) -> tuple[str, int]:
+    """Summary rows for a community of MEMBERS and POSTS: the moderator's login, a category."""
     from flask_migrate import upgrade
     from sqlalchemy import insert
 
