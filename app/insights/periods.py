@@ -43,15 +43,6 @@ def previous_start(kind: str, start: date) -> date:
     return date(year, (month - 1) % 12 + 1, 1)
 
 
-def next_start(kind: str, start: date) -> date:
-    """The first day of the period after the one starting on ``start``."""
-    if kind == "week":
-        return start + timedelta(days=7)
-    months = 1 if kind == "month" else 3
-    month = start.month - 1 + months
-    return date(start.year + month // 12, month % 12 + 1, 1)
-
-
 def kept_starts(kind: str, today: date) -> list[date]:
     """The starts of the kept periods of ``kind``, oldest first, the open one last."""
     starts = [period_start(kind, today)]
