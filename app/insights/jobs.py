@@ -34,5 +34,8 @@ def register(app: Flask) -> None:
             refresh_health,
             cron="30 3 * * *",  # after identify-ambassadors (03:00), for its segments
             description="Fill the community-health dashboard's summary tables.",
+            # Minutes at millions of posts, in one transaction: on SQLite the heartbeat
+            # cannot renew the lease while the job holds the write lock (bench/RESULTS.md).
+            lease_seconds=1800,
         ),
     )
