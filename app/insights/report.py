@@ -301,7 +301,9 @@ def segments(runs: list[HealthRun], when: Callable[[Any], str]) -> Figure:
         _l("Opportunists"),
     ]
     shown = [when(r.as_of) for r in runs]
-    spec = _spec("line", shown, [_series(headers[i], [row[i] for row in table]) for i in (2, 3, 4)])
+    # A line needs a few runs to say anything; bars read well from the first run.
+    chart = "line" if len(runs) > 3 else "bar"
+    spec = _spec(chart, shown, [_series(headers[i], [row[i] for row in table]) for i in (2, 3, 4)])
     return Figure(
         "segments",
         _l("Segments run after run"),
