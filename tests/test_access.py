@@ -31,6 +31,8 @@ GUARDS = {
     "members.member": "user.suspend",
     "members.sanction": "user.suspend",
     "members.role": "user.roles",
+    "insights.health": "health.view",
+    "insights.health_csv": "health.view",
     "mail.outbox": "mail.manage",
     "admin_hub.hub": "admin.access",
     "mail.retry_one": "mail.manage",

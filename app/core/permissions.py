@@ -63,6 +63,7 @@ CAPABILITIES: dict[str, object] = {
     "topic.close_duplicate": _l("Close a topic as a duplicate of another"),
     "flag.hide_spam": _l("Hide an obvious spam post at once with one flag"),
     "post.review_first": _l("Review newcomers' first posts"),
+    "health.view": _l("See the community-health dashboard"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -102,6 +103,7 @@ _MODERATOR = _MEMBER | {
     "post.review_first",
     "ambassador.manage",
     "ambassador.view",
+    "health.view",
 }
 _STAFF = _MEMBER | {
     "campaign.send",
@@ -109,6 +111,7 @@ _STAFF = _MEMBER | {
     "manage.access",
     "api.tokens",
     "ambassador.view",
+    "health.view",
 }
 
 # What the ambassador job grants its ambassadors (source "ambassador"): the helper

@@ -32,6 +32,7 @@ LINK_LISTS = {
     "manage.menu": "the links under the review queue's title",
     "moderation.member": "links on a member's moderation page (take username)",
     "admin.hub": "the administrator's hub (/admin): one link per setting, with a description",
+    "staff.menu": "the links under the staff console's title (the campaigns list)",
 }
 
 

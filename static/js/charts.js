@@ -3,6 +3,7 @@
  * The page carries each chart's data as JSON in a <script type="application/json"> inside
  * the figure (app/templates/_macros/charts.html); the table beside it is the accessible
  * fallback and the view without JavaScript, so this script only adds the picture.
+ * A <details data-chart-table open> holding the table right after a drawn chart is folded.
  * Spec: {type: "bar"|"line", labels: [...], series: [{label, values, kind?}],
  *        percent: bool, stacked: bool, x_title, y_title, marker: {index, label}}
  */
@@ -99,9 +100,18 @@
     });
   }
 
+  // A table marked data-chart-table after drawn charts folds away (open without
+  // JavaScript, and for whoever unfolds it): long pages of charts stay readable.
+  function fold(details) {
+    var before = details.previousElementSibling;
+    var drawn = "figure.chart[data-drawn]";
+    if (before && (before.matches(drawn) || before.querySelector(drawn))) details.open = false;
+  }
+
   function drawAll() {
     if (!window.Chart) return;
     Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), draw);
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-chart-table]"), fold);
   }
 
   if (document.readyState === "loading") {
