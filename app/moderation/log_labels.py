@@ -45,6 +45,7 @@ ACTION_LABELS: dict[str, Any] = {
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "settings.points": _l("Point values changed"),
+    "job.run": _l("Job run by hand"),
 }
 
 
