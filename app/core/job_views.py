@@ -101,7 +101,7 @@ def run_now(name: str) -> Any:
         flash(_("“%(job)s” ran: %(figures)s.", job=name, figures=figures), "success")
     else:
         flash(_("“%(job)s” failed: its error is shown below.", job=name), "error")
-    return redirect(url_for("jobs.overview", _anchor=f"job-{name}"))
+    return redirect(url_for("jobs.overview"))
 
 
 def init_app(app: Flask) -> None:

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from app.core.job_runs import JobRun
+from app.core.events import commit
+from app.core.job_runs import JobRun, add_run, mark_interrupted_runs
 from app.core.leases import acquire_lease, release_lease
 from app.core.scheduler import Job, register_job, run_job
 from app.extensions import db
@@ -156,3 +157,13 @@ def test_many_clicks_at_once_give_one_run(app, make_user, login):
     assert len(runs) == 1
     outcomes = sorted(run.outcome for run in _runs("slow-job"))
     assert outcomes == ["skipped"] * 5 + ["success"]
+
+
+def test_an_interrupted_run_says_so_in_the_readers_language(app, calls, make_user, login):
+    add_run("count-things", "schedule", "a-dead-scheduler", "running")
+    mark_interrupted_runs("count-things")
+    commit()
+    page = login(make_user(role="admin", locale="fr")).get(PAGE).text
+    assert 'class="outcome-interrupted"' in page and "planifiée" in page
+    assert "Son processus s\u2019est arrêté avant la fin." in page
+    assert "its lease lapsed" not in page
