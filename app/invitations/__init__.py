@@ -41,8 +41,10 @@ def _notification_kinds(app: Flask) -> None:
 def _audit_labels(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
 
+    from app.invitations import audit_terms
     from app.moderation.log_labels import register_action_labels
 
+    audit_terms.register(app)
     register_action_labels(app, {
         "campaign.create": _l("Campaign created"),
         "campaign.edit": _l("Campaign edited"),

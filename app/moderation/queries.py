@@ -145,6 +145,23 @@ def usernames(user_ids: set[int]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
+def category_names(category_ids: set[int], reader: User) -> dict[int, str]:
+    """The names of the categories a page of the log names (moved topics) that ``reader``
+    may see, in one statement: a private space's name stays a number."""
+    if not category_ids:
+        return {}
+    rows = db.session.execute(
+        select(Category.id, Category.name, Category.required_capability).where(
+            Category.id.in_(sorted(category_ids))
+        )
+    )
+    return {
+        category_id: name
+        for category_id, name, capability in rows
+        if capability is None or reader.can(capability)
+    }
+
+
 def open_voting_reports(limit: int = QUEUE_LIMIT) -> list[Any]:
     voter = aliased(User)
     author = aliased(User)

@@ -201,10 +201,15 @@ def log() -> str:
         entry.target_id for entry, _name in entries.items
         if entry.target_type == "user" and entry.target_id
     })  # fmt: skip
+    categories = queries.category_names({
+        value for entry, _name in entries.items for change in (entry.before, entry.after)
+        if isinstance(change, dict) and isinstance(value := change.get("category_id"), int)
+    }, current_user)  # fmt: skip
     return render_template(
         "moderation/log.html", entries=entries, actions=queries.audit_actions(),
         still_hidden=hidden, form=DecisionForm(), target_names=names,
-        action_label=log_labels.action_label, readable=log_labels.readable_change,
+        action_label=log_labels.action_label, target_link=log_labels.target_link,
+        readable=lambda values: log_labels.readable_change(values, {"category_id": categories}),
         zone=current_app.config.get("BABEL_DEFAULT_TIMEZONE") or "UTC", **filters,
     )  # fmt: skip
 

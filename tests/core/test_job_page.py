@@ -73,6 +73,8 @@ def test_run_now_runs_the_job_and_shows_its_figures(app, calls, make_user, login
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "job.run"))
     assert audit is not None and audit.actor_id == admin.id and audit.target_id == run.id
     assert audit.after == {"job": "count-things", "outcome": "success"}
+    log = login(admin).get("/manage/log").text
+    assert "Job run by hand" in log and f"job run {run.id}" in log and "succeeded" in log
 
 
 def test_a_failed_run_shows_its_error(app, calls, make_user, login):

@@ -13,6 +13,7 @@ from app.core.events import commit
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum.models import Category
+from app.moderation import services as moderation_services
 from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
 from tests.e2e.test_questions import log_in, log_out
 
@@ -87,3 +88,80 @@ def test_flags_hide_spam_and_a_moderator_restores_it_with_every_step_logged(
 
     page.goto(f"/t/{topic_id}")
     expect(page.get_by_text(SPAM)).to_be_visible()
+
+
+FRENCH_LOGIN = {"login": "Pseudo ou e-mail", "password": "Mot de passe", "submit": "Se connecter"}
+RUDE = "Only an idiot would descale with vinegar"
+
+
+def _flagged_reply_and_a_helper(live: LiveServer) -> tuple[int, int]:
+    """A reply flagged once (not enough to hide it), a helpful member, a French moderator."""
+    with live.services():
+        category = db.session.scalars(db.select(Category).filter_by(slug=CATEGORY_SLUG)).one()
+        asker = live.create_user("asker_bea")
+        rude = live.create_user("rude_rob")
+        live.create_user("helpful_hana")
+        topic = forum_services.create_topic(
+            asker, category, title="Descaling with vinegar?", body="Is it safe?"
+        )
+        commit()
+        reply = forum_services.reply(rude, topic, body=RUDE)
+        commit()
+        moderation_services.flag_post(asker, reply, "offensive")
+        account_services.create_user(
+            "cm_camille", "cm_camille@example.com", PASSWORD, role="moderator", locale="fr"
+        )
+        commit()
+        return topic.id, reply.id
+
+
+def test_a_french_moderator_hides_unhides_and_promotes_and_reads_it_all_in_the_log(
+    live_server: LiveServer, new_context
+) -> None:
+    topic_id, reply_id = _flagged_reply_and_a_helper(live_server)
+    page: Page = new_context(locale="fr-FR").new_page()
+    page.goto("/login")
+    log_in(page, "cm_camille", form_labels=FRENCH_LOGIN)
+
+    # Hide the flagged reply from the queue, with a reason.
+    page.get_by_role("link", name="Gérer").click()
+    item = page.locator(f"#queue-post-{reply_id}")
+    item.get_by_label("Motif").fill("Insulte")
+    item.get_by_role("button", name="Masquer").click()
+    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.locator(f"#queue-post-{reply_id}")).to_have_count(0)
+
+    # The queue's "Recently hidden" offers to show it again.
+    hidden = page.locator(f"#hidden-post-{reply_id}")
+    hidden.get_by_label("Motif").fill("Reformulé par son auteur")
+    hidden.get_by_role("button", name="Afficher à nouveau").click()
+    expect(page.locator(f"#hidden-post-{reply_id}")).to_have_count(0)
+    page.goto(f"/t/{topic_id}")
+    expect(page.get_by_text(RUDE)).to_be_visible()
+
+    # Promote a member by hand, with a reason, through the ambassador page's form.
+    page.goto("/manage/ambassadors/u/helpful_hana")
+    page.get_by_label("Motif").fill("Anime les ateliers du samedi")
+    page.get_by_role("button", name="Promouvoir et épingler").click()
+    expect(page.get_by_text("Anime les ateliers du samedi").first).to_be_visible()
+
+    # All of it reads in French in the audit log, names and reasons included.
+    page.goto("/manage/queue")
+    page.get_by_role("link", name="Journal de modération").click()
+    log = page.locator("table.audit-log tbody")
+    promoted = log.locator("tr", has=page.locator('[title="ambassador.promote"]'))
+    expect(promoted).to_contain_text("Nommé ambassadeur à la main")
+    expect(promoted).to_contain_text("helpful_hana")
+    expect(promoted).to_contain_text("Anime les ateliers du samedi")
+    expect(promoted).to_contain_text("Statut membre")
+    expect(promoted).to_contain_text("Statut ambassadeur")
+    shown = log.locator("tr", has=page.locator('[title="post.unhide"]'))
+    expect(shown).to_contain_text("Message de nouveau visible")
+    expect(shown).to_contain_text("Reformulé par son auteur")
+    expect(shown).to_contain_text(f"message {reply_id}")
+    hid = log.locator("tr", has=page.locator('[title="post.hide"]'))
+    expect(hid).to_contain_text("Message masqué")
+    expect(hid).to_contain_text("Insulte")
+    expect(hid).to_contain_text("Masqué oui")
+    expect(page.locator("table.audit-log")).not_to_contain_text("user.")
+    expect(page.get_by_role("columnheader", name="Quand (Europe/Paris)")).to_be_visible()

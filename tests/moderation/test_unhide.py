@@ -115,4 +115,4 @@ def test_the_log_reads_well_in_french(app, hidden_answer, login, member, admin):
     assert '<a href="/u/alice">alice</a>' in log  # the target, by name
     assert '<a href="/u/mod_claire">mod_claire</a>' in log  # who did it
     assert '{"' not in log  # no raw JSON
-    assert '<span class="change-name">role</span> member' in log
+    assert '<span class="change-name">Rôle</span> Membre' in log
