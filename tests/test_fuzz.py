@@ -116,6 +116,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                       "/admin/categories/{archived_category}/unarchive")]),
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
+    "jobs.run_now": (A, [("/admin/jobs/", "/admin/jobs/prune-job-runs/run")]),
+    "token_admin.revoke": (A, [("/admin/tokens/", "/admin/tokens/{token}/revoke")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
     "staff.new_campaign": (A, [(f"/staff/campaigns/new/{kind}",) * 2
                                for kind in ("event", "survey", "offer")]),

@@ -94,6 +94,7 @@ def init_app(app: Flask) -> None:
     from app.accounts import (
         cli,
         reset_views,  # noqa: F401  (adds its routes to views.blueprint)
+        token_admin_views,
         token_views,
         views,
     )
@@ -105,6 +106,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.register_blueprint(views.blueprint)
     app.register_blueprint(token_views.blueprint)
+    token_admin_views.init_app(app)
     register_place(app, "login", "accounts.login")
     register_place(app, "logout", "accounts.logout")
     register_place(app, "register", "accounts.register")

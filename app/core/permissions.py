@@ -56,6 +56,7 @@ CAPABILITIES: dict[str, object] = {
     "settings.manage": _l("Change community settings such as point values"),
     "admin.access": _l("Open the administrator's hub"),
     "mail.manage": _l("See outgoing mail that failed and send it again"),
+    "jobs.run": _l("See the scheduled jobs and run them by hand"),
     "api.tokens": _l("Create and revoke API tokens"),
     "ambassador.manage": _l("Promote and demote ambassadors by hand"),
     "ambassador.view": _l("See engagement scores and segments"),
