@@ -7,6 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 
 from app.core.clock import now_utc
 from app.core.scheduler import Job, register_job
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
             JOB_NAME,
             refresh_health,
             cron="30 3 * * *",  # after identify-ambassadors (03:00), for its segments
-            description="Fill the community-health dashboard's summary tables.",
+            description=_l("Fill the community-health dashboard's summary tables."),
             # Minutes at millions of posts, in one transaction: on SQLite the heartbeat
             # cannot renew the lease while the job holds the write lock (bench/RESULTS.md).
             lease_seconds=1800,
