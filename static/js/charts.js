@@ -44,6 +44,10 @@
     if (!data || !canvas || figure.dataset.drawn) return;
     var spec = JSON.parse(data.textContent);
     var percent = !!spec.percent;
+    // Counts get whole-number ticks (no "0.2 members"); durations and shares keep decimals.
+    var whole = spec.series.every(function (series) {
+      return series.values.every(function (value) { return value === null || Number.isInteger(value); });
+    });
     var datasets = spec.series.map(function (series, i) {
       var colour = PALETTE[i % PALETTE.length];
       return {
@@ -93,7 +97,7 @@
             beginAtZero: true,
             max: percent && spec.stacked ? 100 : undefined,
             title: { display: !!spec.y_title, text: spec.y_title || "" },
-            ticks: { callback: tick }
+            ticks: { callback: tick, precision: whole ? 0 : undefined }
           }
         }
       }
