@@ -12,7 +12,7 @@ URL = "/admin/roles"
 
 
 def role_card(html: str, role: str) -> str:
-    found = re.search(rf'<section class="role" id="role-{role}">(.*?)</section>', html, re.S)
+    found = re.search(rf'<section class="role-card" id="role-{role}">(.*?)</section>', html, re.S)
     assert found, role
     return found.group(1)
 
