@@ -265,11 +265,18 @@ class DirectoryPage:
 
 
 def directory_page(filters: Filters, per_page: int = PER_PAGE) -> DirectoryPage:
-    """One page of the filtered directory and how many members match: one statement."""
+    """One page of the filtered directory and how many members match: one statement (two
+    past the last page, to say how many there are)."""
     at = now_utc()
     query = _filtered(filters, at).add_columns(func.count().over().label("total"))
     rows = db.session.execute(query.limit(per_page).offset((filters.page - 1) * per_page)).all()
-    total = rows[0].total if rows else 0
+    if rows:
+        total = rows[0].total
+    elif filters.page > 1:  # past the last page: the count alone, a second statement
+        counted = _filtered(filters, at).order_by(None).subquery()
+        total = db.session.scalar(select(func.count()).select_from(counted)) or 0
+    else:
+        total = 0
     return DirectoryPage([_row(row, at) for row in rows], filters.page, total, per_page)
 
 
