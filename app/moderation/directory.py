@@ -228,7 +228,8 @@ class MemberRow:
     email: str
     role: str
     points: int
-    level: str
+    level: str  # its name in the reader's language
+    level_key: str  # as in the LEVELS setting (the CSV's)
     status: str
     suspended: bool
     silenced: bool
@@ -239,9 +240,10 @@ class MemberRow:
 
 def _row(row: Any, at: datetime) -> MemberRow:
     status = "deactivated" if not row.active else "unclaimed" if row.unclaimed else "active"
+    level = level_for(row.points)
     return MemberRow(
         id=row.id, username=row.username, email=row.email, role=row.role, points=row.points,
-        level=level_for(row.points).name, status=status,
+        level=level.name, level_key=level.key, status=status,
         suspended=row.suspended_until is not None and row.suspended_until > at,
         silenced=row.silenced_until is not None and row.silenced_until > at,
         sanctions=row.sanctions or 0, joined=row.created_at, last_seen=row.last_seen_at,

@@ -39,7 +39,8 @@ def members() -> tuple[str, int]:
 @blueprint.get("/admin/members.csv")
 @requires("user.suspend")
 def members_csv() -> Response:
-    """The whole filtered list (every page) as CSV, streamed into a spooled file."""
+    """The whole filtered list (every page) as CSV, streamed into a spooled file; roles,
+    levels and statuses as codes, times in UTC (ISO 8601)."""
     rows = directory.directory_rows(directory.parse(request.args))
     spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     try:
@@ -61,7 +62,7 @@ def members_csv() -> Response:
 
 def _csv_row(row: directory.MemberRow) -> list[Any]:
     return [
-        row.username, row.email, row.role, row.level, row.points, row.status,
+        row.username, row.email, row.role, row.level_key, row.points, row.status,
         "yes" if row.suspended else "", "yes" if row.silenced else "", row.sanctions,
         row.joined.isoformat(), row.last_seen.isoformat() if row.last_seen else "",
     ]  # fmt: skip

@@ -190,6 +190,7 @@ def test_the_csv_is_the_whole_filtered_list_with_formulas_kept_as_text(make_user
     assert len(rows) == 56
     assert {"username": "csv_eq", "email": "'=cmd@example.org"}.items() <= rows[-1].items()
     assert rows[0]["role"] == "member" and rows[0]["status"] == "active"
+    assert rows[0]["level"] == "newcomer"
 
 
 def test_the_directory_speaks_french(crowd, make_user, login):
