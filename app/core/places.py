@@ -25,6 +25,7 @@ PLACES = {
     "logout": "the logout action (a POST)",
     "register": "the sign-up page",
     "profile": "a member's profile (takes username)",
+    "members": "the member directory (takes role, status, sanction... as query arguments)",
 }
 # The lists of links higher packages add to lower pages, and where they are shown.
 LINK_LISTS = {
