@@ -14,10 +14,12 @@ from flask_babel import gettext as _
 from sqlalchemy import String, and_, cast, exists, literal, select, text, update
 from sqlalchemy.sql import Select
 
+from app.accounts.models import User
 from app.badges.catalogue import BY_SLUG, BadgeRule, rules_for, swept_rules
 from app.badges.models import BadgeAward
 from app.core.clock import now_utc
 from app.core.notifications import notify, notify_selected
+from app.core.permissions import SYSTEM_ROLE
 from app.core.sql import insert_for
 from app.core.urls import path_for
 from app.extensions import db
@@ -63,6 +65,10 @@ def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None)
     source = select(*columns.values()).where(text("1 = 1"))
     if user_ids is not None:
         source = source.where(qualifying.c.user_id.in_(user_ids))
+    else:  # the sweep: system accounts (an import's "Community") earn no badge
+        source = source.where(
+            qualifying.c.user_id.not_in(select(User.id).where(User.role == SYSTEM_ROLE))
+        )
     statement = insert_for(BadgeAward).from_select(list(columns), source)
     if rule.revocable:
         # A badge taken back earlier comes back when the member qualifies again.
@@ -123,13 +129,15 @@ def check(hook: str, user_ids: Iterable[int], at: datetime | None = None) -> int
     return granted
 
 
-def sweep(at: datetime | None = None) -> dict[str, int]:
-    """Every query rule for every member (the daily backfill), plus revocations."""
+def sweep(at: datetime | None = None, *, notify: bool = True) -> dict[str, int]:
+    """Every query rule for every member (the daily backfill), plus revocations.
+
+    ``notify=False`` (the rebuild after an import): the new holders are not told."""
     at = at or now_utc()
     figures = {"granted": 0, "revoked": 0}
     for rule in swept_rules():
         new = _grant_from_query(rule, at, None)
-        if new:
+        if new and notify:
             _notify_new(rule, at)
         figures["granted"] += new
         if rule.revocable:

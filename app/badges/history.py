@@ -24,6 +24,7 @@ from app.accounts.models import User
 from app.badges import awards, leaderboard, points
 from app.badges.models import LedgerEntry
 from app.core.clock import now_utc
+from app.core.permissions import SYSTEM_ROLE
 from app.core.sql import days_between, stamp
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic
@@ -158,7 +159,11 @@ def _missing_entries() -> Any:
     # The subquery's columns are named after the first select's: name them ourselves.
     row = {name: list(c)[i] for i, name in enumerate(_COLUMNS)}
     recorded = select(LedgerEntry.id).where(LedgerEntry.event_key == row["event_key"]).exists()
-    fresh = select(*(row[name].label(name) for name in _COLUMNS)).where(~recorded)
+    # System accounts (an import's "Community") keep their posts and earn nothing.
+    system = select(User.id).where(User.role == SYSTEM_ROLE)
+    fresh = select(*(row[name].label(name) for name in _COLUMNS)).where(
+        ~recorded, row["user_id"].not_in(system)
+    )
     fresh = fresh.add_columns(func.date(row["created_at"]).label("day")).subquery("fresh")
     f = fresh.c
     # What the ledger already kept that day counts first (a rebuild after live activity).
@@ -203,6 +208,7 @@ def rebuild_from_history() -> dict[str, int]:
     )
     figures = {"entries": db.session.execute(insert).rowcount}
     points.fix_totals()
-    figures.update(awards.sweep(now_utc()))
+    # Nothing a rebuild grants is notified: the history is old news to its members.
+    figures.update(awards.sweep(now_utc(), notify=False))
     figures["leaderboard_rows"] = sum(leaderboard.refresh().values())
     return figures

@@ -65,12 +65,16 @@ CAPABILITIES: dict[str, object] = {
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
+# An account no one logs in to, that only holds posts (an import's "Community" user):
+# it has no capability, earns no points or badges, and is left out of every ranking.
+SYSTEM_ROLE = "system"
 # What each role is called on the pages (the profile, the member page, the role form).
 ROLE_LABELS = {
     "member": _l("Member"),
     "moderator": _l("Community manager"),
     "staff": _l("Brand staff"),
     "admin": _l("Administrator"),
+    SYSTEM_ROLE: _l("System account"),
 }
 
 

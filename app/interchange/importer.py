@@ -42,12 +42,22 @@ class FileReport:
     imported: int = 0
     known: int = 0
     skipped: int = 0  # rows the source has that Tribune does not take (down-votes...)
+    absent: int = 0  # rows about something the source does not hold (a deleted post's votes)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file:line, message)
 
 
 Progress = Callable[[str, int], Any]  # (file name, records) -> a context with update(n)
-# (where: "file:line", the record, a RecordError for a broken one, or None: skipped)
-Located = tuple[str, dict[str, Any] | RecordError | None]
+
+
+class NotInSource:
+    """A row about something the source does not hold (the votes and comments a dump
+    keeps of deleted posts): skipped and counted, not refused."""
+
+
+NOT_IN_SOURCE = NotInSource()
+# (where: "file:line", the record, a RecordError for a broken one, None: not taken,
+# or NOT_IN_SOURCE)
+Located = tuple[str, dict[str, Any] | RecordError | NotInSource | None]
 
 
 @dataclass(frozen=True)
@@ -179,6 +189,8 @@ class Importer:
         for where, record in batch:
             if record is None:
                 report.skipped += 1
+            elif isinstance(record, NotInSource):
+                report.absent += 1
             elif isinstance(record, RecordError):
                 report.errors.append((where, str(record)))
             elif own_kind and str(record.get("id")) in done:

@@ -1,0 +1,158 @@
+"""Defects seen on real Stack Exchange dumps, each shown on a small dump of our own
+(tests/interchange/stackexchange_defects: a Community account with posts, user 1 with a
+real history, votes and comments on deleted posts, a tag wiki, a missing accepted answer)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from app.accounts.models import User
+from app.ambassadors.models import EngagementScore
+from app.badges.models import BadgeAward, LeaderboardEntry, LedgerEntry
+from app.core.notifications import Notification
+from app.core.permissions import SYSTEM_ROLE
+from app.extensions import db
+from app.forum.models import AnonymousVote, Post, Topic
+from app.interchange.bulk import placeholder_email
+
+DUMP = Path(__file__).parent / "stackexchange_defects"
+
+
+@pytest.fixture
+def dump(tmp_path) -> Path:
+    copy = tmp_path / "kettles.stackexchange.com"
+    shutil.copytree(DUMP, copy)
+    return copy
+
+
+def run(app, dump: Path, *options: str):
+    return app.test_cli_runner().invoke(args=["import", "stackexchange", str(dump), *options])
+
+
+def member(name: str) -> User:
+    return db.session.scalars(select(User).where(User.username == name)).one()
+
+
+def topic_titled(title: str) -> Topic:
+    return db.session.scalars(select(Topic).where(Topic.title == title)).one()
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# -- defect 1: user 1 is not merged into Community -----------------------------------
+
+
+def test_placeholders_are_unique_per_source_id_whatever_its_sign():
+    ids = ["-1", "1", "--1", "A", "a", "x" * 300, "x" * 301]
+    emails = [placeholder_email("kettles", source_id) for source_id in ids]
+    assert len(set(emails)) == len(ids)
+    assert all(e.endswith("@users.invalid") and len(e) <= 254 for e in emails)
+    # An id the address spells as it is keeps the address earlier imports gave it.
+    assert placeholder_email("kettles", "1") == "imported+kettles-1@users.invalid"
+
+
+def test_user_1_stays_its_own_member(app, dump):
+    result = run(app, dump)
+    assert result.exit_code == 0, result.output
+    jeff, community = member("Jeff"), member("Community")
+    assert jeff.id != community.id and jeff.email != community.email
+    assert topic_titled("Descaling a kettle").author_id == jeff.id
+    comment = db.session.scalars(select(Post).where(Post.body_source == "Thanks, that worked."))
+    assert comment.one().author_id == jeff.id
+    assert jeff.points > 0
+
+
+# -- defect 2: Community is a system account -------------------------------------------
+
+
+def test_community_keeps_its_posts_and_earns_nothing(app, dump):
+    run(app, dump)
+    community = member("Community")
+    assert community.role == SYSTEM_ROLE and not community.active
+    assert member("former_member").role == SYSTEM_ROLE
+    # Its posts are there: the answer (with its vote) and the wiki question.
+    assert topic_titled("Kettle list (wiki)").author_id == community.id
+    answer = db.session.scalars(select(Post).where(Post.body_source.contains("citric"))).one()
+    assert answer.author_id == community.id and answer.vote_count == 1
+    # ... but no points, no badge, no leaderboard row, no engagement score.
+    assert count(LedgerEntry, LedgerEntry.user_id == community.id) == 0
+    assert community.points == 0
+    assert count(BadgeAward, BadgeAward.user_id == community.id) == 0
+    assert count(LeaderboardEntry, LeaderboardEntry.user_id == community.id) == 0
+    assert count(BadgeAward, BadgeAward.user_id == member("Ana").id) > 0  # others do
+    job = app.test_cli_runner().invoke(
+        args=["jobs", "run", "identify-ambassadors", "--as-of", "2016-02-10"]
+    )
+    assert job.exit_code == 0, job.output
+    scores = db.session.scalars(select(EngagementScore).where(
+        EngagementScore.user_id == community.id)).all()  # fmt: skip
+    assert all(not s.eligible and s.rank is None for s in scores)
+    assert count(EngagementScore, EngagementScore.user_id == member("Ana").id) == 1
+
+
+def test_a_system_account_holds_no_capability_and_cannot_log_in(app, dump):
+    run(app, dump)
+    community = member("Community")
+    assert not community.is_active  # Flask-Login refuses it
+    assert not any(community.can(c) for c in ("post.create", "post.vote", "topic.create"))
+
+
+# -- defect 3: the import notifies no one ---------------------------------------------
+
+
+def test_neither_the_import_nor_a_rebuild_notifies_anyone(app, dump):
+    run(app, dump)
+    assert count(BadgeAward) > 0  # badges were granted ...
+    assert count(Notification) == 0  # ... and no one was told
+    # A rebuild that grants them again (after they were lost) tells no one either.
+    db.session.execute(delete(BadgeAward))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["points", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert count(BadgeAward) > 0 and count(Notification) == 0
+
+
+# -- defect 5: rows about deleted posts are skipped, not refused ----------------------
+
+
+def test_rows_about_posts_not_in_the_dump_are_skipped_and_the_import_exits_0(app, dump):
+    result = run(app, dump)
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: " ".join(line.split()) for line in result.output.splitlines()
+             if line.startswith("  ")}  # fmt: skip
+    # The answer to a deleted question and the comment on a deleted post; the comment on
+    # the tag wiki is not taken (Tribune has no wikis).
+    assert lines["posts"].endswith("0 refused 1 not taken 2 skipped: not in the dump")
+    # Up-votes on a deleted post and on a deleted question; a down-vote and a vote on the
+    # tag wiki are not taken.
+    assert lines["votes"].endswith("0 refused 2 not taken 3 skipped: not in the dump")
+    assert lines["accepted"].endswith("0 refused 1 skipped: not in the dump")
+    assert count(AnonymousVote) == 3
+    again = run(app, dump)
+    assert again.exit_code == 0, again.output
+    assert count(AnonymousVote) == 3
+
+
+def test_real_refusals_exit_1_and_all_go_to_the_report_file(app, dump, tmp_path):
+    rows = "".join(
+        f'  <row Id="{900 + n}" PostId="11" Text="" CreationDate="2016-01-11T13:00:00.000"'
+        f' UserId="2" />\n'
+        for n in range(105)
+    )
+    comments = dump / "Comments.xml"
+    comments.write_text(comments.read_text().replace("</comments>", rows + "</comments>"))
+    report = tmp_path / "refused.txt"
+    result = run(app, dump, "--report", str(report))
+    assert result.exit_code == 1
+    shown = [line for line in result.output.splitlines() if "Comments.xml:" in line]
+    assert len(shown) == 100 and "... and 5 more" in result.output
+    assert f"Every refused record (105) is listed in {report}." in result.output
+    written = report.read_text().splitlines()
+    assert len(written) == 105 and all("body: required" in line for line in written)
+    assert written[0].startswith(f"{comments}:")
