@@ -208,7 +208,8 @@ def rebuild_from_history() -> dict[str, int]:
     )
     figures = {"entries": db.session.execute(insert).rowcount}
     points.fix_totals()
-    # Nothing a rebuild grants is notified: the history is old news to its members.
-    figures.update(awards.sweep(now_utc(), notify=False))
+    # Nothing a rebuild grants is notified (the history is old news to its members), and
+    # each badge is dated when the history earned it.
+    figures.update(awards.sweep(now_utc(), history=True))
     figures["leaderboard_rows"] = sum(leaderboard.refresh().values())
     return figures

@@ -118,6 +118,36 @@ def test_neither_the_import_nor_a_rebuild_notifies_anyone(app, dump):
     assert count(BadgeAward) > 0 and count(Notification) == 0
 
 
+# -- defect 4: badges are dated when the history earned them ---------------------------
+
+
+def awarded(name: str) -> dict[str, str]:
+    rows = db.session.execute(select(BadgeAward.badge, BadgeAward.awarded_at).where(
+        BadgeAward.user_id == member(name).id))  # fmt: skip
+    return {badge: at.isoformat()[:19] for badge, at in rows}
+
+
+def test_badges_the_rebuild_grants_carry_the_date_that_earned_them(app, dump):
+    run(app, dump)
+    jeff, ana = awarded("Jeff"), awarded("Ana")
+    assert jeff["curious"] == jeff["first-post"] == "2016-01-10T09:00:00"  # his question
+    assert jeff["scholar"] == "2016-01-11T09:00:00"  # the answer he accepted
+    assert ana["helping-hand"] == ana["solver"] == "2016-01-11T09:00:00"  # her answer
+    # No date in the history for a bio: the sweep's own.
+    assert jeff["autobiographer"][:4] != "2016"
+
+
+def test_a_historical_ambassador_run_counts_the_badges_of_its_window(app, dump):
+    run(app, dump)
+    job = app.test_cli_runner().invoke(
+        args=["jobs", "run", "identify-ambassadors", "--as-of", "2016-02-10"]
+    )
+    assert job.exit_code == 0, job.output
+    score = db.session.scalars(select(EngagementScore).where(
+        EngagementScore.user_id == member("Ana").id)).one()  # fmt: skip
+    assert score.badges_earned >= 2  # helping-hand and solver, in January 2016
+
+
 # -- defect 5: rows about deleted posts are skipped, not refused ----------------------
 
 
