@@ -198,6 +198,7 @@ class Config:
         "helpful_votes": 3.0,
         "answers": 2.0,
         "replies": 0.5,
+        "comments": 0.25,  # imported comments (Stack Exchange): a small part each
         "rescued_questions": 5.0,
         "topics_started": 1.0,
         "active_days": 1.0,

@@ -61,6 +61,7 @@ class EngagementScore(db.Model):
     helpful_votes: Mapped[float] = mapped_column(Float, default=0)  # weighted by the voter
     answers: Mapped[float] = mapped_column(Float, default=0)
     replies: Mapped[float] = mapped_column(Float, default=0)
+    comments: Mapped[float] = mapped_column(Float, default=0, server_default="0")  # imported
     rescued_questions: Mapped[float] = mapped_column(Float, default=0)
     topics_started: Mapped[float] = mapped_column(Float, default=0)
     active_days: Mapped[float] = mapped_column(Float, default=0)

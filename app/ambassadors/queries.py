@@ -27,6 +27,7 @@ SIGNAL_LABELS = {
     "helpful_votes": _l("Helpful votes received (weighted by the voter)"),
     "answers": _l("Answers given"),
     "replies": _l("Replies in discussions"),
+    "comments": _l("Comments on posts"),
     "rescued_questions": _l("Questions answered after waiting a day"),
     "topics_started": _l("Topics started"),
     "active_days": _l("Days active"),

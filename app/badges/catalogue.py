@@ -105,7 +105,8 @@ def popular_questions(at: datetime) -> Select[Any]:
         select(Topic.author_id.label("user_id"), Topic.id.label("ref_id"),
                Post.created_at.label("at"))
         .join(Topic, Topic.id == Post.topic_id)
-        .where(_live_posts(), Topic.kind == "question", Post.position > 0)
+        .where(_live_posts(), Topic.kind == "question", Post.position > 0,
+               Post.is_comment.is_(False))
     )  # fmt: skip
     return milestones.nth(replies, 5, per_ref=True)
 
@@ -214,7 +215,7 @@ def category_expertise(tier: str) -> Callable[[datetime], Select[Any]]:
         return (
             _q(Post.author_id, Topic.category_id, score)
             .join(Topic, Topic.id == Post.topic_id)
-            .where(_live_posts(), Post.position > 0)
+            .where(_live_posts(), Post.position > 0, Post.is_comment.is_(False))
             .group_by(Post.author_id, Topic.category_id)
             .having(and_(score >= min_score, func.count(Post.id) >= min_answers))
         )

@@ -134,7 +134,7 @@ def _welcomes(rules: dict[str, int]) -> Any:
     )
     first_answer = (
         select(func.min(answer.id))
-        .where(answer.topic_id == Topic.id, answer.position > 0,
+        .where(answer.topic_id == Topic.id, answer.position > 0, answer.is_comment.is_(False),
                answer.author_id != Topic.author_id, answer.deleted_at.is_(None))
         .scalar_subquery()
     )  # fmt: skip

@@ -27,12 +27,12 @@ def _live() -> Any:
 
 
 def post_events(*where: Any) -> Select[Any]:
-    """Each live post matching ``where``, for its author, at its date."""
+    """Each live post matching ``where`` (comments aside), for its author, at its date."""
     return (
         select(Post.author_id.label("user_id"), Post.id.label("ref_id"),
                Post.created_at.label("at"))
         .join(Topic, Topic.id == Post.topic_id)
-        .where(_live(), *where)
+        .where(_live(), Post.is_comment.is_(False), *where)
     )  # fmt: skip
 
 

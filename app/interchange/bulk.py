@@ -302,6 +302,7 @@ def prepare_post(source: str, where: str, record: dict[str, Any], known: Known,
         "created_at": moment(record, "created_at"),
         "deleted_at": moment(record, "deleted_at", required=False),
         "reply_to_post_id": reply_to if isinstance(reply_to, int) else None,
+        "is_comment": flag(record, "comment"),
     }  # fmt: skip
     plan = Plan(where, source_id, values, body=_body(record, ""))
     plan.reply_to = reply_to if isinstance(reply_to, Plan) else None

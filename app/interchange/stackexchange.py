@@ -7,14 +7,13 @@ expat a chunk at a time, so memory stays flat; entity declarations are refused (
 
 The mapping: users become members (no email, no password); questions become question
 topics with their tags, in one category or in a category per most-used tag; answers
-become posts; comments become replies to the post they are on; ``AcceptedAnswerId``
-becomes the solution; up-votes (``VoteTypeId`` 2) become helpful votes at their date,
-recorded without a voter, as the dump has none. Posts whose author deleted their
-account are kept under one "former member" account. That account and the site's
-"Community" user (source id -1, the author of wikis and bumps) are system accounts:
-they keep their posts and earn nothing, rank nowhere and cannot log in. Badges are
-not taken: Tribune's badges are earned again from the imported history.
-"""
+become posts; comments become comments (replies marked as such) on the post they are on;
+``AcceptedAnswerId`` becomes the solution; up-votes (``VoteTypeId`` 2) become helpful
+votes at their date, recorded without a voter, as the dump has none. Posts whose author
+deleted their account are kept under one "former member" account. That account and the
+site's "Community" user (source id -1, the author of wikis and bumps) are system
+accounts: they keep their posts and earn nothing, rank nowhere and cannot log in. Badges
+are not taken: Tribune's badges are earned again from the imported history."""
 
 from __future__ import annotations
 
@@ -241,7 +240,7 @@ class Dump:
                 yield where, status
                 continue
             yield where, {
-                "id": f"comment:{row.get('Id')}", "reply_to": row.get("PostId"),
+                "id": f"comment:{row.get('Id')}", "reply_to": row.get("PostId"), "comment": True,
                 "author": row.get("UserId") or FORMER_MEMBER, "body": row.get("Text"),
                 "format": "markdown", "created_at": row.get("CreationDate"),
             }  # fmt: skip

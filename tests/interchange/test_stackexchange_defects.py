@@ -148,6 +148,43 @@ def test_a_historical_ambassador_run_counts_the_badges_of_its_window(app, dump):
     assert score.badges_earned >= 2  # helping-hand and solver, in January 2016
 
 
+# -- defect 7: comments are comments -------------------------------------------------
+
+
+def test_comments_are_comments_with_their_own_line_in_the_score(app, dump, login):
+    run(app, dump)
+    comments = db.session.scalars(select(Post).where(Post.is_comment.is_(True))).all()
+    assert sorted(c.body_source for c in comments) == [
+        "Steel lasts longer.",
+        "Thanks, that worked.",
+    ]
+    job = app.test_cli_runner().invoke(
+        args=["jobs", "run", "identify-ambassadors", "--as-of", "2016-02-10"]
+    )
+    assert job.exit_code == 0, job.output
+
+    def score(name: str) -> EngagementScore:
+        return db.session.scalars(select(EngagementScore).where(
+            EngagementScore.user_id == member(name).id)).one()  # fmt: skip
+
+    jeff, ana = score("Jeff"), score("Ana")
+    # Jeff asked on the 10th and commented on the 11th: no answer, one comment, one
+    # day active (a comment is not a day of activity).
+    assert (jeff.answers, jeff.comments, jeff.topics_started, jeff.active_days) == (0, 1, 1, 1)
+    # Ana answered once and commented, a day late, on Bo's question: the comment is not
+    # an answer and did not rescue the question.
+    assert (ana.answers, ana.comments, ana.active_days) == (1, 1, 1)
+    assert ana.rescued_questions == 1  # her answer to Jeff's question, a day after it
+    weight = app.config["AMBASSADOR_WEIGHTS"]["comments"]
+    assert 0 < weight < app.config["AMBASSADOR_WEIGHTS"]["replies"]
+    # Her page shows them on a line of their own.
+    ana_member = member("Ana")
+    page = login(ana_member).get("/me/ambassador").get_data(as_text=True)
+    assert "Comments on posts" in page
+    row = page.split("Comments on posts")[1].split("</tr>")[0]
+    assert "\u00d70.25" in row and weight == 0.25
+
+
 # -- defect 5: rows about deleted posts are skipped, not refused ----------------------
 
 

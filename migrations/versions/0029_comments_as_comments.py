@@ -1,0 +1,34 @@
+"""Comments imported as comments: a kind of reply, with their own score signal.
+
+A post with ``is_comment`` is a comment on the post it replies to (a Stack Exchange
+comment): it is not an answer, a reply in a discussion or a day of activity, and counts
+under the ambassador score's own small "comments" signal.
+
+Revision ID: 0029
+Revises: 0026
+Create Date: 2026-12-07 06:40:00.000000
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0029"
+down_revision = "0026"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("posts") as batch:
+        batch.add_column(
+            sa.Column("is_comment", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("engagement_scores") as batch:
+        batch.add_column(sa.Column("comments", sa.Float(), nullable=False, server_default="0"))
+
+
+def downgrade():
+    with op.batch_alter_table("engagement_scores") as batch:
+        batch.drop_column("comments")
+    with op.batch_alter_table("posts") as batch:
+        batch.drop_column("is_comment")
