@@ -19,16 +19,16 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table("posts") as batch:
-        batch.add_column(
-            sa.Column("is_comment", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("engagement_scores") as batch:
-        batch.add_column(sa.Column("comments", sa.Float(), nullable=False, server_default="0"))
+    # A plain ADD COLUMN (not a batch, which on SQLite rebuilds the table and would drop
+    # the full-text search triggers on posts).
+    op.add_column(
+        "posts", sa.Column("is_comment", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
+    op.add_column(
+        "engagement_scores", sa.Column("comments", sa.Float(), nullable=False, server_default="0")
+    )
 
 
 def downgrade():
-    with op.batch_alter_table("engagement_scores") as batch:
-        batch.drop_column("comments")
-    with op.batch_alter_table("posts") as batch:
-        batch.drop_column("is_comment")
+    op.drop_column("engagement_scores", "comments")
+    op.drop_column("posts", "is_comment")
