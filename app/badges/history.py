@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges import awards, leaderboard, points
-from app.badges.models import LedgerEntry
+from app.badges.models import BadgeAward, HistoryRebuild, LedgerEntry
 from app.core.clock import now_utc
 from app.core.permissions import SYSTEM_ROLE
 from app.core.sql import days_between, stamp
@@ -196,11 +196,37 @@ def _missing_entries() -> Any:
     )
 
 
-def rebuild_from_history() -> dict[str, int]:
+def fingerprint() -> dict[str, int]:
+    """Counts and highest ids of what a rebuild reads and writes, in one statement of
+    index look-ups and counts: the same fingerprint, nothing for a rebuild to add."""
+    tables = {
+        "topics": Topic.id, "posts": Post.id, "anonymous_votes": AnonymousVote.id,
+        "ledger": LedgerEntry.id, "badges": BadgeAward.id, "users": User.id,
+    }  # fmt: skip
+    columns = []
+    for name, column in tables.items():
+        columns.append(select(func.count(column)).scalar_subquery().label(f"{name}_count"))
+        columns.append(select(func.max(column)).scalar_subquery().label(f"{name}_max"))
+    columns.append(select(func.count()).select_from(PostVote).scalar_subquery().label("votes"))
+    solved = select(func.coalesce(func.sum(Topic.accepted_post_id), 0))
+    columns.append(solved.scalar_subquery().label("solutions"))
+    deleted = select(func.count(Post.id)).where(Post.deleted_at.is_not(None))
+    columns.append(deleted.scalar_subquery().label("deleted_posts"))
+    row = db.session.execute(select(*columns)).one()
+    return {name: int(value or 0) for name, value in row._mapping.items()}
+
+
+def rebuild_from_history(force: bool = False) -> dict[str, int]:
     """Fill the ledger in from the forum's history, then badges, totals and leaderboards.
 
-    One transaction, committed by the caller; running it again adds nothing.
+    One transaction, committed by the caller; running it again adds nothing, and when
+    the history has not changed since the last rebuild (its fingerprint), it notices
+    at once and does nothing (``force``: look anyway); ``unchanged`` says which.
     """
+    now = fingerprint()
+    last = db.session.scalar(select(HistoryRebuild).order_by(HistoryRebuild.id.desc()))
+    if not force and last is not None and last.fingerprint == now:
+        return {"entries": 0, "granted": 0, "revoked": 0, "leaderboard_rows": 0, "unchanged": 1}
     insert = (
         LedgerEntry.__table__.insert()
         .from_select(list(_COLUMNS), _missing_entries())
@@ -212,4 +238,6 @@ def rebuild_from_history() -> dict[str, int]:
     # each badge is dated when the history earned it.
     figures.update(awards.sweep(now_utc(), history=True))
     figures["leaderboard_rows"] = sum(leaderboard.refresh().values())
+    db.session.add(HistoryRebuild(entries=figures["entries"], fingerprint=fingerprint()))
+    figures["unchanged"] = 0
     return figures

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import heapq
 import re
+from array import array
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -125,6 +126,9 @@ class Dump:
         # Filled as Posts.xml is read (topics, then answers): a vote, a comment or an
         # answer about a post the dump does not hold (deleted) is "not in the dump".
         self.questions, self.answers, self.other_posts = IdSet(), IdSet(), IdSet()
+        # Lines, questions and accepted answers, noted as the questions are read.
+        self.solutions: tuple[array[int], ...] = _solutions()
+        self.solutions_noted = False
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.xml"
@@ -201,6 +205,7 @@ class Dump:
 
     def topics(self) -> Iterator[Located]:
         answers: list[tuple[str | None, str | None]] = []
+        self.solutions, self.solutions_noted = _solutions(), False
         for where, row in self.located("Posts"):
             if row.get("PostTypeId") != QUESTION:
                 if row.get("PostTypeId") == ANSWER:
@@ -209,6 +214,7 @@ class Dump:
                     self.other_posts.add(row.get("Id"))  # wikis, tag excerpts: not taken
                 continue
             self.questions.add(row.get("Id"))
+            self._note_solution(int(where.rsplit(":", 1)[1]), row)
             tags = tag_names(row.get("Tags"))
             yield where, {
                 "id": row.get("Id"), "category": self._category_of(tags),
@@ -217,6 +223,7 @@ class Dump:
                 "tags": tags, "locked": bool(row.get("ClosedDate")),
                 "created_at": row.get("CreationDate"),
             }  # fmt: skip
+        self.solutions_noted = True
         # Every answer of the file, known before any comment or vote names one.
         for answer, question in answers:
             if question in self.questions:
@@ -268,12 +275,34 @@ class Dump:
                           "created_at": row.get("CreationDate")}  # fmt: skip
 
     def accepted(self) -> Iterator[Located]:
-        for where, row in self.located("Posts"):
-            if row.get("PostTypeId") == QUESTION and row.get("AcceptedAnswerId"):
-                if row.get("AcceptedAnswerId") not in self.answers:
-                    yield where, NOT_IN_SOURCE
-                    continue
-                yield where, {"topic": row.get("Id"), "post": row.get("AcceptedAnswerId")}
+        """The solutions noted while the questions were read (no second pass over
+        Posts.xml, the dump's largest file)."""
+        if not self.solutions_noted:
+            self._note_solutions()
+        posts = self.path("Posts")
+        for line, question, answer in zip(*self.solutions, strict=True):
+            where = f"{posts}:{line}"
+            if str(answer) not in self.answers:
+                yield where, NOT_IN_SOURCE
+                continue
+            yield where, {"topic": str(question), "post": str(answer)}
+
+    def _note_solutions(self) -> None:
+        for line, row in rows(self.path("Posts")):
+            if row.get("PostTypeId") == QUESTION:
+                self._note_solution(line, row)
+        self.solutions_noted = True
+
+    def _note_solution(self, line: int, row: dict[str, str]) -> None:
+        question, answer = row.get("Id") or "", row.get("AcceptedAnswerId") or ""
+        if question.isdigit() and answer.isdigit():  # ids of a dump are numbers
+            for values, value in zip(self.solutions, (line, int(question), int(answer)),
+                                     strict=True):  # fmt: skip
+                values.append(value)
+
+
+def _solutions() -> tuple[array[int], ...]:
+    return array("q"), array("q"), array("q")
 
 
 def _created(item: Located) -> str:

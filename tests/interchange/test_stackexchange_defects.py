@@ -223,3 +223,72 @@ def test_real_refusals_exit_1_and_all_go_to_the_report_file(app, dump, tmp_path)
     written = report.read_text().splitlines()
     assert len(written) == 105 and all("body: required" in line for line in written)
     assert written[0].startswith(f"{comments}:")
+
+
+# -- defect 6: accepted answers are written a batch at a time --------------------------
+
+
+def _solved_dump(folder: Path, questions: int) -> Path:
+    folder.mkdir()
+    (folder / "Users.xml").write_text(
+        '<users>\n  <row Id="1" CreationDate="2016-01-01T00:00:00.000" DisplayName="Asker" />\n'
+        '  <row Id="2" CreationDate="2016-01-01T00:00:00.000" DisplayName="Solver" />\n</users>\n'
+    )
+    rows = []
+    for n in range(questions):
+        q, a = 2 * n + 1, 2 * n + 2
+        rows.append(f'  <row Id="{q}" PostTypeId="1" AcceptedAnswerId="{a}" OwnerUserId="1" '
+                    f'CreationDate="2016-01-02T00:00:00.000" Title="Question {n}" '
+                    f'Body="&lt;p&gt;Why {n}?&lt;/p&gt;" Tags="|kettle|" />')  # fmt: skip
+        rows.append(f'  <row Id="{a}" PostTypeId="2" ParentId="{q}" OwnerUserId="2" '
+                    f'CreationDate="2016-01-03T00:00:00.000" Body="Because." />')  # fmt: skip
+    (folder / "Posts.xml").write_text("<posts>\n" + "\n".join(rows) + "\n</posts>\n")
+    return folder
+
+
+def _accepted_statements(app, count_queries, folder: Path) -> int:
+    from app.interchange.importer import Importer
+    from app.interchange.stackexchange import Dump
+
+    importer = Importer(folder.name, Dump(folder).sources(), shared_post_ids=True)
+    counted = 0
+    for source in importer.sources:
+        with count_queries() as counter:
+            report = importer._import_file(source)
+        assert not report.errors, report.errors
+        if source.name == "accepted":
+            assert report.imported == int(folder.name.split("-")[1])
+            counted = counter.count
+    return counted
+
+
+def test_accepted_answers_cost_the_same_statements_for_5_or_60(app, tmp_path, count_queries):
+    few = _accepted_statements(app, count_queries, _solved_dump(tmp_path / "few-5", 5))
+    many = _accepted_statements(app, count_queries, _solved_dump(tmp_path / "many-60", 60))
+    assert few == many
+    solved = db.session.scalar(select(func.count()).where(Topic.accepted_post_id.is_not(None)))
+    assert solved == 65
+
+
+# -- defect 8: a rebuild with nothing to add notices it -------------------------------
+
+
+def test_a_rebuild_with_nothing_to_add_notices_at_once(app, dump, count_queries):
+    from app.badges.history import rebuild_from_history
+
+    run(app, dump)
+    entries = count(LedgerEntry)
+    with count_queries() as counter:
+        figures = rebuild_from_history()
+    assert figures["unchanged"] == 1 and figures["entries"] == 0
+    assert counter.count <= 3  # the fingerprint and the last rebuild's: no scan, no sweep
+    result = app.test_cli_runner().invoke(args=["points", "rebuild"])
+    assert "Nothing to add" in result.output and count(LedgerEntry) == entries
+    # Something new (a lost ledger entry, a new post...): a full rebuild, which finds it.
+    db.session.execute(delete(LedgerEntry).where(LedgerEntry.action == "reply_posted"))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["points", "rebuild"])
+    assert "Recorded" in result.output and count(LedgerEntry) == entries
+    # --force looks even when nothing changed.
+    forced = app.test_cli_runner().invoke(args=["points", "rebuild", "--force"])
+    assert "Recorded 0 ledger entries" in forced.output
