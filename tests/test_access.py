@@ -26,6 +26,7 @@ GUARDS = {
     "members.member": "user.suspend",
     "members.sanction": "user.suspend",
     "members.role": "user.roles",
+    "members.email": "user.email",
     "mail.outbox": "mail.manage",
     "mail.retry_one": "mail.manage",
     "mail.retry_failed": "mail.manage",

@@ -49,6 +49,7 @@ CAPABILITIES: dict[str, object] = {
     "flag.review": _l("Review flags"),
     "user.suspend": _l("Suspend members"),
     "user.roles": _l("Change members' roles"),
+    "user.email": _l("Set a member's email address (imported members claiming theirs)"),
     "category.lounge": _l("Enter the ambassadors' lounge"),
     "category.manage": _l("Create and edit categories"),
     "campaign.send": _l("Send campaigns and invitations"),

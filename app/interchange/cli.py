@@ -15,7 +15,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from app.core.events import commit
-from app.interchange import exporter
+from app.interchange import claims, exporter
 from app.interchange.importer import Importer
 from app.interchange.reader import FolderError
 from app.interchange.stackexchange import Dump, DumpError
@@ -149,6 +149,28 @@ def export_jsonl(folder: Path, source: str) -> None:
         click.echo(f"  {name:<11} {count:>9}")
 
 
+@click.command("set-emails")
+@click.argument("file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--source", help="The import whose source ids the file gives (if several).")
+@with_appcontext
+def set_emails_command(file: Any, source: str | None) -> None:
+    """Give imported members their real addresses: CSV lines of source id (or username),
+    email. Then each can claim the account with a reset link. Bad lines are reported."""
+    report = claims.set_emails(file, source)
+    commit()
+    for line, message in report.errors:
+        click.echo(f"{file.name}:{line}: {message}", err=True)
+    click.echo(f"{report.changed} addresses set, {report.unchanged} unchanged, "
+               f"{len(report.errors)} lines refused.")  # fmt: skip
+    if report.errors:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(import_group)
     app.cli.add_command(export_group)
+    # `tribune users set-emails`: in the accounts' group, here because it reads the ids
+    # imports remembered.
+    users = app.cli.commands.get("users")
+    if isinstance(users, click.Group):
+        users.add_command(set_emails_command)
