@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
@@ -37,6 +37,11 @@ class AmbassadorRun(db.Model):
     # The lowest score that made the top share (None when nobody was eligible).
     cutoff_score: Mapped[float | None] = mapped_column(Float)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    @property
+    def window_start(self) -> datetime:
+        """Where the run's window begins (it ends at ``as_of``)."""
+        return self.as_of - timedelta(days=self.window_days)
 
 
 class EngagementScore(db.Model):

@@ -31,7 +31,7 @@ SIGNAL_LABELS = {
     "rescued_questions": _l("Questions answered after waiting a day"),
     "topics_started": _l("Topics started"),
     "active_days": _l("Days active"),
-    "badges_earned": _l("Badges earned"),
+    "badges_earned": _l("Badges earned in the window"),
     "flags_upheld": _l("Flags upheld"),
     "purchases": _l("Purchases"),
     "reviews": _l("Reviews (in five-star units)"),
