@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
@@ -159,11 +160,15 @@ def email(username: str) -> Any:
         return _page(target, 422, email=form)
     try:
         changed = set_email(target, form.email.data or "", current_user.id, form.reason.data or "")
+        commit()
     except AccountError as error:
         db.session.rollback()
         form.email.errors = [str(error.message)]
         return _page(target, 422, email=form)
-    commit()
+    except IntegrityError:  # another member took the address at the same moment
+        db.session.rollback()
+        form.email.errors = [_("Another member already uses this address.")]
+        return _page(target, 422, email=form)
     if changed:
         flash(_("%(name)s's address is set: they can claim the account.", name=target.username),
               "success")  # fmt: skip

@@ -104,3 +104,23 @@ def test_an_administrator_sets_the_address_on_the_member_page(app, imported, log
     assert "/manage/members/Bo_member/email" not in login(moderator).get(url).get_data(as_text=True)
     theirs = {k: v for k, v in data.items() if k != "csrf_token"}  # their own session's
     assert login(moderator).post(action, theirs).status_code == 403
+
+
+def test_one_address_given_to_two_members_at_once_goes_to_one(app, imported, login, admin):
+    from tests.support import at_once
+
+    browsers = [login(admin), login(admin)]
+    names = ["Bo_member", "Ana"]
+
+    def give(i: int):
+        page = browsers[i].get(f"/manage/members/{names[i]}").get_data(as_text=True)
+        action, data = form_submission(page, f"/manage/members/{names[i]}/email",
+                                       email="shared@example.com")  # fmt: skip
+        return browsers[i].client.post(action, data=data)
+
+    answers = at_once(2, give)
+    assert sorted(r.status_code for r in answers) == [302, 422], answers
+    assert all("Another member already uses this address" in r.get_data(as_text=True)
+               for r in answers if r.status_code == 422)  # fmt: skip
+    holders = db.session.scalars(select(User).where(User.email == "shared@example.com")).all()
+    assert len(holders) == 1
