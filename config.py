@@ -175,7 +175,11 @@ class Config:
     # The ambassador job (app/ambassadors): every member's engagement score over a
     # rolling window; the top share of eligible members become ambassadors (helpers).
     AMBASSADOR_WINDOW_DAYS = 90
+    # Seats: this share of the members who contributed in the window (at least
+    # CONTRIBUTOR_MIN_POSTS topics, answers or replies), at least one; taken by the best
+    # ranked eligible members (MIN_POSTS below), never more seats than eligible members.
     AMBASSADOR_TOP_SHARE = 0.01
+    AMBASSADOR_CONTRIBUTOR_MIN_POSTS = 1
     # "Ambassadors in the making": the next share of eligible members by rank.
     AMBASSADOR_RISING_SHARE = 0.04
     # An ambassador who falls out keeps the status this long, and never loses it sooner
@@ -198,6 +202,7 @@ class Config:
         "helpful_votes": 3.0,
         "answers": 2.0,
         "replies": 0.5,
+        "comments": 0.25,  # imported comments (Stack Exchange): a small part each
         "rescued_questions": 5.0,
         "topics_started": 1.0,
         "active_days": 1.0,

@@ -36,6 +36,7 @@ GUARDS = {
     "directory.members": "user.suspend",
     "directory.members_csv": "user.suspend",
     "roles.roles": "user.roles",
+    "members.email": "user.email",
     "mail.outbox": "mail.manage",
     "admin_hub.hub": "admin.access",
     "mail.retry_one": "mail.manage",

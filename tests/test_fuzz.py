@@ -102,6 +102,7 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                              for kind in ("warn", "silence", "suspend")]
                          + [("/manage/members/carol", "/manage/members/carol/lift")]),
     "members.role": (A, [("/manage/members/bruno", "/manage/members/bruno/role")]),
+    "members.email": (A, [("/manage/members/bruno", "/manage/members/bruno/email")]),
     "ambassadors.set_status": (A, [("/manage/ambassadors/u/alice",
                                     "/manage/ambassadors/u/alice/status")]),
     "tokens.create": (A, [("/manage/tokens", "/manage/tokens")]),

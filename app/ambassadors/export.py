@@ -1,4 +1,7 @@
-"""The ambassador data a CRM takes: member, email, segment, score, rank, breakdown."""
+"""The ambassador data a CRM takes: member, email, segment, score, rank, breakdown.
+
+An imported member who has not been given a real address has no email here (not the
+placeholder) and ``reachable`` false."""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import IO, Any
 
 from sqlalchemy import select
 
+from app.accounts.addresses import is_placeholder, reachable_email
 from app.accounts.models import User
 from app.ambassadors.models import AmbassadorRun, EngagementScore, SegmentMember
 from app.ambassadors.scoring import SIGNALS
@@ -16,6 +20,7 @@ from app.extensions import db
 COLUMNS = (
     "username",
     "email",
+    "reachable",
     "customer_id",
     "segment",
     "score",
@@ -55,7 +60,9 @@ def _record(username: str, email: str, customer: str | None, segment: str, score
     figures = {name: round(float(getattr(score, name) or 0), 4) for name in SIGNALS}
     return {
         "username": username,
-        "email": email,
+        # An imported member's placeholder is no address: empty, and said unreachable.
+        "email": reachable_email(email),
+        "reachable": not is_placeholder(email),
         "customer_id": customer,
         "segment": segment,
         "score": round(score.score, 4) if score else 0.0,

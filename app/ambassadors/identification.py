@@ -69,6 +69,31 @@ def top_count(eligible: int, share: float) -> int:
     return max(1, math.ceil(eligible * share - 1e-9))
 
 
+def seat_count(contributors: int, eligible: int, share: float) -> int:
+    """The seats of a run: the top share of the members who *contributed* in the window
+    (the community as it is, small at the top), never more than there are eligible
+    members to take them. The eligibility floor decides who may sit, not how many seats."""
+    if eligible <= 0:
+        return 0
+    return min(eligible, top_count(contributors, share))
+
+
+def _contributors(run_id: int, min_posts: int) -> int:
+    """Customers (active, not staff or system accounts) with ``min_posts`` topics, answers
+    or replies in the run's window: the members the seats are a share of."""
+    posts = EngagementScore.answers + EngagementScore.replies + EngagementScore.topics_started
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(EngagementScore)
+            .join(User, User.id == EngagementScore.user_id)
+            .where(EngagementScore.run_id == run_id, User.role == "member",
+                   User.active.is_(True), posts >= max(1, min_posts))
+        )
+        or 0
+    )  # fmt: skip
+
+
 # -- the run ------------------------------------------------------------------------
 
 
@@ -89,14 +114,20 @@ def identify(as_of: datetime | None = None, window_days: int | None = None) -> A
     eligible = db.session.scalar(
         select(func.count()).where(EngagementScore.run_id == run.id, EngagementScore.eligible)
     )
-    top = top_count(eligible or 0, float(config["AMBASSADOR_TOP_SHARE"]))
+    share = float(config["AMBASSADOR_TOP_SHARE"])
+    contributor_posts = int(config["AMBASSADOR_CONTRIBUTOR_MIN_POSTS"])
+    contributors = _contributors(run.id, contributor_posts)
+    top = seat_count(contributors, eligible or 0, share)
     run.eligible_count, run.selected_count = eligible or 0, top
+    # What the seats were counted from, kept with the run (the pages explain it).
+    run.params = {**run.params, "top_share": share, "contributors": contributors,
+                  "contributor_min_posts": contributor_posts}  # fmt: skip
     run.cutoff_score = db.session.scalar(
         select(EngagementScore.score).where(
             EngagementScore.run_id == run.id, EngagementScore.rank == top
         )
     )
-    figures = _decide(run, top)
+    figures = {"contributors": contributors} | _decide(run, top)
     figures |= _apply(run)
     figures |= segments.recompute(run, top)
     figures["pruned_runs"] = _prune_old_breakdowns(int(config["AMBASSADOR_KEEP_RUNS"]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
@@ -38,6 +38,11 @@ class AmbassadorRun(db.Model):
     cutoff_score: Mapped[float | None] = mapped_column(Float)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    @property
+    def window_start(self) -> datetime:
+        """Where the run's window begins (it ends at ``as_of``)."""
+        return self.as_of - timedelta(days=self.window_days)
+
 
 class EngagementScore(db.Model):
     """A member's signals and score in one run: the breakdown behind every decision."""
@@ -61,6 +66,7 @@ class EngagementScore(db.Model):
     helpful_votes: Mapped[float] = mapped_column(Float, default=0)  # weighted by the voter
     answers: Mapped[float] = mapped_column(Float, default=0)
     replies: Mapped[float] = mapped_column(Float, default=0)
+    comments: Mapped[float] = mapped_column(Float, default=0, server_default="0")  # imported
     rescued_questions: Mapped[float] = mapped_column(Float, default=0)
     topics_started: Mapped[float] = mapped_column(Float, default=0)
     active_days: Mapped[float] = mapped_column(Float, default=0)

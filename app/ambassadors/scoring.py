@@ -43,6 +43,7 @@ FORUM_SIGNALS = (
     "helpful_votes",
     "answers",
     "replies",
+    "comments",
     "rescued_questions",
     "topics_started",
     "active_days",
@@ -133,6 +134,7 @@ COUNTED_BITS = {
     "events": 11,
     "surveys": 12,
     "co_creation": 13,
+    "comments": 14,
 }
 VOTE, REVIEW = 1 << 5, 1 << 9  # rows whose amount is a vote's weight, a review's stars
 _NONE = literal_column("0")
@@ -164,7 +166,11 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
     No select groups by itself: one GROUP BY over their UNION ALL does it all, which
     keeps both SQLite's and PostgreSQL's planners on a straight scan of each table.
     """
-    answer = and_(Topic.kind == "question", Post.position > 0, Post.author_id != Topic.author_id)
+    # Comments (imported) are neither answers nor replies nor days of activity.
+    comment = Post.is_comment.is_(True)
+    answer = and_(
+        Topic.kind == "question", Post.position > 0, Post.author_id != Topic.author_id, ~comment
+    )
     # The first answer to a question that had waited 24 hours or more (checked only for
     # late answers: the subquery runs for few rows).
     earlier = aliased(Post)
@@ -174,6 +180,7 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
         earlier.position < Post.position,
         earlier.author_id != Topic.author_id,
         earlier.deleted_at.is_(None),
+        earlier.is_comment.is_(False),
     )
     late = days_between(Topic.created_at, Post.created_at) >= 1
     posts = (
@@ -182,11 +189,13 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
             _bit(and_(Topic.accepted_post_id == Post.id, Post.author_id != Topic.author_id),
                  "accepted_answers")
             .op("|")(_bit(answer, "answers"))
-            .op("|")(_bit(and_(Topic.kind == "discussion", Post.position > 0), "replies"))
+            .op("|")(_bit(and_(Topic.kind == "discussion", Post.position > 0, ~comment),
+                          "replies"))
+            .op("|")(_bit(comment, "comments"))
             .op("|")(case((and_(answer, late), _bit(~earlier_answer, "rescued_questions")),
                           else_=0))
             .op("|")(_bit(Post.position == 0, "topics_started")),
-            day=func.date(Post.created_at),
+            day=case((comment, None), else_=func.date(Post.created_at)),
         )
         .select_from(Post)
         .join(Topic, Topic.id == Post.topic_id)

@@ -11,13 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, cast, exists, literal, select, text, update
+from sqlalchemy import String, and_, cast, exists, func, literal, select, text, update
 from sqlalchemy.sql import Select
 
+from app.accounts.models import User
 from app.badges.catalogue import BY_SLUG, BadgeRule, rules_for, swept_rules
 from app.badges.models import BadgeAward
 from app.core.clock import now_utc
 from app.core.notifications import notify, notify_selected
+from app.core.permissions import SYSTEM_ROLE
 from app.core.sql import insert_for
 from app.core.urls import path_for
 from app.extensions import db
@@ -44,18 +46,23 @@ def _ref_columns(rule: BadgeRule, ref: Any) -> dict[str, Any]:
     return {}
 
 
-def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None) -> int:
-    """INSERT ... SELECT the qualifying members; existing keys are skipped. Returns new awards."""
+def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None,
+                      dated: bool = False) -> int:  # fmt: skip
+    """INSERT ... SELECT the qualifying members; existing keys are skipped. Returns new awards.
+
+    ``dated`` (a rebuild from history): each award is dated when its threshold was
+    crossed, where the rule knows it (the 10th vote...); else, and live, at ``at``."""
     assert rule.query is not None
     qualifying = rule.query(at).subquery()
     key = literal(f"{rule.slug}:") + cast(qualifying.c.user_id, String)
+    stamp_at = literal(at, BadgeAward.awarded_at.type)
     if rule.repeatable:
         key = key + literal(":") + cast(qualifying.c.ref_id, String)
     columns = {
         "user_id": qualifying.c.user_id,
         "badge": literal(rule.slug),
         "award_key": key,
-        "awarded_at": literal(at, BadgeAward.awarded_at.type),
+        "awarded_at": func.coalesce(qualifying.c.earned_at, stamp_at) if dated else stamp_at,
         "figure": qualifying.c.figure,
         **_ref_columns(rule, qualifying.c.ref_id),
     }
@@ -63,6 +70,10 @@ def _grant_from_query(rule: BadgeRule, at: datetime, user_ids: list[int] | None)
     source = select(*columns.values()).where(text("1 = 1"))
     if user_ids is not None:
         source = source.where(qualifying.c.user_id.in_(user_ids))
+    else:  # the sweep: system accounts (an import's "Community") earn no badge
+        source = source.where(
+            qualifying.c.user_id.not_in(select(User.id).where(User.role == SYSTEM_ROLE))
+        )
     statement = insert_for(BadgeAward).from_select(list(columns), source)
     if rule.revocable:
         # A badge taken back earlier comes back when the member qualifies again.
@@ -123,13 +134,17 @@ def check(hook: str, user_ids: Iterable[int], at: datetime | None = None) -> int
     return granted
 
 
-def sweep(at: datetime | None = None) -> dict[str, int]:
-    """Every query rule for every member (the daily backfill), plus revocations."""
+def sweep(at: datetime | None = None, *, history: bool = False) -> dict[str, int]:
+    """Every query rule for every member (the daily backfill), plus revocations.
+
+    ``history`` (the rebuild after an import): the new holders are not told, and each
+    award is dated when the history earned it."""
     at = at or now_utc()
     figures = {"granted": 0, "revoked": 0}
+    notify = not history
     for rule in swept_rules():
-        new = _grant_from_query(rule, at, None)
-        if new:
+        new = _grant_from_query(rule, at, None, dated=history)
+        if new and notify:
             _notify_new(rule, at)
         figures["granted"] += new
         if rule.revocable:

@@ -20,6 +20,7 @@ from sqlalchemy import Integer, Select, and_, cast, func, null, select
 from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
+from app.badges import milestones
 from app.badges.models import LedgerEntry, MemberVisit
 from app.core.sql import day_number, days_between
 from app.forum.models import Post, PostRevision, PostVote, Topic
@@ -56,11 +57,12 @@ def _live_posts() -> Any:
     return and_(Post.deleted_at.is_(None), Topic.deleted_at.is_(None))
 
 
-def _q(user: Any, ref: Any = None, figure: Any = None) -> Select[Any]:
+def _q(user: Any, ref: Any = None, figure: Any = None, earned: Any = None) -> Select[Any]:
     return select(
         user.label("user_id"),
         (ref if ref is not None else cast(null(), Integer)).label("ref_id"),
         (figure if figure is not None else cast(null(), Integer)).label("figure"),
+        (earned if earned is not None else milestones.no_date()).label("earned_at"),
     )
 
 
@@ -68,42 +70,21 @@ def posts_count(min_count: int, *where: Any) -> Callable[[datetime], Select[Any]
     """Members with at least ``min_count`` live posts matching ``where``."""
 
     def query(at: datetime) -> Select[Any]:
-        count = func.count(Post.id)
-        return (
-            _q(Post.author_id, figure=count)
-            .join(Topic, Topic.id == Post.topic_id)
-            .where(_live_posts(), *where)
-            .group_by(Post.author_id)
-            .having(count >= min_count)
-        )
+        return milestones.nth(milestones.post_events(*where), min_count)
 
     return query
 
 
 def accepted_answers(min_count: int) -> Callable[[datetime], Select[Any]]:
     def query(at: datetime) -> Select[Any]:
-        count = func.count(Topic.id)
-        return (
-            _q(Post.author_id, figure=count)
-            .join(Topic, Topic.accepted_post_id == Post.id)
-            .where(_live_posts(), Post.author_id != Topic.author_id)
-            .group_by(Post.author_id)
-            .having(count >= min_count)
-        )
+        return milestones.nth(milestones.accepted_events(), min_count)
 
     return query
 
 
 def votes_received(min_count: int) -> Callable[[datetime], Select[Any]]:
     def query(at: datetime) -> Select[Any]:
-        total = func.sum(Post.vote_count)
-        return (
-            _q(Post.author_id, figure=total)
-            .join(Topic, Topic.id == Post.topic_id)
-            .where(_live_posts())
-            .group_by(Post.author_id)
-            .having(total >= min_count)
-        )
+        return milestones.nth(milestones.vote_events(), min_count)
 
     return query
 
@@ -113,31 +94,35 @@ def voted_posts(min_votes: int, answers: bool) -> Callable[[datetime], Select[An
 
     def query(at: datetime) -> Select[Any]:
         position = Post.position > 0 if answers else Post.position == 0
-        return (
-            _q(Post.author_id, Post.id, Post.vote_count)
-            .join(Topic, Topic.id == Post.topic_id)
-            .where(_live_posts(), Topic.kind == "question", position, Post.vote_count >= min_votes)
-        )
+        votes = milestones.vote_events(Topic.kind == "question", position)
+        return milestones.nth(votes, min_votes, per_ref=True)
 
     return query
 
 
 def popular_questions(at: datetime) -> Select[Any]:
-    return _q(Topic.author_id, Topic.id, Topic.reply_count).where(
-        Topic.deleted_at.is_(None), Topic.kind == "question", Topic.reply_count >= 5
-    )
+    replies = (
+        select(Topic.author_id.label("user_id"), Topic.id.label("ref_id"),
+               Post.created_at.label("at"))
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(_live_posts(), Topic.kind == "question", Post.position > 0,
+               Post.is_comment.is_(False))
+    )  # fmt: skip
+    return milestones.nth(replies, 5, per_ref=True)
+
+
+def _votes_cast() -> Select[Any]:
+    return select(PostVote.user_id.label("user_id"), PostVote.post_id.label("ref_id"),
+                  PostVote.created_at.label("at"))  # fmt: skip
 
 
 def first_vote_cast(at: datetime) -> Select[Any]:
-    return _q(PostVote.user_id, figure=func.count()).group_by(PostVote.user_id)
+    return milestones.nth(_votes_cast(), 1)
 
 
 def votes_cast(min_count: int) -> Callable[[datetime], Select[Any]]:
     def query(at: datetime) -> Select[Any]:
-        count = func.count()
-        return (
-            _q(PostVote.user_id, figure=count).group_by(PostVote.user_id).having(count >= min_count)
-        )
+        return milestones.nth(_votes_cast(), min_count)
 
     return query
 
@@ -148,7 +133,7 @@ def filled_bio(at: datetime) -> Select[Any]:
 
 def scholar(at: datetime) -> Select[Any]:
     return (
-        _q(Topic.author_id, figure=func.count(Topic.id))
+        _q(Topic.author_id, figure=func.count(Topic.id), earned=func.min(Post.created_at))
         .join(Post, Post.id == Topic.accepted_post_id)
         .where(Topic.deleted_at.is_(None), Post.author_id != Topic.author_id)
         .group_by(Topic.author_id)
@@ -156,15 +141,21 @@ def scholar(at: datetime) -> Select[Any]:
 
 
 def edited_a_post(at: datetime) -> Select[Any]:
-    return _q(PostRevision.editor_id, figure=func.count(PostRevision.id)).group_by(
-        PostRevision.editor_id
-    )
+    return _q(
+        PostRevision.editor_id,
+        figure=func.count(PostRevision.id),
+        earned=func.min(PostRevision.created_at),
+    ).group_by(PostRevision.editor_id)
 
 
 def welcomed(at: datetime) -> Select[Any]:
     reversal = aliased(LedgerEntry)
     return (
-        _q(LedgerEntry.user_id, figure=func.count(LedgerEntry.id))
+        _q(
+            LedgerEntry.user_id,
+            figure=func.count(LedgerEntry.id),
+            earned=func.min(LedgerEntry.created_at),
+        )
         .where(
             LedgerEntry.action == "welcomed_newcomer",
             LedgerEntry.reverses_id.is_(None),
@@ -175,35 +166,18 @@ def welcomed(at: datetime) -> Select[Any]:
 
 
 def enlightened(at: datetime) -> Select[Any]:
-    return (
-        _q(Post.author_id, figure=func.max(Post.vote_count))
-        .join(Topic, Topic.accepted_post_id == Post.id)
-        .where(_live_posts(), Post.vote_count >= 10, Post.author_id != Topic.author_id)
-        .group_by(Post.author_id)
-    )
+    votes = milestones.vote_events(Post.author_id != Topic.author_id, accepted=True)
+    return milestones.first_of_members(milestones.nth(votes, 10, per_ref=True))
 
 
 def necromancer(at: datetime) -> Select[Any]:
     late = days_between(Topic.created_at, Post.created_at) >= 60
-    return (
-        _q(Post.author_id, Post.id, Post.vote_count)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(_live_posts(), Post.position > 0, Post.vote_count >= 5, late)
-    )
+    return milestones.nth(milestones.vote_events(Post.position > 0, late), 5, per_ref=True)
 
 
 def self_learner(at: datetime) -> Select[Any]:
-    return (
-        _q(Post.author_id, Post.id, Post.vote_count)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(
-            _live_posts(),
-            Topic.kind == "question",
-            Post.position > 0,
-            Post.author_id == Topic.author_id,
-            Post.vote_count >= 3,
-        )
-    )
+    own_answers = (Topic.kind == "question", Post.position > 0, Post.author_id == Topic.author_id)
+    return milestones.nth(milestones.vote_events(*own_answers), 3, per_ref=True)
 
 
 def anniversary(at: datetime) -> Select[Any]:
@@ -241,7 +215,7 @@ def category_expertise(tier: str) -> Callable[[datetime], Select[Any]]:
         return (
             _q(Post.author_id, Topic.category_id, score)
             .join(Topic, Topic.id == Post.topic_id)
-            .where(_live_posts(), Post.position > 0)
+            .where(_live_posts(), Post.position > 0, Post.is_comment.is_(False))
             .group_by(Post.author_id, Topic.category_id)
             .having(and_(score >= min_score, func.count(Post.id) >= min_answers))
         )

@@ -33,7 +33,7 @@ def verify(fix: bool) -> None:
         click.echo("Every vote, post and solution has its ledger entries; every total matches.")
         return
     if fix:
-        figures = history.rebuild_from_history()
+        figures = history.rebuild_from_history(force=True)
         commit()
         click.echo(f"Recorded {figures['entries']} missing entries; totals set from the ledger.")
         return
@@ -43,15 +43,20 @@ def verify(fix: bool) -> None:
 
 
 @points_group.command("rebuild")
+@click.option("--force", is_flag=True, help="Look for missing entries even if nothing changed.")
 @with_appcontext
-def rebuild() -> None:
+def rebuild(force: bool) -> None:
     """Record every past topic, reply, vote and solution missing from the ledger, at its date.
 
     Then totals are set from the ledger, badges swept and leaderboards refreshed. Run it
-    after an import; it is safe to run again (nothing is recorded twice).
+    after an import; it is safe to run again (nothing is recorded twice), and when
+    nothing changed since the last rebuild it says so at once.
     """
-    figures = history.rebuild_from_history()
+    figures = history.rebuild_from_history(force=force)
     commit()
+    if figures["unchanged"]:
+        click.echo("Nothing to add: the history has not changed since the last rebuild.")
+        return
     click.echo(
         f"Recorded {figures['entries']} ledger entries; "
         f"{figures['granted']} badges granted, {figures['revoked']} revoked; "

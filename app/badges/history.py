@@ -22,8 +22,9 @@ from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.badges import awards, leaderboard, points
-from app.badges.models import LedgerEntry
+from app.badges.models import BadgeAward, HistoryRebuild, LedgerEntry
 from app.core.clock import now_utc
+from app.core.permissions import SYSTEM_ROLE
 from app.core.sql import days_between, stamp
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic
@@ -133,7 +134,7 @@ def _welcomes(rules: dict[str, int]) -> Any:
     )
     first_answer = (
         select(func.min(answer.id))
-        .where(answer.topic_id == Topic.id, answer.position > 0,
+        .where(answer.topic_id == Topic.id, answer.position > 0, answer.is_comment.is_(False),
                answer.author_id != Topic.author_id, answer.deleted_at.is_(None))
         .scalar_subquery()
     )  # fmt: skip
@@ -158,7 +159,11 @@ def _missing_entries() -> Any:
     # The subquery's columns are named after the first select's: name them ourselves.
     row = {name: list(c)[i] for i, name in enumerate(_COLUMNS)}
     recorded = select(LedgerEntry.id).where(LedgerEntry.event_key == row["event_key"]).exists()
-    fresh = select(*(row[name].label(name) for name in _COLUMNS)).where(~recorded)
+    # System accounts (an import's "Community") keep their posts and earn nothing.
+    system = select(User.id).where(User.role == SYSTEM_ROLE)
+    fresh = select(*(row[name].label(name) for name in _COLUMNS)).where(
+        ~recorded, row["user_id"].not_in(system)
+    )
     fresh = fresh.add_columns(func.date(row["created_at"]).label("day")).subquery("fresh")
     f = fresh.c
     # What the ledger already kept that day counts first (a rebuild after live activity).
@@ -191,11 +196,37 @@ def _missing_entries() -> Any:
     )
 
 
-def rebuild_from_history() -> dict[str, int]:
+def fingerprint() -> dict[str, int]:
+    """Counts and highest ids of what a rebuild reads and writes, in one statement of
+    index look-ups and counts: the same fingerprint, nothing for a rebuild to add."""
+    tables = {
+        "topics": Topic.id, "posts": Post.id, "anonymous_votes": AnonymousVote.id,
+        "ledger": LedgerEntry.id, "badges": BadgeAward.id, "users": User.id,
+    }  # fmt: skip
+    columns = []
+    for name, column in tables.items():
+        columns.append(select(func.count(column)).scalar_subquery().label(f"{name}_count"))
+        columns.append(select(func.max(column)).scalar_subquery().label(f"{name}_max"))
+    columns.append(select(func.count()).select_from(PostVote).scalar_subquery().label("votes"))
+    solved = select(func.coalesce(func.sum(Topic.accepted_post_id), 0))
+    columns.append(solved.scalar_subquery().label("solutions"))
+    deleted = select(func.count(Post.id)).where(Post.deleted_at.is_not(None))
+    columns.append(deleted.scalar_subquery().label("deleted_posts"))
+    row = db.session.execute(select(*columns)).one()
+    return {name: int(value or 0) for name, value in row._mapping.items()}
+
+
+def rebuild_from_history(force: bool = False) -> dict[str, int]:
     """Fill the ledger in from the forum's history, then badges, totals and leaderboards.
 
-    One transaction, committed by the caller; running it again adds nothing.
+    One transaction, committed by the caller; running it again adds nothing, and when
+    the history has not changed since the last rebuild (its fingerprint), it notices
+    at once and does nothing (``force``: look anyway); ``unchanged`` says which.
     """
+    now = fingerprint()
+    last = db.session.scalar(select(HistoryRebuild).order_by(HistoryRebuild.id.desc()))
+    if not force and last is not None and last.fingerprint == now:
+        return {"entries": 0, "granted": 0, "revoked": 0, "leaderboard_rows": 0, "unchanged": 1}
     insert = (
         LedgerEntry.__table__.insert()
         .from_select(list(_COLUMNS), _missing_entries())
@@ -203,6 +234,10 @@ def rebuild_from_history() -> dict[str, int]:
     )
     figures = {"entries": db.session.execute(insert).rowcount}
     points.fix_totals()
-    figures.update(awards.sweep(now_utc()))
+    # Nothing a rebuild grants is notified (the history is old news to its members), and
+    # each badge is dated when the history earned it.
+    figures.update(awards.sweep(now_utc(), history=True))
     figures["leaderboard_rows"] = sum(leaderboard.refresh().values())
+    db.session.add(HistoryRebuild(entries=figures["entries"], fingerprint=fingerprint()))
+    figures["unchanged"] = 0
     return figures

@@ -144,3 +144,17 @@ class MemberVisit(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
     day: Mapped[date] = mapped_column(Date, primary_key=True)  # UTC
+
+
+class HistoryRebuild(db.Model):
+    """A rebuild of points and badges from the forum's history (after an import), with
+    what the history looked like once it was done: a rebuild that finds the same does
+    nothing (app/badges/history.py)."""
+
+    __tablename__ = "history_rebuilds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    entries: Mapped[int] = mapped_column(default=0)
+    # Counts and highest ids of the tables a rebuild reads and writes.
+    fingerprint: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

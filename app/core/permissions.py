@@ -49,6 +49,7 @@ CAPABILITIES: dict[str, object] = {
     "flag.review": _l("Review flags"),
     "user.suspend": _l("Suspend members"),
     "user.roles": _l("Change members' roles"),
+    "user.email": _l("Set a member's email address (imported members claiming theirs)"),
     "category.lounge": _l("Enter the ambassadors' lounge"),
     "category.manage": _l("Create and edit categories"),
     "campaign.send": _l("Send campaigns and invitations"),
@@ -68,12 +69,16 @@ CAPABILITIES: dict[str, object] = {
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
+# An account no one logs in to, that only holds posts (an import's "Community" user):
+# it has no capability, earns no points or badges, and is left out of every ranking.
+SYSTEM_ROLE = "system"
 # What each role is called on the pages (the profile, the member page, the role form).
 ROLE_LABELS = {
     "member": _l("Member"),
     "moderator": _l("Community manager"),
     "staff": _l("Brand staff"),
     "admin": _l("Administrator"),
+    SYSTEM_ROLE: _l("System account"),
 }
 
 

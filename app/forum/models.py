@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -115,6 +115,9 @@ class Post(db.Model):
     reply_to_post_id: Mapped[int | None] = mapped_column(
         ForeignKey("posts.id", ondelete="SET NULL"), index=True
     )
+    # A comment on the post it replies to (imported, e.g. from Stack Exchange): not an
+    # answer, not a reply in a discussion; it counts on its own in the ambassador score.
+    is_comment: Mapped[bool] = mapped_column(default=False, server_default=false())
     body_source: Mapped[str] = mapped_column(Text)
     # "markdown" as members write; "html" for bodies imported as HTML (Stack Exchange).
     body_format: Mapped[str] = mapped_column(

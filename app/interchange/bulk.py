@@ -15,6 +15,7 @@ importer: the importer drives this module, never the other way round.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -23,8 +24,9 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select
 
 from app.accounts.models import User
+from app.accounts.resets import UNDELIVERABLE
 from app.accounts.services import AccountError, check_username, normalize_email
-from app.core.permissions import ROLES
+from app.core.permissions import ROLES, SYSTEM_ROLE
 from app.core.sql import insert_for
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic, topic_tags
@@ -33,6 +35,7 @@ from app.interchange.models import ImportedRecord
 from app.interchange.reader import RecordError, flag, ident, moment, text
 
 BODY_MAX = 32_000 * 4  # imported posts may be longer than new ones; still bounded
+PLACEHOLDER_PREFIX = "imported+"
 Known = dict[str, dict[str, Any]]  # field -> source id -> local id, or a Plan of the batch
 
 
@@ -139,7 +142,7 @@ def prepare_member(source: str, where: str, record: dict[str, Any], known: Known
         plan.same_as = earlier
         return plan
     role = text(record, "role", required=False) or "member"
-    if role not in ROLES:
+    if role not in (*ROLES, SYSTEM_ROLE):
         raise RecordError(f"role: {role!r} is not one of {', '.join(ROLES)}")
     plan.values = {
         "username": text(record, "username", max_length=64), "email": email,
@@ -147,6 +150,7 @@ def prepare_member(source: str, where: str, record: dict[str, Any], known: Known
         "role": role, "bio": text(record, "bio", required=False, max_length=2000),
         "locale": text(record, "locale", required=False, max_length=8) or None,
         "created_at": moment(record, "created_at"),
+        "active": role != SYSTEM_ROLE,  # a system account: no one logs in to it
         "external_customer_id": text(record, "customer_id", required=False, max_length=64)
         or None,
     }  # fmt: skip
@@ -177,9 +181,17 @@ def write_members(source: str, plans: list[Plan]) -> int:
 
 
 def placeholder_email(source: str, source_id: str) -> str:
-    """An address that can never receive mail (RFC 2606), until the member claims it."""
-    safe = re.sub(r"[^a-z0-9]+", "-", f"{source}-{source_id}".lower()).strip("-")
-    return f"imported+{safe[:200]}@users.invalid"
+    """An address that can never receive mail (RFC 2606), until the member claims it.
+
+    One per source id: an id the address cannot spell as it is ("-1" beside "1", "A"
+    beside "a", a long one) gets a digest of the exact id added, so no two meet.
+    """
+    raw = f"{source}-{source_id}"
+    safe = re.sub(r"[^a-z0-9]+", "-", raw.lower()).strip("-")
+    if safe != raw or len(safe) > 180:
+        digest = hashlib.sha256(raw.encode()).hexdigest()[:16]
+        safe = f"{safe[:180]}-{digest}"
+    return f"{PLACEHOLDER_PREFIX}{safe}{UNDELIVERABLE}"
 
 
 def _base_name(wanted: str) -> str:
@@ -290,6 +302,7 @@ def prepare_post(source: str, where: str, record: dict[str, Any], known: Known,
         "created_at": moment(record, "created_at"),
         "deleted_at": moment(record, "deleted_at", required=False),
         "reply_to_post_id": reply_to if isinstance(reply_to, int) else None,
+        "is_comment": flag(record, "comment"),
     }  # fmt: skip
     plan = Plan(where, source_id, values, body=_body(record, ""))
     plan.reply_to = reply_to if isinstance(reply_to, Plan) else None

@@ -95,6 +95,8 @@ def _posts() -> Iterator[dict[str, Any]]:
             record["reply_to"] = _post_ref(post.reply_to_post_id, reply_position, reply_topic)
         if post.deleted_at:
             record["deleted_at"] = _when(post.deleted_at)
+        if post.is_comment:
+            record["comment"] = True
         yield record
 
 

@@ -11,22 +11,23 @@ notified or mailed; points, badges and leaderboards are derived from the rows at
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, bindparam, func, literal_column, select, text
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.services import AccountError
 from app.core import events
 from app.core.event_payloads import HistoryImported
-from app.core.sql import savepoint
+from app.core.sql import dialect, savepoint
 from app.extensions import db
 from app.forum.errors import ForumError
-from app.interchange import bulk, reader, single_records
+from app.interchange import bulk, reader, single_records, solutions
 from app.interchange.cooking import Cook, cooks
 from app.interchange.cooking import in_process as cooks_in_process
 from app.interchange.models import ImportedRecord
@@ -34,6 +35,10 @@ from app.interchange.reader import RecordError
 from app.interchange.recount import recount
 
 BATCH = 1000
+ANALYZE_EVERY = 20  # batches between refreshes of the id map's statistics (PostgreSQL)
+# Besides bulk.KINDS, the files written a batch at a time (the others record by record:
+# single_records.py).
+OTHER_KINDS: dict[str, bulk.Kind] = {"accepted": solutions.KIND}
 
 
 @dataclass
@@ -42,12 +47,22 @@ class FileReport:
     imported: int = 0
     known: int = 0
     skipped: int = 0  # rows the source has that Tribune does not take (down-votes...)
+    absent: int = 0  # rows about something the source does not hold (a deleted post's votes)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (file:line, message)
 
 
 Progress = Callable[[str, int], Any]  # (file name, records) -> a context with update(n)
-# (where: "file:line", the record, a RecordError for a broken one, or None: skipped)
-Located = tuple[str, dict[str, Any] | RecordError | None]
+
+
+class NotInSource:
+    """A row about something the source does not hold (the votes and comments a dump
+    keeps of deleted posts): skipped and counted, not refused."""
+
+
+NOT_IN_SOURCE = NotInSource()
+# (where: "file:line", the record, a RecordError for a broken one, None: not taken,
+# or NOT_IN_SOURCE)
+Located = tuple[str, dict[str, Any] | RecordError | NotInSource | None]
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,7 @@ class Importer:
         self.shared_post_ids = shared_post_ids
         self.workers = workers  # processes cooking bodies (0: this one)
         self._cook: Cook = cooks_in_process
+        self._batches = 0
 
     @classmethod
     def from_folder(cls, folder: Path, progress: Progress | None = None,
@@ -113,13 +129,14 @@ class Importer:
         wanted = list(set(source_ids))
         if not wanted:
             return {}
-        rows = db.session.execute(
-            select(ImportedRecord.source_id, ImportedRecord.local_id).where(
-                ImportedRecord.source == self.source,
-                ImportedRecord.kind == kind,
-                ImportedRecord.source_id.in_(wanted),
-            )
-        )
+        # Through the connection, the ids in one parameter (an array, or JSON text on
+        # SQLite): a cached statement and plain rows; binding a thousand values one by
+        # one was most of the cost of a batch of accepted answers.
+        name = dialect()
+        rows = db.session.connection().execute(_local_ids_statement(name), {
+            "source": self.source, "kind": kind,
+            "wanted": wanted if name == "postgresql" else json.dumps(wanted),
+        })  # fmt: skip
         return {source_id: local_id for source_id, local_id in rows}
 
     def _post_ids(self, values: list[str]) -> dict[str, int]:
@@ -179,19 +196,29 @@ class Importer:
         for where, record in batch:
             if record is None:
                 report.skipped += 1
+            elif isinstance(record, NotInSource):
+                report.absent += 1
             elif isinstance(record, RecordError):
                 report.errors.append((where, str(record)))
             elif own_kind and str(record.get("id")) in done:
                 report.known += 1
             else:
                 records.append((where, record))
-        if name in bulk.KINDS:
-            self._write_batch(bulk.KINDS[name], records, known, report)
+        kind = bulk.KINDS.get(name) or OTHER_KINDS.get(name)
+        if kind is not None:
+            self._write_batch(kind, records, known, report)
         else:
             self._write_one_by_one(name, records, known, report)
         # A dump may hold millions of records: one chunk per batch, so an import stopped
         # halfway keeps what it wrote and the next run skips it.
         events.commit_chunk()
+        self._batches += 1
+        if self._batches % ANALYZE_EVERY == 1 and dialect() == "postgresql":
+            # The id map grows from empty: with the statistics of an empty table, the
+            # planner looked a batch's ids up by scanning every id of the source (seconds
+            # a batch at 100,000 rows). Fresh statistics keep the look-ups on the index.
+            db.session.execute(text("ANALYZE imported_records"))
+            events.commit_chunk()
 
     def _write_batch(self, kind: bulk.Kind, records: list[tuple[str, dict[str, Any]]],
                      known: bulk.Known, report: FileReport) -> None:  # fmt: skip
@@ -270,6 +297,24 @@ class Importer:
                 report.imported += 1
             else:
                 report.known += 1
+
+
+@cache
+def _local_ids_statement(dialect_name: str) -> Any:
+    """On SQLite the ids go in as one JSON text; PostgreSQL keeps a plain IN list (an
+    array parameter there made its generic plan scan the table: up to a second a batch)."""
+    if dialect_name == "postgresql":
+        among: Any = ImportedRecord.source_id.in_(bindparam("wanted", expanding=True))
+    else:
+        values = select(literal_column("value")).select_from(
+            func.json_each(bindparam("wanted", type_=String))
+        )
+        among = ImportedRecord.source_id.in_(values)
+    return select(ImportedRecord.source_id, ImportedRecord.local_id).where(
+        ImportedRecord.source == bindparam("source"),
+        ImportedRecord.kind == bindparam("kind"),
+        among,
+    )
 
 
 # Which fields of each file name records of which kind (resolved per batch).

@@ -19,7 +19,7 @@ from app.badges.models import BadgeAward
 from app.core.clock import now_utc
 from app.core.sql import insert_for
 from app.extensions import db
-from app.forum.models import Category, Post, Topic
+from app.forum.models import Category
 from app.interchange import bulk
 from app.interchange.reader import RecordError, ident, moment, text
 
@@ -46,20 +46,6 @@ def categories(import_source: str, record: dict[str, Any], known: References) ->
         db.session.add(category)
         db.session.flush()
     bulk.remember(import_source, "category", [(source_id, category.id)])
-    return True
-
-
-def accepted(import_source: str, record: dict[str, Any], known: References) -> bool:
-    topic_id = bulk.ref(record, "topic", known)
-    post_id = bulk.ref(record, "post", known)
-    post_topic = db.session.scalar(select(Post.topic_id).where(Post.id == post_id))
-    if post_topic != topic_id:
-        raise RecordError("post: that answer is not in this topic")
-    topic = db.session.get(Topic, topic_id)
-    assert topic is not None
-    if topic.accepted_post_id == post_id:
-        return False
-    topic.accepted_post_id = post_id
     return True
 
 
@@ -106,7 +92,6 @@ Handler = Callable[[str, dict[str, Any], References], bool]
 # The file names written record by record (the others go through app/interchange/bulk.py).
 HANDLERS: dict[str, Handler] = {
     "categories": categories,
-    "accepted": accepted,
     "badges": badges,
     "signals": signals,
 }

@@ -7,28 +7,32 @@ expat a chunk at a time, so memory stays flat; entity declarations are refused (
 
 The mapping: users become members (no email, no password); questions become question
 topics with their tags, in one category or in a category per most-used tag; answers
-become posts; comments become replies to the post they are on; ``AcceptedAnswerId``
-becomes the solution; up-votes (``VoteTypeId`` 2) become helpful votes at their date,
-recorded without a voter, as the dump has none. Posts whose author deleted their
-account are kept under one "former member" account. Badges are not taken: Tribune's
-badges are earned again from the imported history.
-"""
+become posts; comments become comments (replies marked as such) on the post they are on;
+``AcceptedAnswerId`` becomes the solution; up-votes (``VoteTypeId`` 2) become helpful
+votes at their date, recorded without a voter, as the dump has none. Posts whose author
+deleted their account are kept under one "former member" account. That account and the
+site's "Community" user (source id -1, the author of wikis and bumps) are system
+accounts: they keep their posts and earn nothing, rank nowhere and cannot log in. Badges
+are not taken: Tribune's badges are earned again from the imported history."""
 
 from __future__ import annotations
 
 import heapq
 import re
+from array import array
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+from app.core.permissions import SYSTEM_ROLE
 from app.core.text import plain_text
-from app.interchange.importer import Located, RecordSource
+from app.interchange.importer import NOT_IN_SOURCE, Located, NotInSource, RecordSource
 from app.interchange.reader import FolderError
 
 CHUNK = 1 << 20
+COMMUNITY = "-1"  # the site's own account, not a person
 FORMER_MEMBER = "former-member"  # stands for every account deleted before the dump
 OTHER = "other"
 UP_VOTE = "2"
@@ -82,6 +86,26 @@ def tag_names(raw: str | None) -> list[str]:
     return [name.strip().lower()[:32] for name in names if name.strip()][:5]
 
 
+class IdSet:
+    """Which numeric ids a file holds, a bit each (a dump's post ids are dense)."""
+
+    def __init__(self) -> None:
+        self.bits = bytearray()
+
+    def add(self, value: str | None) -> None:
+        if value and value.isdigit():
+            number = int(value)
+            if number >> 3 >= len(self.bits):
+                self.bits.extend(bytes(max(number >> 3, 2 * len(self.bits)) + 1 - len(self.bits)))
+            self.bits[number >> 3] |= 1 << (number & 7)
+
+    def __contains__(self, value: object) -> bool:
+        if not isinstance(value, str) or not value.isdigit():
+            return False
+        number = int(value)
+        return number >> 3 < len(self.bits) and bool(self.bits[number >> 3] & (1 << (number & 7)))
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "tag"
 
@@ -99,6 +123,12 @@ class Dump:
         self.by_tag = categories == "top-tags"
         self.category_name = category_name or folder.name
         self.top: dict[str, int] = self._top_tags(top_tags) if self.by_tag else {}
+        # Filled as Posts.xml is read (topics, then answers): a vote, a comment or an
+        # answer about a post the dump does not hold (deleted) is "not in the dump".
+        self.questions, self.answers, self.other_posts = IdSet(), IdSet(), IdSet()
+        # Lines, questions and accepted answers, noted as the questions are read.
+        self.solutions: tuple[array[int], ...] = _solutions()
+        self.solutions_noted = False
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.xml"
@@ -136,9 +166,10 @@ class Dump:
             yield where, {
                 "id": row.get("Id"), "username": row.get("DisplayName") or f"user{row.get('Id')}",
                 "created_at": created, "bio": about[:2000],
+                "role": SYSTEM_ROLE if row.get("Id") == COMMUNITY else "member",
             }  # fmt: skip
         yield f"{self.path('Users')}:end", {
-            "id": FORMER_MEMBER, "username": "former_member",
+            "id": FORMER_MEMBER, "username": "former_member", "role": SYSTEM_ROLE,
             "created_at": earliest or "2008-07-31T00:00:00",
             "bio": "Posts of accounts deleted before the dump was made.",
         }  # fmt: skip
@@ -173,9 +204,17 @@ class Dump:
         return f"tag:{min(ranked)[1]}" if ranked else OTHER
 
     def topics(self) -> Iterator[Located]:
+        answers: list[tuple[str | None, str | None]] = []
+        self.solutions, self.solutions_noted = _solutions(), False
         for where, row in self.located("Posts"):
             if row.get("PostTypeId") != QUESTION:
+                if row.get("PostTypeId") == ANSWER:
+                    answers.append((row.get("Id"), row.get("ParentId")))
+                else:
+                    self.other_posts.add(row.get("Id"))  # wikis, tag excerpts: not taken
                 continue
+            self.questions.add(row.get("Id"))
+            self._note_solution(int(where.rsplit(":", 1)[1]), row)
             tags = tag_names(row.get("Tags"))
             yield where, {
                 "id": row.get("Id"), "category": self._category_of(tags),
@@ -184,10 +223,18 @@ class Dump:
                 "tags": tags, "locked": bool(row.get("ClosedDate")),
                 "created_at": row.get("CreationDate"),
             }  # fmt: skip
+        self.solutions_noted = True
+        # Every answer of the file, known before any comment or vote names one.
+        for answer, question in answers:
+            if question in self.questions:
+                self.answers.add(answer)
 
     def _answers(self) -> Iterator[Located]:
         for where, row in self.located("Posts"):
             if row.get("PostTypeId") == ANSWER:
+                if row.get("ParentId") not in self.questions:
+                    yield where, NOT_IN_SOURCE  # an answer to a deleted question
+                    continue
                 yield where, {
                     "id": row.get("Id"), "topic": row.get("ParentId"),
                     "author": row.get("OwnerUserId") or FORMER_MEMBER, "body": row.get("Body"),
@@ -196,11 +243,21 @@ class Dump:
 
     def _comments(self) -> Iterator[Located]:
         for where, row in self.located("Comments"):
+            if (status := self._post_status(row.get("PostId"))) is not True:
+                yield where, status
+                continue
             yield where, {
-                "id": f"comment:{row.get('Id')}", "reply_to": row.get("PostId"),
+                "id": f"comment:{row.get('Id')}", "reply_to": row.get("PostId"), "comment": True,
                 "author": row.get("UserId") or FORMER_MEMBER, "body": row.get("Text"),
                 "format": "markdown", "created_at": row.get("CreationDate"),
             }  # fmt: skip
+
+    def _post_status(self, post: str | None) -> bool | NotInSource | None:
+        """True for a question or answer imported; None for a post of another type
+        (not taken); NOT_IN_SOURCE for a post the dump does not hold."""
+        if post in self.questions or post in self.answers:
+            return True
+        return None if post in self.other_posts else NOT_IN_SOURCE
 
     def posts(self) -> Iterator[Located]:
         """Answers and comments in time order: a topic's posts take their places in it."""
@@ -211,13 +268,41 @@ class Dump:
             if row.get("VoteTypeId") != UP_VOTE:
                 yield where, None  # down-votes, favourites, bounties, close votes...
                 continue
+            if (status := self._post_status(row.get("PostId"))) is not True:
+                yield where, status
+                continue
             yield where, {"id": row.get("Id"), "post": row.get("PostId"),
                           "created_at": row.get("CreationDate")}  # fmt: skip
 
     def accepted(self) -> Iterator[Located]:
-        for where, row in self.located("Posts"):
-            if row.get("PostTypeId") == QUESTION and row.get("AcceptedAnswerId"):
-                yield where, {"topic": row.get("Id"), "post": row.get("AcceptedAnswerId")}
+        """The solutions noted while the questions were read (no second pass over
+        Posts.xml, the dump's largest file)."""
+        if not self.solutions_noted:
+            self._note_solutions()
+        posts = self.path("Posts")
+        for line, question, answer in zip(*self.solutions, strict=True):
+            where = f"{posts}:{line}"
+            if str(answer) not in self.answers:
+                yield where, NOT_IN_SOURCE
+                continue
+            yield where, {"topic": str(question), "post": str(answer)}
+
+    def _note_solutions(self) -> None:
+        for line, row in rows(self.path("Posts")):
+            if row.get("PostTypeId") == QUESTION:
+                self._note_solution(line, row)
+        self.solutions_noted = True
+
+    def _note_solution(self, line: int, row: dict[str, str]) -> None:
+        question, answer = row.get("Id") or "", row.get("AcceptedAnswerId") or ""
+        if question.isdigit() and answer.isdigit():  # ids of a dump are numbers
+            for values, value in zip(self.solutions, (line, int(question), int(answer)),
+                                     strict=True):  # fmt: skip
+                values.append(value)
+
+
+def _solutions() -> tuple[array[int], ...]:
+    return array("q"), array("q"), array("q")
 
 
 def _created(item: Located) -> str:

@@ -1,4 +1,5 @@
-"""A member's moderation page: record, suspend, silence, warn, lift, and roles (admins)."""
+"""A member's moderation page: record, suspend, silence, warn, lift, and roles and the
+email address (admins)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from wtforms import IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.accounts.addresses import is_placeholder, set_email
 from app.accounts.models import User
-from app.accounts.services import get_by_username
+from app.accounts.services import AccountError, get_by_username
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.core.permissions import ROLE_LABELS, ROLES, requires, role_label
@@ -47,6 +50,17 @@ class RoleForm(TribuneForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
+class EmailForm(TribuneForm):
+    email = StringField(
+        _l("Email address"), validators=[DataRequired(), Length(max=254)],
+        description=_l(
+            "Then the member can claim the account with “Forgot your password, or never set"
+            " one?” on the login page."
+        ),
+    )  # fmt: skip
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
+
+
 def _member(username: str) -> User:
     member = get_by_username(username)
     if member is None:
@@ -63,6 +77,8 @@ def _page(member: User, code: int = 200, **forms: Any) -> tuple[str, int]:
         sanction_form=forms.get("sanction") or SanctionForm(formdata=None),
         lift_form=forms.get("lift") or LiftForm(formdata=None),
         role_form=role_form,
+        email_form=forms.get("email") or EmailForm(formdata=None),
+        placeholder_email=is_placeholder(member.email),
     ), code
 
 
@@ -132,3 +148,30 @@ def role(username: str) -> Any:
     return _decided(
         target, lambda: members.change_role(current_user, target, role_name, reason), done
     )
+
+
+@blueprint.post("/manage/members/<username>/email")
+@requires("user.email")
+def email(username: str) -> Any:
+    """An administrator sets a member's real address (an imported member's placeholder)."""
+    target = _member(username)
+    form = EmailForm()
+    if not form.validate_on_submit():
+        return _page(target, 422, email=form)
+    try:
+        changed = set_email(target, form.email.data or "", current_user.id, form.reason.data or "")
+        commit()
+    except AccountError as error:
+        db.session.rollback()
+        form.email.errors = [str(error.message)]
+        return _page(target, 422, email=form)
+    except IntegrityError:  # another member took the address at the same moment
+        db.session.rollback()
+        form.email.errors = [_("Another member already uses this address.")]
+        return _page(target, 422, email=form)
+    if changed:
+        flash(_("%(name)s's address is set: they can claim the account.", name=target.username),
+              "success")  # fmt: skip
+    else:
+        flash(_("Nothing to change."), "info")
+    return redirect(url_for("members.member", username=target.username))

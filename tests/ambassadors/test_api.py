@@ -147,3 +147,24 @@ def test_tokens_from_the_command_line(app):
     assert tokens.authenticate(secret) is None
     assert runner.invoke(args=["tokens", "revoke", "Shop"]).exit_code == 1
     assert runner.invoke(args=["tokens", "create", "  "]).exit_code == 1
+
+
+def test_an_imported_member_without_an_address_is_unreachable_not_a_placeholder(
+    app, client, community, run_identify
+):
+    star = community.member("star", answers=5, accepted=3, votes=2)
+    star.email = "imported+kettles-2@users.invalid"  # as an import leaves it
+    commit()
+    for n in range(6):
+        community.member(answers=3 + n)
+    run_identify()
+    secret = new_token()
+    body = client.get("/api/v1/ambassadors?segment=ambassador", headers=bearer(secret)).get_json()
+    record = body["members"][0]
+    assert record["username"] == star.username
+    assert (record["email"], record["reachable"]) == ("", False)
+    result = app.test_cli_runner().invoke(args=["ambassadors", "export", "--format", "csv"])
+    rows = {row["username"]: row for row in csv.DictReader(io.StringIO(result.output))}
+    assert "users.invalid" not in result.output
+    assert (rows["star"]["email"], rows["star"]["reachable"]) == ("", "False")
+    assert all(row["reachable"] == "True" for name, row in rows.items() if name != "star")

@@ -132,3 +132,28 @@ def test_an_implicit_status_shows_no_public_mark(app, client, community, run_ide
     community.member("helper", answers=3, accepted=1)
     run_identify()
     assert 'badge-chip gold">Ambassador' not in client.get("/u/helper").get_data(as_text=True)
+
+
+def test_the_pages_name_the_run_and_window_the_figures_come_from(
+    app, community, login, moderator, run_identify
+):
+    from datetime import timedelta
+
+    from app.core.clock import now_utc
+
+    helper = community.member("helper", answers=3, accepted=1, votes=2)
+    as_of = now_utc() - timedelta(days=1)
+    run_identify(as_of=as_of, window_days=60)  # a historical run, another window
+    from app.ambassadors.models import AmbassadorRun
+
+    run = db.session.query(AmbassadorRun).one()
+    start = (as_of - timedelta(days=60)).date()
+    for page in (login(helper).get("/me/ambassador"),
+                 login(moderator).get("/manage/ambassadors/u/helper")):  # fmt: skip
+        html = page.get_data(as_text=True)
+        assert f"(run {run.id}), over its window of 60 days" in html
+        assert f"{start:%b} {start.day}, {start.year} to" in html
+        # The history line names its run too: its rank and the table's are the same run's.
+        assert f"rank 1 · run {run.id}" in html
+        assert "an imported vote whose voter is unknown (a Stack Exchange dump) counts 0.5" in html
+        assert "Badges earned in the window" in html and "Comments on posts" in html

@@ -148,4 +148,6 @@ def test_the_command_reports_what_it_recorded(app, category, make_user):
     accepted = _entries(answerer, "answer_accepted")
     assert [(e.points, e.created_at) for e in accepted] == [(15, answer.created_at)]
     again = app.test_cli_runner().invoke(args=["points", "rebuild"])
-    assert "Recorded 0 ledger entries" in again.output
+    assert "Nothing to add" in again.output
+    forced = app.test_cli_runner().invoke(args=["points", "rebuild", "--force"])
+    assert "Recorded 0 ledger entries" in forced.output
