@@ -164,3 +164,16 @@ def test_the_desktop_menu_shows_every_link(live_server, new_context, topic_id) -
     log_in(page, "member_mia")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.locator("header.site details.compact summary")).to_be_hidden()
+
+
+def test_the_kind_choices_sit_beside_their_labels(live_server, new_context, topic_id) -> None:
+    page = _phone(new_context)
+    log_in(page, "member_mia")
+    page.goto("/new")
+    labels = page.locator("form fieldset label:has(input[name=kind])")
+    expect(labels).to_have_count(2)
+    for label in labels.all():
+        radio, whole = label.locator("input").bounding_box(), label.bounding_box()
+        assert radio is not None and whole is not None
+        # One line: a small radio button, then its text, not the button above the text.
+        assert radio["width"] < 30 and whole["height"] < radio["height"] + 16, (radio, whole)
