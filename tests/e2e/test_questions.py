@@ -32,6 +32,10 @@ CAROL_ANSWER = "Have you tried unplugging it for a minute?"
 
 
 def site_menu(page: Page) -> Locator:
+    """The site's menu; on a phone (the compact menu showing), opened first."""
+    compact = page.locator("header.site details.compact")
+    if compact.locator("> summary").is_visible() and compact.get_attribute("open") is None:
+        compact.locator("> summary").click()
     return page.locator("header.site")
 
 
@@ -67,7 +71,7 @@ def log_in(page: Page, username: str, *, form_labels: dict[str, str] | None = No
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
+    site_menu(page).get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_contain_text("You are logged out.")
     expect(page.get_by_role("link", name="Sign up")).to_be_visible()
 
