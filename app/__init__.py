@@ -164,5 +164,8 @@ def _register_packages(app: Flask) -> None:
     from app import invitations  # the top of the house, beside interchange and demo
 
     invitations.init_app(app)
+    from app import insights  # a sibling of invitations
+
+    insights.init_app(app)
     interchange.init_app(app)
     demo.init_app(app)

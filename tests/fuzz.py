@@ -120,7 +120,9 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     """One of everything the forms act on, made through the services."""
     admin = make_user("admin_eve", role="admin")
     alice, bruno, carol = make_user("alice"), make_user("bruno"), make_user("carol")
-    create_category("Recipes", "recipes")
+    recipes = create_category("Recipes", "recipes", position=1)
+    archived_category = create_category("Old machines", "old-machines", position=2)
+    archived_category.archived_at = now_utc()
     topic = forum_services.create_topic(
         alice, category, title="How do I descale?", body="It beeps.", tags="milk"
     )
@@ -177,6 +179,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
         invitation=_invitation_of(campaign.id, alice.id),
         event_invitation=_invitation_of(event.id, alice.id),
         survey_invitation=_invitation_of(survey.id, alice.id),
+        recipes=recipes.id, archived_category=archived_category.id,
         reply_token=derive(campaign_key(event.token_salt), REPLY, bruno.id),
     )  # fmt: skip
     world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),

@@ -13,6 +13,10 @@ from app.core.permissions import ROLE_CAPABILITIES
 # Endpoint -> the capability it needs ("topic.*": any of the topic-managing ones).
 GUARDS = {
     "badges.point_rules": "settings.manage",
+    **{
+        f"category_admin.{name}": "category.manage"
+        for name in ("index", "new", "edit", "move", "archive", "unarchive")
+    },
     "ambassadors.console": "ambassador.view",
     "ambassadors.member": "ambassador.view",
     "ambassadors.export_segment": "ambassador.view",
@@ -27,10 +31,19 @@ GUARDS = {
     "members.member": "user.suspend",
     "members.sanction": "user.suspend",
     "members.role": "user.roles",
+    "insights.health": "health.view",
+    "insights.health_csv": "health.view",
+    "directory.members": "user.suspend",
+    "directory.members_csv": "user.suspend",
+    "roles.roles": "user.roles",
     "mail.outbox": "mail.manage",
     "admin_hub.hub": "admin.access",
     "mail.retry_one": "mail.manage",
     "mail.retry_failed": "mail.manage",
+    "jobs.overview": "jobs.run",
+    "jobs.run_now": "jobs.run",
+    "token_admin.index": "api.tokens",
+    "token_admin.revoke": "api.tokens",
     "tokens.index": "api.tokens",
     "tokens.create": "api.tokens",
     "tokens.revoke": "api.tokens",
@@ -81,6 +94,7 @@ SAMPLE_VALUES = {
     "kind": "warn",
     "decision": "approve",
     "action": "lock",
+    "direction": "up",
 }
 TOPIC_CAPABILITIES = {"topic.move", "topic.retag", "topic.lock", "topic.pin",
                       "topic.close_duplicate", "topic.merge"}  # fmt: skip

@@ -32,7 +32,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"badges"}),
     frozenset({"moderation"}),
     frozenset({"ambassadors"}),
-    frozenset({"invitations", "referrals", "rewards"}),
+    frozenset({"invitations", "insights", "referrals", "rewards"}),
     frozenset({"interchange", "demo"}),
 )
 LEVEL = {package: level for level, packages in enumerate(LAYERS) for package in packages}

@@ -107,8 +107,17 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "tokens.create": (A, [("/manage/tokens", "/manage/tokens")]),
     "tokens.revoke": (A, [("/manage/tokens", "/manage/tokens/{token}/revoke")]),
     "badges.point_rules": (A, [("/admin/points", "/admin/points")]),
+    "category_admin.new": (A, [("/admin/categories/new",) * 2]),
+    "category_admin.edit": (A, [("/admin/categories/{recipes}/edit",) * 2]),
+    "category_admin.move": (A, [("/admin/categories/", f"/admin/categories/{{recipes}}/move/{way}")
+                                for way in ("up", "down")]),
+    "category_admin.archive": (A, [("/admin/categories/", "/admin/categories/{recipes}/archive")]),
+    "category_admin.unarchive": (A, [("/admin/categories/",
+                                      "/admin/categories/{archived_category}/unarchive")]),
     "mail.retry_one": (A, [("/admin/mail/", "/admin/mail/{message}/retry")]),
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
+    "jobs.run_now": (A, [("/admin/jobs/", "/admin/jobs/prune-job-runs/run")]),
+    "token_admin.revoke": (A, [("/admin/tokens/", "/admin/tokens/{token}/revoke")]),
     "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
     "staff.new_campaign": (A, [(f"/staff/campaigns/new/{kind}",) * 2
                                for kind in ("event", "survey", "offer")]),
@@ -264,7 +273,8 @@ def test_the_signals_api_takes_any_json(world):
 
 
 QUERY_NAMES = ("page", "per_page", "q", "segment", "filter", "order", "category", "period",
-               "actor", "action", "type", "target", "next", "x")  # fmt: skip
+               "actor", "action", "type", "target", "next", "role", "level", "status",
+               "sanction", "joined_from", "joined_to", "sort", "x")  # fmt: skip
 
 
 def test_no_page_answers_5xx_to_odd_paths_and_query_arguments(app, world):

@@ -94,10 +94,12 @@ def init_app(app: Flask) -> None:
     from app.accounts import (
         cli,
         reset_views,  # noqa: F401  (adds its routes to views.blueprint)
+        roles_views,
+        token_admin_views,
         token_views,
         views,
     )
-    from app.core.places import register_place
+    from app.core.places import register_link, register_place
 
     login_manager.user_loader(load_user)
     login_manager.login_view = "accounts.login"
@@ -105,6 +107,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_message_category = "info"
     app.register_blueprint(views.blueprint)
     app.register_blueprint(token_views.blueprint)
+    token_admin_views.init_app(app)
+    app.register_blueprint(roles_views.blueprint)
+    register_link(app, "admin.hub", 25, "roles.roles", _l("Roles"), ("user.roles",),
+                  _l("What each role may do, who holds it, and helpers' privileges."))  # fmt: skip
     register_place(app, "login", "accounts.login")
     register_place(app, "logout", "accounts.logout")
     register_place(app, "register", "accounts.register")

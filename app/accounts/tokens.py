@@ -54,10 +54,21 @@ def create_token(name: str, created_by: User | None) -> tuple[ApiToken, str]:
 
 
 def revoke_token(token: ApiToken, by: User | None = None, at: datetime | None = None) -> bool:
-    """Revoke a token; False if it was already revoked. Caller commits."""
-    if token.revoked_at is not None:
+    """Revoke a token; False if it was already revoked. Caller commits.
+
+    One conditional UPDATE: of two clicks at once, the second waits for the first's row
+    lock, then finds the token revoked, and writes no second audit row.
+    """
+    when = at or now_utc()
+    revoked = db.session.execute(
+        update(ApiToken)
+        .where(ApiToken.id == token.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=when)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(token, ["revoked_at"])
+    if revoked != 1:
         return False
-    token.revoked_at = at or now_utc()
     events.queue_audit(by.id if by else None, "api_token.revoke", "api_token", token.id,
                        before={"name": token.name, "prefix": token.prefix})  # fmt: skip
     return True
@@ -94,6 +105,17 @@ def creator_may(token: ApiToken, *capabilities: str) -> bool:
 
 def list_tokens() -> list[ApiToken]:
     return list(db.session.scalars(select(ApiToken).order_by(ApiToken.created_at.desc())))
+
+
+def tokens_with_owners() -> list[tuple[ApiToken, User | None]]:
+    """Every token of the community, newest first, with the member it acts for (None: the
+    operator's, made with `tribune tokens create`), in one query."""
+    query = (
+        select(ApiToken, User)
+        .outerjoin(User, User.id == ApiToken.created_by_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    return [(token, owner) for token, owner in db.session.execute(query)]
 
 
 def token_by_id(token_id: int) -> ApiToken | None:

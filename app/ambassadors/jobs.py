@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app.ambassadors import identification
 from app.core.scheduler import Job, register_job
@@ -29,6 +30,6 @@ def register(app: Flask) -> None:
             "identify-ambassadors",
             identify_ambassadors,
             cron="0 3 * * *",
-            description="Find the most helpful members and make them ambassadors (helpers).",
+            description=_l("Find the most helpful members and make them ambassadors (helpers)."),
         ),
     )

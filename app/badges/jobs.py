@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app.badges import antigaming, awards, leaderboard
 from app.core.scheduler import Job, register_job
@@ -31,12 +32,12 @@ def report_voting_rings(as_of: datetime | None = None, **options: Any) -> dict[s
 def register(app: Flask) -> None:
     for job in (
         Job("sweep-badges", sweep_badges, cron="30 2 * * *",
-            description="Daily badge backfill and category expertise recomputation."),
+            description=_l("Daily badge backfill and category expertise recomputation.")),
         Job(leaderboard.REFRESH_JOB, refresh_leaderboards, interval_seconds=600,
-            description="Recompute the leaderboards of every period and category."),
+            description=_l("Recompute the leaderboards of every period and category.")),
         Job("reverse-serial-votes", reverse_serial_votes, cron="10 2 * * *",
-            description="Reverse serial voting and report it to moderators."),
+            description=_l("Reverse serial voting and report it to moderators.")),
         Job("report-voting-rings", report_voting_rings, cron="20 2 * * *",
-            description="Report votes between accounts that share a registration IP."),
+            description=_l("Report votes between accounts that share a registration IP.")),
     ):  # fmt: skip
         register_job(app, job)

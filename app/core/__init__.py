@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         errors,
         headers,
         hub_views,
+        job_views,
         jobs_cli,
         layout,
         mail_views,
@@ -43,5 +44,6 @@ def init_app(app: Flask) -> None:
     submissions.init_app(app)
     outbox.init_app(app)
     mail_views.init_app(app)
+    job_views.init_app(app)
     hub_views.init_app(app)
     jobs_cli.init_app(app)

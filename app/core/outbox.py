@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
 
 from app.core import mail_pacing
@@ -394,7 +395,7 @@ def init_app(app: Flask) -> None:
             "deliver-mail",
             deliver_mail,
             interval_seconds=60,
-            description="Send the outbox: queued mail, and retries that are due.",
+            description=_l("Send the outbox: queued mail, and retries that are due."),
             lease_seconds=600,
         ),
     )

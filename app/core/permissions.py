@@ -56,6 +56,7 @@ CAPABILITIES: dict[str, object] = {
     "settings.manage": _l("Change community settings such as point values"),
     "admin.access": _l("Open the administrator's hub"),
     "mail.manage": _l("See outgoing mail that failed and send it again"),
+    "jobs.run": _l("See the scheduled jobs and run them by hand"),
     "api.tokens": _l("Create and revoke API tokens"),
     "ambassador.manage": _l("Promote and demote ambassadors by hand"),
     "ambassador.view": _l("See engagement scores and segments"),
@@ -63,6 +64,7 @@ CAPABILITIES: dict[str, object] = {
     "topic.close_duplicate": _l("Close a topic as a duplicate of another"),
     "flag.hide_spam": _l("Hide an obvious spam post at once with one flag"),
     "post.review_first": _l("Review newcomers' first posts"),
+    "health.view": _l("See the community-health dashboard"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -102,6 +104,7 @@ _MODERATOR = _MEMBER | {
     "post.review_first",
     "ambassador.manage",
     "ambassador.view",
+    "health.view",
 }
 _STAFF = _MEMBER | {
     "campaign.send",
@@ -109,6 +112,7 @@ _STAFF = _MEMBER | {
     "manage.access",
     "api.tokens",
     "ambassador.view",
+    "health.view",
 }
 
 # What the ambassador job grants its ambassadors (source "ambassador"): the helper

@@ -25,6 +25,7 @@ PLACES = {
     "logout": "the logout action (a POST)",
     "register": "the sign-up page",
     "profile": "a member's profile (takes username)",
+    "members": "the member directory (takes role, status, sanction... as query arguments)",
 }
 # The lists of links higher packages add to lower pages, and where they are shown.
 LINK_LISTS = {
@@ -32,6 +33,7 @@ LINK_LISTS = {
     "manage.menu": "the links under the review queue's title",
     "moderation.member": "links on a member's moderation page (take username)",
     "admin.hub": "the administrator's hub (/admin): one link per setting, with a description",
+    "staff.menu": "the links under the staff console's title (the campaigns list)",
 }
 
 

@@ -30,6 +30,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.core import events
@@ -72,7 +73,7 @@ class Job:
     func: JobFunc
     cron: str | None = None
     interval_seconds: int | None = None
-    description: str = ""
+    description: Any = ""  # a lazy string (_l): translated where it is shown
     # How long the lease lasts between two heartbeats (None: JOB_LEASE_SECONDS).
     lease_seconds: int | None = None
 
@@ -240,6 +241,6 @@ def init_app(app: Flask) -> None:
             "prune-job-runs",
             prune_job_runs,
             cron="17 4 * * *",
-            description="Delete job runs older than JOB_RUNS_KEEP_DAYS.",
+            description=_l("Delete job runs older than JOB_RUNS_KEEP_DAYS."),
         ),
     )

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.exc import IntegrityError
@@ -105,5 +106,5 @@ def init_app(app: Flask) -> None:
     register_job(
         app,
         Job("prune-form-submissions", prune, cron="47 4 * * *",
-            description="Forget form submission tokens older than a day."),
+            description=_l("Forget form submission tokens older than a day.")),
     )  # fmt: skip

@@ -20,6 +20,7 @@ def _progressbar(label: str, length: int) -> AbstractContextManager[Any]:
 
 
 AMBASSADOR_JOB = "identify-ambassadors"
+HEALTH_JOB = "community-health"  # after the ambassadors, for its segments
 
 
 @click.command("seed-demo")
@@ -48,6 +49,9 @@ def seed_demo(users: int, seed: int) -> None:
     evaluation = None
     if AMBASSADOR_JOB in registered_jobs():
         evaluation = run_job(AMBASSADOR_JOB)
+    # And the community-health dashboard's figures, so /manage/health shows something.
+    if HEALTH_JOB in registered_jobs():
+        run_job(HEALTH_JOB)
     elapsed = time.perf_counter() - started
     click.echo(f"Seeded in {elapsed:.1f} s:")
     click.echo(f"  members          {summary.members}")

@@ -38,11 +38,19 @@ def create_category(
 
 
 def visible_categories(user: Any) -> list[Category]:
-    """The categories the reader (None: a visitor) may read, in their order."""
+    """The categories the reader (None: a visitor) may read, in their order; archived
+    ones are left out (category_changes.py)."""
     return list(
         db.session.scalars(
             select(Category)
-            .where(visibility.category_clause(user))
+            .where(visibility.category_clause(user), Category.archived_at.is_(None))
             .order_by(Category.position, Category.name)
         )
     )
+
+
+def refuse_archived(category: Category) -> None:
+    """Raise a form error if ``category`` is archived: it takes no new topics, nor topics
+    moved into it."""
+    if category.archived_at is not None:
+        raise ForumError(_l("This category is archived: it takes no new topics."), field="category")

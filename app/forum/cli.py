@@ -29,9 +29,10 @@ def list_categories() -> None:
     width = max(len(c.slug) for c in rows)
     for category in rows:
         restriction = category.required_capability or "public"
+        archived = "  (archived)" if category.archived_at is not None else ""
         click.echo(
             f"{category.slug:<{width}}  {category.name:<30}  {restriction:<16}  "
-            f"{category.topic_count} topics"
+            f"{category.topic_count} topics{archived}"
         )
 
 

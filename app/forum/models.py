@@ -32,6 +32,9 @@ class Category(db.Model):
     # Bumped with every change its topic lists show (topic_state.touch_topic and
     # change_category): the key under which the category and home pages are cached.
     revision: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Archived (category_changes.archive_category): no new topics, gone from the lists of
+    # categories; its page and its topics stay readable by link.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 topic_tags = Table(

@@ -15,6 +15,7 @@ from app.core.event_payloads import PostEdited
 from app.core.text import render_body
 from app.extensions import db
 from app.forum import visibility
+from app.forum.categories import refuse_archived
 from app.forum.errors import Forbidden, ForumError, InvalidFields, NotFound, require
 from app.forum.following import follow_by_default
 from app.forum.models import TOPIC_KINDS, Category, Post, PostRevision, Topic
@@ -96,6 +97,7 @@ def create_topic(
     require(author, "topic.create")
     if not can_see_category(author, category):
         raise NotFound()
+    refuse_archived(category)
     if kind not in TOPIC_KINDS:
         raise ForumError(_l("Choose question or discussion."), field="kind")
     title, body = _check_title_and_body(title, body)

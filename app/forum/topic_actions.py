@@ -16,6 +16,7 @@ from app.core import events
 from app.core.clock import now_utc
 from app.core.event_payloads import TopicChanged
 from app.extensions import db
+from app.forum.categories import refuse_archived
 from app.forum.errors import Forbidden, ForumError, NotFound
 from app.forum.models import Category, Topic
 from app.forum.services import can_see_category
@@ -74,6 +75,7 @@ def move_topic(actor: User, topic: Topic, category: Category, reason: str = "") 
         raise ForumError(_l("Unknown category."), field="category")
     if category.id == topic.category_id:
         return False
+    refuse_archived(category)
     posts = topic.reply_count + 1
     old_id = topic.category_id
     touch_topic(topic.id)  # the topic's row first, then categories in order (deadlocks)

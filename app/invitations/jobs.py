@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from app.core.clock import now_utc
@@ -52,7 +53,7 @@ def register(app: Flask) -> None:
             "send-scheduled-campaigns",
             send_scheduled_campaigns,
             interval_seconds=60,
-            description="Send the campaigns scheduled for now.",
+            description=_l("Send the campaigns scheduled for now."),
         ),
     )
     register_job(
@@ -61,6 +62,6 @@ def register(app: Flask) -> None:
             "close-campaigns",
             close_past_deadline,
             cron="*/15 * * * *",
-            description="Close campaigns whose reply deadline has passed.",
+            description=_l("Close campaigns whose reply deadline has passed."),
         ),
     )

@@ -44,9 +44,16 @@ def _profile_section(member: Any) -> dict[str, Any]:
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
     from app.core.notifications import register_kind
-    from app.core.places import register_link
+    from app.core.places import register_link, register_place
     from app.core.templating import register_post_trail
-    from app.moderation import listeners, member_views, members, models, views  # noqa: F401
+    from app.moderation import (  # noqa: F401
+        directory_views,
+        listeners,
+        member_views,
+        members,
+        models,
+        views,
+    )
 
     register_section(app, 90, "moderation/_profile_section.html", _profile_section)
     register_post_trail(app, "moderation.log")
@@ -62,5 +69,11 @@ def init_app(app: Flask) -> None:
     register_link(app, "manage.menu", 30, "moderation.log", _l("Audit log"))
     app.register_blueprint(views.blueprint)
     app.register_blueprint(member_views.blueprint)
+    app.register_blueprint(directory_views.blueprint)
+    register_place(app, "members", "directory.members")
+    register_link(app, "manage.menu", 35, "directory.members", _l("Members"), ("user.suspend",))
+    register_link(app, "admin.hub", 20, "directory.members", _l("Members"), ("user.suspend",),
+                  _l("Find a member by name or email; filter by role, level, status, "
+                     "sanction and join date; export the list."))  # fmt: skip
     listeners.connect(app)
     app.before_request(refuse_writes_while_suspended)

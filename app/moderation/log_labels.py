@@ -51,6 +51,12 @@ ACTION_LABELS: dict[str, Any] = {
     "api_token.create": _l("API token created"),
     "api_token.revoke": _l("API token revoked"),
     "settings.points": _l("Point values changed"),
+    "category.create": _l("Category created"),
+    "category.edit": _l("Category edited"),
+    "category.move": _l("Category moved in the order"),
+    "category.archive": _l("Category archived"),
+    "category.unarchive": _l("Category unarchived"),
+    "job.run": _l("Job run by hand"),
 }
 
 
@@ -92,6 +98,8 @@ FIELD_LABELS: dict[str, Any] = {
     "silenced_until": _l("Silenced until"),
     "suspended": _l("Suspended"),
     "silenced": _l("Silenced"),
+    "job": _l("Job"),
+    "outcome": _l("Outcome"),
 }
 # Keys whose value is a post's or a topic's id: shown as "post 12", "topic 7".
 _POST_KEYS = frozenset({"accepted_post_id"})
@@ -103,6 +111,11 @@ VALUE_LABELS: dict[str, dict[str, Any]] = {
         "ambassador": _l("ambassador"),
         "open": _l("open"),
         "reviewed": _l("reviewed"),
+    },
+    "outcome": {
+        "success": _l("succeeded"),
+        "failed": _l("failed"),
+        "skipped": _l("skipped: already running"),
     },
     "reason": {
         "spam": _l("spam"),
@@ -130,6 +143,7 @@ TARGET_KINDS: dict[str, TargetKind] = {
     "topic": TargetKind(_l("topic %(n)s"), "forum.topic", "topic_id"),
     "api_token": TargetKind(_l("API token %(n)s")),
     "settings": TargetKind(_l("settings")),
+    "job_run": TargetKind(_l("job run %(n)s")),
     "user": TargetKind(_l("member %(n)s")),
 }
 

@@ -3,6 +3,7 @@
  * The page carries each chart's data as JSON in a <script type="application/json"> inside
  * the figure (app/templates/_macros/charts.html); the table beside it is the accessible
  * fallback and the view without JavaScript, so this script only adds the picture.
+ * A <details data-chart-table open> holding the table right after a drawn chart is folded.
  * Spec: {type: "bar"|"line", labels: [...], series: [{label, values, kind?}],
  *        percent: bool, stacked: bool, x_title, y_title, marker: {index, label}}
  */
@@ -43,6 +44,10 @@
     if (!data || !canvas || figure.dataset.drawn) return;
     var spec = JSON.parse(data.textContent);
     var percent = !!spec.percent;
+    // Counts get whole-number ticks (no "0.2 members"); durations and shares keep decimals.
+    var whole = spec.series.every(function (series) {
+      return series.values.every(function (value) { return value === null || Number.isInteger(value); });
+    });
     var datasets = spec.series.map(function (series, i) {
       var colour = PALETTE[i % PALETTE.length];
       return {
@@ -92,16 +97,25 @@
             beginAtZero: true,
             max: percent && spec.stacked ? 100 : undefined,
             title: { display: !!spec.y_title, text: spec.y_title || "" },
-            ticks: { callback: tick }
+            ticks: { callback: tick, precision: whole ? 0 : undefined }
           }
         }
       }
     });
   }
 
+  // A table marked data-chart-table after drawn charts folds away (open without
+  // JavaScript, and for whoever unfolds it): long pages of charts stay readable.
+  function fold(details) {
+    var before = details.previousElementSibling;
+    var drawn = "figure.chart[data-drawn]";
+    if (before && (before.matches(drawn) || before.querySelector(drawn))) details.open = false;
+  }
+
   function drawAll() {
     if (!window.Chart) return;
     Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), draw);
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-chart-table]"), fold);
   }
 
   if (document.readyState === "loading") {

@@ -46,6 +46,16 @@ def test_a_setting_one_may_not_open_is_left_out(make_user, login):
     commit()
     page = login(manager).get("/admin/")
     assert page.status_code == 200
-    assert _settings(page.text) == []
+    # The member directory is theirs (user.suspend); the roles, points and mail are not.
+    assert [url for url, _label, _ in _settings(page.text)] == ["/admin/members"]
     assert "Point values" not in page.text and "/admin/mail/" not in page.text
+    assert "/admin/roles" not in page.text
+
+
+def test_a_hub_with_nothing_to_open_says_so(make_user, login):
+    member = make_user("hub_member")
+    grant(member.id, "admin.access", "test")
+    commit()
+    page = login(member).get("/admin/")
+    assert _settings(page.text) == []
     assert "None of the settings is yours to change." in page.text

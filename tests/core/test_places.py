@@ -60,7 +60,9 @@ def test_the_review_queue_lists_the_managers_pages(make_user, login, role, mail)
         '<a href="/manage/first-posts">First posts to review</a>',
         '<a href="/manage/ambassadors">Ambassadors</a>',
         '<a href="/manage/log">Audit log</a>',
+        '<a href="/admin/members">Members</a>',
     ] + (['<a href="/admin/mail/">Outgoing mail</a>'] if mail else [])
+    expected += ['<a href="/manage/health">Community health</a>']
     # Campaigns (campaign.send) are staff's and administrators', not moderators'.
     expected += ['<a href="/staff/campaigns">Campaigns</a>'] if role == "admin" else []
     expected += ['<a href="/admin/">Administration</a>'] if role == "admin" else []

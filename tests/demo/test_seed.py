@@ -82,6 +82,10 @@ def test_seed_demo_command_is_idempotent_and_fills_points_badges_and_boards(app)
     assert (
         db.session.scalar(select(func.count()).where(AmbassadorStatus.status == "ambassador")) == 1
     )
+    # And the dashboard's figures: /manage/health shows the demo's history.
+    from app.insights.models import HealthFigures
+
+    assert db.session.scalar(select(func.sum(HealthFigures.posts))) > 0
     topics = db.session.scalar(select(func.count(Topic.id)))
     second = runner.invoke(args=["seed-demo", "--users", "20"])
     assert second.exit_code == 0 and "already has data" in second.output

@@ -7,17 +7,30 @@ factory imports this package, to register it (tests/test_architecture.py).
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app.core.page_cache import PageCache
 
 
 def init_app(app: Flask) -> None:
     from app.accounts.profile import register_section
-    from app.core.places import register_place
-    from app.forum.pages import labels, list_parts, profile, topic_parts, topic_views, views
+    from app.core.places import register_link, register_place
+    from app.forum.pages import (
+        category_admin_views,
+        labels,
+        list_parts,
+        profile,
+        topic_parts,
+        topic_views,
+        views,
+    )
 
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
+    app.register_blueprint(category_admin_views.blueprint)
+    register_link(app, "admin.hub", 20, "category_admin.index", _l("Categories"),
+                  ("category.manage",),
+                  _l("Create, edit, reorder, restrict and archive the categories."))  # fmt: skip
     register_place(app, "home", "forum.home")
     register_place(app, "search", "forum.search")
     register_place(app, "ask", "forum.new_topic")

@@ -68,6 +68,7 @@ def _category_statement() -> Select[Any]:
         Category.description,
         Category.required_capability,
         Category.revision,
+        Category.archived_at,
     ).where(Category.slug == bindparam("slug"))
 
 
@@ -79,7 +80,8 @@ def _readable(viewer: Any) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def category_by_slug(slug: str) -> Any:
-    """A category as a row (id, slug, name, description, required_capability, revision)."""
+    """A category as a row (id, slug, name, description, required_capability, revision,
+    archived_at)."""
     return db.session.connection().execute(_category_statement(), {"slug": slug}).first()
 
 
