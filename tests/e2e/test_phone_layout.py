@@ -58,8 +58,11 @@ VISITOR_PAGES = [*BROWSING, "/login", "/register"]
 MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
                 "/account/password"]  # fmt: skip
 MODERATOR_PAGES = ["/manage/queue", "/manage/log", "/manage/members/member_mia",
-                   "/manage/ambassadors", "/manage/first-posts", "TOPIC"]  # fmt: skip
+                   "/manage/ambassadors", "/manage/first-posts", "/manage/health",
+                   "TOPIC", "/t/TOPIC_ID/manage"]  # fmt: skip
 STAFF_PAGES = ["/staff/campaigns", "/staff/campaigns/new", "/"]
+ADMIN_PAGES = ["/admin/", "/admin/members", "/admin/roles", "/admin/categories/", "/admin/jobs/",
+               "/admin/mail/", "/admin/points", "/admin/tokens/"]  # fmt: skip
 
 
 def _community(live: LiveServer) -> int:
@@ -77,7 +80,7 @@ def _community(live: LiveServer) -> int:
         commit()
         forum_services.reply(helper, topic, body="Hold the power button for ten seconds.")
         commit()
-        for name, role in (("mod_moe", "moderator"), ("staff_sam", "staff")):
+        for name, role in (("mod_moe", "moderator"), ("staff_sam", "staff"), ("ada", "admin")):
             account_services.create_user(name, f"{name}@example.com", PASSWORD, role=role)
             commit()
         return topic.id
@@ -121,7 +124,8 @@ def _assert_fits(page: Page, path: str, who: str) -> None:
 
 def _visit_all(page: Page, paths: list[str], topic_id: int, who: str) -> None:
     for path in paths:
-        _assert_fits(page, f"/t/{topic_id}" if path == "TOPIC" else path, who)
+        where = f"/t/{topic_id}" if path == "TOPIC" else path.replace("TOPIC_ID", str(topic_id))
+        _assert_fits(page, where, who)
 
 
 def test_every_page_fits_a_phone_for_a_visitor(live_server, new_context, topic_id) -> None:
@@ -143,6 +147,12 @@ def test_managers_pages_fit_a_phone(live_server, new_context, topic_id) -> None:
     page.get_by_role("button", name="Log out").click()
     log_in(page, "staff_sam")
     _visit_all(page, STAFF_PAGES, topic_id, "staff")
+
+
+def test_administrators_pages_fit_a_phone(live_server, new_context, topic_id) -> None:
+    page = _phone(new_context)
+    log_in(page, "ada")
+    _visit_all(page, ADMIN_PAGES, topic_id, "admin")
 
 
 def test_the_compact_menu_opens_without_javascript(live_server, new_context, topic_id) -> None:
