@@ -88,6 +88,13 @@ def test_no_id_twice_for_a_visitor_staff_and_an_administrator(
         response = browser.get(path)
         assert response.status_code == 200, path
         assert twice(response.get_data(as_text=True)) == [], path
+    administrator = login(admin)
+    for path in ["/admin/", "/admin/members", "/admin/roles", "/admin/categories/",
+                 "/admin/categories/new", "/admin/jobs/", "/admin/mail/", "/admin/points",
+                 "/admin/tokens/", "/manage/health"]:  # fmt: skip
+        response = administrator.get(path)
+        assert response.status_code == 200, path
+        assert twice(response.get_data(as_text=True)) == [], path
     # An administrator's member page has all three forms: sanction, lift and role.
     member_page = login(admin).get("/manage/members/bruno").get_data(as_text=True)
     assert 'id="lift-reason"' in member_page and 'id="role-reason"' in member_page
