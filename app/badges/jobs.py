@@ -33,7 +33,7 @@ def register(app: Flask) -> None:
     for job in (
         Job("sweep-badges", sweep_badges, cron="30 2 * * *",
             description=_l("Daily badge backfill and category expertise recomputation.")),
-        Job("refresh-leaderboards", refresh_leaderboards, interval_seconds=600,
+        Job(leaderboard.REFRESH_JOB, refresh_leaderboards, interval_seconds=600,
             description=_l("Recompute the leaderboards of every period and category.")),
         Job("reverse-serial-votes", reverse_serial_votes, cron="10 2 * * *",
             description=_l("Reverse serial voting and report it to moderators.")),

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, literal, or_, select
 from app.accounts.models import User
 from app.badges.models import LeaderboardEntry, LedgerEntry
 from app.core.clock import now_utc
+from app.core.job_runs import JobRun
 from app.extensions import db
 
 PERIODS: dict[str, int | None] = {"week": 7, "month": 30, "year": 365, "all": None}
@@ -100,6 +101,19 @@ class BoardRow:
     user_id: int
     username: str
     points: int
+    member_points: int  # the member's total, which gives the level
+
+
+REFRESH_JOB = "refresh-leaderboards"
+
+
+def last_refreshed() -> datetime | None:
+    """When the boards were last rebuilt by their job (None before its first success)."""
+    return db.session.scalar(
+        select(func.max(JobRun.finished_at)).where(
+            JobRun.job_name == REFRESH_JOB, JobRun.outcome == "success"
+        )
+    )
 
 
 def page(period: str, category_id: int, number: int, size: int) -> tuple[list[BoardRow], bool]:
@@ -112,6 +126,7 @@ def page(period: str, category_id: int, number: int, size: int) -> tuple[list[Bo
             LeaderboardEntry.user_id,
             User.username,
             LeaderboardEntry.points,
+            User.points,
         )
         .join(User, User.id == LeaderboardEntry.user_id)
         .where(

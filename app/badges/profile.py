@@ -29,6 +29,11 @@ def level_label(user: Any) -> str:
     points = getattr(user, "points", None)
     if points is None:
         return ""
+    return level_tag(points)
+
+
+def level_tag(points: int) -> Markup:
+    """The level tag of a member with ``points`` in all, in the request's language."""
     return _level_tag(level_for(points).key, str(get_locale()))
 
 

@@ -10,11 +10,12 @@ from flask_login import current_user
 from wtforms import IntegerField
 from wtforms.validators import InputRequired, NumberRange
 
-from app.badges import leaderboard, points, queries, visits
+from app.badges import leaderboard, points, profile, queries, visits
 from app.badges.catalogue import BY_SLUG
 from app.core.events import commit
 from app.core.forms import TribuneForm
 from app.core.permissions import requires
+from app.core.scheduler import get_job
 from app.forum.categories import visible_categories
 
 blueprint = Blueprint("badges", __name__)
@@ -80,7 +81,16 @@ def board() -> str:
         category=category,
         own=own,
         own_on_page=any(r.user_id == (viewer.id if viewer else None) for r in rows),
+        level_tag=profile.level_tag,
+        refreshed=leaderboard.last_refreshed(),
+        refresh_minutes=_refresh_minutes(),
     )
+
+
+def _refresh_minutes() -> int:
+    """How often the job rebuilds the boards, in minutes (its interval)."""
+    seconds = get_job(leaderboard.REFRESH_JOB).interval_seconds or 600
+    return max(1, seconds // 60)
 
 
 class PointRulesForm(TribuneForm):

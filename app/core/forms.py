@@ -57,9 +57,16 @@ class TribuneForm(FlaskForm):
             return request.form if request.form or request.files else None
 
     file_parts: frozenset[str] = frozenset()
+    # Set on a form shown beside another with the same fields on one page: its elements'
+    # ids start with it ("lift-reason"), so no id is on the page twice. Names stay.
+    id_prefix: str = ""
 
     def __init__(self, formdata: Any = _FROM_REQUEST, **kwargs: Any) -> None:
         super().__init__(formdata=formdata, **kwargs)
+        if self.id_prefix:
+            for field in self:
+                field.id = f"{self.id_prefix}-{field.id}"
+                field.label.field_id = field.id
 
     def validate(self, extra_validators: Any = None) -> bool:
         refused = {}

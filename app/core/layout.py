@@ -13,7 +13,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, get_flashed_messages, get_template_attribute, request, url_for
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    get_flashed_messages,
+    get_template_attribute,
+    request,
+    url_for,
+)
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -34,9 +42,10 @@ class ChromeReader(parts.Reader):
 LAYOUT = parts.Part("layout", "layout.html", ChromeReader)
 
 
-def page(title: str, content: Markup | parts.Html) -> parts.Html:
+def page(title: str, content: Markup | parts.Html, *, language_in_page: bool = False) -> parts.Html:
     """A whole page: ``title`` (text, or Markup) and ``content`` (Markup, or a filled
-    part) in the layout."""
+    part) in the layout; ``language_in_page``: the content has its own language choice,
+    so the footer's is left out (one choice, one ``id="locale"``)."""
     user = current_user._get_current_object()  # type: ignore[attr-defined]
     member = user.is_authenticated
     staff = places.links("chrome.staff")[:1] if member else []
@@ -50,6 +59,7 @@ def page(title: str, content: Markup | parts.Html) -> parts.Html:
         {},
         title=title,
         content=content,
+        language={"footer": Markup("")} if language_in_page else {},
         notices=lambda: _notices(user),
         csrf=generate_csrf,
         search=_search,
@@ -111,6 +121,12 @@ def _bell_count(unread: int) -> Markup:
     return Markup('<span class="count">{}</span>').format(unread) if unread else Markup("")
 
 
+def favicon() -> Response:
+    """/favicon.ico, which browsers and feed readers ask for whatever the page says."""
+    return current_app.send_static_file("favicon.ico")
+
+
 def init_app(app: Flask) -> None:
     parts.register(app, LAYOUT)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.jinja_env.globals["page_layout"] = page

@@ -17,6 +17,14 @@ class ForumError(Exception):
         self.status = status
 
 
+class InvalidFields(ForumError):
+    """Several fields of one form are wrong: each keeps its own error, shown together."""
+
+    def __init__(self, errors: list[ForumError]) -> None:
+        super().__init__(errors[0].message, field=errors[0].field)
+        self.errors = errors
+
+
 class NotFound(ForumError):
     def __init__(self) -> None:
         super().__init__(_l("Not found."), status=404)

@@ -16,7 +16,7 @@ from app.core.text import render_body
 from app.extensions import db
 from app.forum import visibility
 from app.forum.categories import refuse_archived
-from app.forum.errors import Forbidden, ForumError, NotFound, require
+from app.forum.errors import Forbidden, ForumError, InvalidFields, NotFound, require
 from app.forum.following import follow_by_default
 from app.forum.models import TOPIC_KINDS, Category, Post, PostRevision, Topic
 from app.forum.review_hold import (
@@ -59,6 +59,24 @@ def _check_body(body: str) -> str:
     return body
 
 
+def _check_title_and_body(title: str, body: str) -> tuple[str, str]:
+    """Both checked, so that a form sent empty shows every missing field at once."""
+    errors: list[ForumError] = []
+    try:
+        title = _check_title(title)
+    except ForumError as error:
+        errors.append(error)
+    try:
+        body = _check_body(body)
+    except ForumError as error:
+        errors.append(error)
+    if len(errors) > 1:
+        raise InvalidFields(errors)
+    if errors:
+        raise errors[0]
+    return title, body
+
+
 def _cook_into(post: Post, body: str, title: str | None) -> None:
     post.body_source = body
     # An imported HTML body stays HTML when edited.
@@ -82,8 +100,7 @@ def create_topic(
     refuse_archived(category)
     if kind not in TOPIC_KINDS:
         raise ForumError(_l("Choose question or discussion."), field="kind")
-    title = _check_title(title)
-    body = _check_body(body)
+    title, body = _check_title_and_body(title, body)
     tag_names = parse_tags(tags)
     at = now_utc()
     held = held_for_review(author)

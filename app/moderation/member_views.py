@@ -40,10 +40,12 @@ class SanctionForm(TribuneForm):
 
 
 class LiftForm(TribuneForm):
+    id_prefix = "lift"
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=300)])
 
 
 class RoleForm(TribuneForm):
+    id_prefix = "role"
     role = SelectField(
         _l("Role"), choices=[SelectChoice(role, ROLE_LABELS[role]) for role in ROLES]
     )

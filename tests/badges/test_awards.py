@@ -185,4 +185,4 @@ def test_badge_rarity_counts_holders_among_the_same_members(client, make_user):
     commit()
     index = client.get("/badges").get_data(as_text=True)
     row = index[index.index('href="/badges/supporter"') :].split("</tr>")[0]
-    assert "<td>2</td>" in row and "66.7%" in row, row
+    assert '<td data-label="Holders">2</td>' in row and "66.7%" in row, row

@@ -78,8 +78,9 @@ def test_leaderboard_page_queries_are_few_and_bad_input_is_404(
     browser.get("/")
     with count_queries() as counter:
         assert browser.get("/leaderboard?period=month").status_code == 200
-    # the member, the categories for the filter, the page, the member's own entry
-    assert counter.count == 4, counter.statements
+    # the member, the categories for the filter, the page, the member's own entry, the
+    # last refresh
+    assert counter.count == 5, counter.statements
     assert client.get("/leaderboard?period=decade").status_code == 404
     assert client.get("/leaderboard?category=nope").status_code == 404
 
@@ -99,3 +100,21 @@ def test_votes_feed_category_boards(member, other_member, make_topic, make_answe
     rows, _ = leaderboard.page("week", category.id, 1, 50)
     # 1 reply + 5 welcoming a newcomer + 10 for the vote, all in this category
     assert [(r.username, r.points) for r in rows] == [("bruno", 16), ("alice", 2)]
+
+
+def test_the_board_says_when_it_was_refreshed_and_shows_levels(client, make_user) -> None:
+    from app.core.scheduler import run_job
+
+    give(make_user("lea"), 300)
+    give(make_user("max"), 5)
+    page = client.get("/leaderboard?period=all").text
+    assert "Refreshed every 10 minutes." in page  # before the job's first run
+    assert run_job("refresh-leaderboards").outcome == "success"
+    page = client.get("/leaderboard?period=all").text
+    assert "Refreshed just now, every 10 minutes." in page
+    rows = page.split("<tbody>")[1]
+    assert 'lea</a> <span class="level level-3">Regular</span>' in rows
+    assert 'max</a> <span class="level level-1">Newcomer</span>' in rows
+    french = client.get("/leaderboard?period=all", headers={"Accept-Language": "fr"}).text
+    assert "Actualisé à l\u2019instant, toutes les 10 minutes." in french
+    assert 'lea</a> <span class="level level-3">Habitué</span>' in french

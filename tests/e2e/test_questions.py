@@ -32,6 +32,11 @@ CAROL_ANSWER = "Have you tried unplugging it for a minute?"
 
 
 def site_menu(page: Page) -> Locator:
+    """The site's menu; on a phone (the compact menu showing), opened first."""
+    page.wait_for_load_state()  # not the page a click is leaving
+    compact = page.locator("header.site details.compact")
+    if compact.locator("> summary").is_visible() and compact.get_attribute("open") is None:
+        compact.locator("> summary").click()
     return page.locator("header.site")
 
 
@@ -54,6 +59,12 @@ def register(page: Page, live: LiveServer, username: str) -> None:
     page.goto(link.group(0))
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("status")).to_contain_text(f"Welcome to the community, {username}!")
+    logged_in_as(page, username)
+
+
+def logged_in_as(page: Page, username: str) -> None:
+    """The menu names the member: waits for the page after the form, then looks."""
+    expect(page.locator(f'header.site a[href$="/u/{username}"]').first).to_be_attached()
     expect(site_menu(page).get_by_role("link", name=username, exact=True)).to_be_visible()
 
 
@@ -63,11 +74,11 @@ def log_in(page: Page, username: str, *, form_labels: dict[str, str] | None = No
     page.get_by_label(labels["login"]).fill(username)
     page.get_by_label(labels["password"], exact=True).fill(PASSWORD)
     page.get_by_role("button", name=labels["submit"]).click()
-    expect(site_menu(page).get_by_role("link", name=username, exact=True)).to_be_visible()
+    logged_in_as(page, username)
 
 
 def log_out(page: Page) -> None:
-    page.get_by_role("button", name="Log out").click()
+    site_menu(page).get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_contain_text("You are logged out.")
     expect(page.get_by_role("link", name="Sign up")).to_be_visible()
 

@@ -43,16 +43,19 @@ class ActionForm(TribuneForm):
 
 
 class MoveForm(TribuneForm):
+    id_prefix = "move"  # beside the manage page's other forms
     category = SelectField(_l("Move to"), coerce=int)
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
 class RetagForm(TribuneForm):
+    id_prefix = "retag"  # beside the manage page's other forms
     tags = StringField(_l("Tags"), validators=[Optional()], description=_l("Up to 5, by commas."))
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
 class DuplicateForm(TribuneForm):
+    id_prefix = "duplicate"  # beside the manage page's other forms
     original = StringField(
         _l("Duplicate of"),
         description=_l("The address or the number of the original topic."),
@@ -66,7 +69,14 @@ class TopicFlagForm(TribuneForm):
     reason = StringField(_l("Reason"), validators=[Optional()])
 
 
+class ReopenForm(TopicFlagForm):
+    """The reopen button of a duplicate, beside the lock and pin form (ids of its own)."""
+
+    id_prefix = "reopen"
+
+
 class MergeForm(TribuneForm):
+    id_prefix = "merge"  # beside the manage page's other forms
     target = StringField(
         _l("Merge into"), description=_l("The address or the number of the topic to keep.")
     )
@@ -74,5 +84,6 @@ class MergeForm(TribuneForm):
 
 
 class SplitForm(TribuneForm):
+    id_prefix = "split"  # beside the manage page's other forms
     title = StringField(_l("Title of the new topic"))
     reason = StringField(_l("Reason"), validators=[Optional()])

@@ -22,6 +22,7 @@ from app.forum.pages.forms import (
     DuplicateForm,
     MergeForm,
     MoveForm,
+    ReopenForm,
     RetagForm,
     SplitForm,
     TopicFlagForm,
@@ -70,6 +71,7 @@ def _page(topic: Topic, code: int = 200, **forms: Any) -> tuple[str, int]:
             else []
         ),
         flag_form=forms.get("flag") or TopicFlagForm(formdata=None),
+        reopen_form=ReopenForm(formdata=None),
         original=_original(topic),
     ), code
 

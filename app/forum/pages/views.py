@@ -26,7 +26,7 @@ from app.extensions import db, limiter
 from app.forum import services, solutions, visibility, voting
 from app.forum.categories import visible_categories
 from app.forum.deletion import delete_post
-from app.forum.errors import ForumError
+from app.forum.errors import ForumError, InvalidFields
 from app.forum.following import set_following
 from app.forum.models import Post, Topic
 from app.forum.pages import list_parts, queries, removal_views, topic_parts
@@ -65,9 +65,11 @@ def _user_key() -> str:
 def _fail(error: ForumError, form: TribuneForm | None = None) -> bool:
     """Roll back and show a domain error: on the form field if there is one, else abort."""
     db.session.rollback()
-    field = getattr(form, error.field or "", None) if form is not None else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
+    errors = error.errors if isinstance(error, InvalidFields) else [error]
+    fields = [getattr(form, e.field or "", None) if form is not None else None for e in errors]
+    if all(field is not None for field in fields):
+        for field, each in zip(fields, errors, strict=True):
+            field.errors = [*field.errors, str(each.message)]
         return True
     if error.status in (403, 404):
         abort(error.status)
