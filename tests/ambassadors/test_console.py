@@ -158,7 +158,8 @@ def test_each_segment_has_an_export_button_giving_the_commands_csv(
         response.close()
     with browser.get("/manage/ambassadors/export/ambassador.csv") as response:
         ambassadors = response.get_data(as_text=True)
-    assert ambassadors.splitlines()[0].startswith("username,email,reachable,customer_id,segment,score")
+    header = ambassadors.splitlines()[0]
+    assert header.startswith("username,email,reachable,customer_id,segment,score")
     assert len(ambassadors.splitlines()) == 1 + latest_run().selected_count
     assert browser.get("/manage/ambassadors/export/nope.csv").status_code == 404
     assert login(member).get("/manage/ambassadors/export/rising.csv").status_code == 403
