@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
 from typing import Any
 
 from flask import (
@@ -15,7 +13,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,6 +23,7 @@ from app.ambassadors import console_charts, console_queries, export, queries, se
 from app.ambassadors.forms import StatusForm
 from app.ambassadors.models import SEGMENTS
 from app.ambassadors.services import AmbassadorError
+from app.core import csvsafe
 from app.core.events import commit
 from app.core.permissions import requires
 from app.extensions import db
@@ -84,28 +82,14 @@ def console() -> str:
 @requires("ambassador.view")
 def export_segment(segment: str) -> Response:
     """One segment of the last run as CSV: the file `tribune ambassadors export --segment`
-    writes. Streamed into a spooled file (memory up to a few megabytes, then disk)."""
+    writes."""
     if segment not in SEGMENTS:
         abort(404)
     run = queries.latest_run()
     if run is None:
         abort(404)
-    # Not a with-block: the response closes the file once it is sent.
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    try:
-        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        export.write_csv(text, run, segment)
-        text.flush()
-        text.detach()
-        spooled.seek(0)
-    except BaseException:
-        spooled.close()
-        raise
-    return send_file(
-        spooled,
-        mimetype="text/csv",
-        as_attachment=True,
-        download_name=export.csv_name(run, segment),
+    return csvsafe.download(
+        lambda text: export.write_csv(text, run, segment), export.csv_name(run, segment)
     )
 
 

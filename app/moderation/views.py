@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import tempfile
 from typing import Any
 
 from flask import (
@@ -16,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -228,28 +225,12 @@ def log_csv() -> Response:
     """The filtered log as CSV. Rows are streamed from the database into a spooled file
     (memory up to a few megabytes, then disk), so a long log never sits in memory."""
     rows = queries.audit_rows(**_log_filters())
-    # Not a with-block: the response closes the file once it is sent.
-    spooled = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    try:
-        text = io.TextIOWrapper(spooled, encoding="utf-8", newline="")
-        writer = csvsafe.writer(text)
-        writer.writerow(LOG_CSV_COLUMNS)
-        for entry, username in rows:
-            writer.writerow([
-                entry.created_at.isoformat(), username or "system", entry.action,
-                entry.target_type, entry.target_id or "",
-                json.dumps(entry.before) if entry.before else "",
-                json.dumps(entry.after) if entry.after else "", entry.reason,
-            ])  # fmt: skip
-        text.flush()
-        text.detach()
-        spooled.seek(0)
-    except BaseException:
-        spooled.close()
-        raise
-    return send_file(
-        spooled, mimetype="text/csv", as_attachment=True, download_name="tribune-audit-log.csv"
-    )
+    return csvsafe.rows_download(LOG_CSV_COLUMNS, ([
+        entry.created_at.isoformat(), username or "system", entry.action,
+        entry.target_type, entry.target_id or "",
+        json.dumps(entry.before) if entry.before else "",
+        json.dumps(entry.after) if entry.after else "", entry.reason,
+    ] for entry, username in rows), "tribune-audit-log.csv")  # fmt: skip
 
 
 @blueprint.get("/manage/first-posts")
