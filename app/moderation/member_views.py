@@ -53,6 +53,7 @@ class RoleForm(TribuneForm):
 
 
 class EmailForm(TribuneForm):
+    id_prefix = "email"
     email = StringField(
         _l("Email address"), validators=[DataRequired(), Length(max=254)],
         description=_l(

@@ -95,8 +95,8 @@ def test_the_console_draws_its_charts_sorts_and_exports(live_server, new_context
     with page.expect_download() as download:
         page.get_by_role("button", name="Export “Ambassadors” (CSV)").click()
     lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-    assert lines[0].startswith("username,email,customer_id,segment")
-    assert lines[1].startswith(f"{STAR},{STAR}@example.com,,ambassador,")
+    assert lines[0].startswith("username,email,reachable,customer_id,segment")
+    assert lines[1].startswith(f"{STAR},{STAR}@example.com,True,,ambassador,")
 
     page.get_by_role("link", name=STAR, exact=True).first.click()
     expect(page.locator('figure.chart[data-drawn="1"] canvas')).to_be_visible()
