@@ -64,13 +64,7 @@ def new() -> Any:
     form.offer_capabilities()
     if form.validate_on_submit():
         try:
-            category = category_changes.add_category(
-                current_user,
-                name=form.name.data or "",
-                slug=form.slug.data or "",
-                description=form.description.data or "",
-                required_capability=form.required_capability.data or None,
-            )
+            category = category_changes.add_category(current_user, **form.category_fields())
         except ForumError as error:
             _fail(error, form)
         else:
@@ -89,12 +83,7 @@ def edit(category_id: int) -> Any:
     if form.validate_on_submit():
         try:
             changed = category_changes.edit_category(
-                current_user,
-                category,
-                name=form.name.data or "",
-                slug=form.slug.data or "",
-                description=form.description.data or "",
-                required_capability=form.required_capability.data or None,
+                current_user, category, **form.category_fields()
             )
         except ForumError as error:
             _fail(error, form)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -40,6 +42,15 @@ class CategoryForm(TribuneForm):
         if current and current not in CAPABILITIES:
             choices.append(SelectChoice(current, current))
         self.required_capability.choices = choices
+
+    def category_fields(self) -> dict[str, Any]:
+        """What the form says of the category, as category_changes takes it."""
+        return {
+            "name": self.name.data or "",
+            "slug": self.slug.data or "",
+            "description": self.description.data or "",
+            "required_capability": self.required_capability.data or None,
+        }
 
 
 class OrderForm(TribuneForm):
