@@ -32,3 +32,18 @@ def test_the_chart_macro_loads_the_version_its_readme_names(client):
         assert served.data.startswith(script[:100].encode())
     with client.get("/static/js/charts.js") as served:
         assert served.status_code == 200
+
+
+def test_every_page_loads_the_htmx_version_its_readme_names(client):
+    readme = (VENDOR / "htmx" / "README.md").read_text(encoding="utf-8")
+    version = re.search(r"htmx\.org@(\d+\.\d+\.\d+)", readme).group(1)
+    script = (VENDOR / "htmx" / "htmx.min.js").read_text(encoding="utf-8")
+    assert f'version:"{version}"' in script
+
+    page = client.get("/").get_data(as_text=True)
+    assert f"/static/vendor/htmx/htmx.min.js?v={version}" in page
+    with client.get(f"/static/vendor/htmx/htmx.min.js?v={version}") as served:
+        assert served.status_code == 200
+        assert served.data.startswith(script[:100].encode())
+    with client.get("/static/js/tribune.js") as served:
+        assert served.status_code == 200

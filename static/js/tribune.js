@@ -1,0 +1,21 @@
+/* Tribune's page behaviour on top of htmx (static/vendor/htmx).
+ *
+ * Every form works without JavaScript; with it, forms marked with hx-* attributes
+ * exchange only the part of the page that changes. A refused action (4xx) carries its
+ * message in the fragment the server returns, so htmx swaps 4xx answers into place too;
+ * a 5xx or a network failure shows the generic message the layout carries.
+ */
+(function () {
+  "use strict";
+  if (!window.htmx) return;
+  htmx.config.responseHandling = [
+    { code: "204", swap: false },
+    { code: "[23]..", swap: true },
+    { code: "4..", swap: true, error: false },
+    { code: "...", swap: false, error: true },
+  ];
+  // Pages are not swapped whole, so there is no history to snapshot.
+  htmx.config.historyEnabled = false;
+  htmx.config.allowEval = false;
+  htmx.config.includeIndicatorStyles = false;
+})();
