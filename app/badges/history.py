@@ -25,7 +25,7 @@ from app.badges import awards, leaderboard, points
 from app.badges.models import BadgeAward, HistoryRebuild, LedgerEntry
 from app.core.clock import now_utc
 from app.core.permissions import SYSTEM_ROLE
-from app.core.sql import days_between, stamp
+from app.core.sql import days_between, refresh_statistics, stamp
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic
 
@@ -227,12 +227,14 @@ def rebuild_from_history(force: bool = False) -> dict[str, int]:
     last = db.session.scalar(select(HistoryRebuild).order_by(HistoryRebuild.id.desc()))
     if not force and last is not None and last.fingerprint == now:
         return {"entries": 0, "granted": 0, "revoked": 0, "leaderboard_rows": 0, "unchanged": 1}
+    refresh_statistics(User, Topic, Post, PostVote, AnonymousVote, LedgerEntry, BadgeAward)
     insert = (
         LedgerEntry.__table__.insert()
         .from_select(list(_COLUMNS), _missing_entries())
         .execution_options(preserve_rowcount=True)
     )
     figures = {"entries": db.session.execute(insert).rowcount}
+    refresh_statistics(LedgerEntry)
     points.fix_totals()
     # Nothing a rebuild grants is notified (the history is old news to its members), and
     # each badge is dated when the history earned it.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from app.accounts.models import User
 from app.badges import points
@@ -151,3 +152,27 @@ def test_the_command_reports_what_it_recorded(app, category, make_user):
     assert "Nothing to add" in again.output
     forced = app.test_cli_runner().invoke(args=["points", "rebuild", "--force"])
     assert "Recorded 0 ledger entries" in forced.output
+
+
+def test_the_rebuild_lets_postgresql_plan_with_what_the_import_just_wrote(app, category, make_user):
+    """Autovacuum analyzes a bulk load only later; planned on empty statistics, the
+    rebuild's set-based statements took over fifteen minutes at 100,000 imported posts."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite plans without statistics here")
+    asker, answerer, voter = make_user("asker"), make_user("answerer"), make_user("voter")
+    _, answer = _old_question(category, asker, answerer, DAY_ONE)
+    db.session.add(PostVote(post_id=answer.id, user_id=voter.id, created_at=DAY_ONE))
+    db.session.commit()
+
+    rebuild_from_history()
+
+    def planner_rows(table: str) -> float:
+        return db.session.scalar(
+            text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"), {"t": table}
+        )
+
+    assert planner_rows("posts") == db.session.scalar(select(func.count()).select_from(Post))
+    assert planner_rows("post_votes") == 1
+    assert planner_rows("ledger_entries") == db.session.scalar(
+        select(func.count()).select_from(LedgerEntry)
+    )
