@@ -176,3 +176,16 @@ def test_the_rebuild_lets_postgresql_plan_with_what_the_import_just_wrote(app, c
     assert planner_rows("ledger_entries") == db.session.scalar(
         select(func.count()).select_from(LedgerEntry)
     )
+
+
+def test_only_the_first_question_of_a_newcomer_earns_a_welcome(app, category, make_user):
+    asker, first, second = make_user("asker"), make_user("first"), make_user("second")
+    _old_question(category, asker, first, DAY_ONE)
+    _old_question(category, asker, second, DAY_ONE + timedelta(days=2))
+    asker.created_at = DAY_ONE - timedelta(days=1)  # a newcomer for both questions
+    db.session.commit()
+
+    rebuild_from_history()
+
+    assert [e.points for e in _entries(first, "welcomed_newcomer")] == [5]
+    assert _entries(second, "welcomed_newcomer") == []
