@@ -11,6 +11,13 @@
   "use strict";
   var PALETTE = ["#2f6fdb", "#e0832a", "#2a9d6f", "#b0417f", "#6d5fd3", "#8a8f98"];
 
+  // The page's theme (static/css/tribune.css, light or dark with the system setting):
+  // text, grid lines and the marker read its custom properties, so the canvas follows it.
+  function themeColour(name, fallback) {
+    var value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+    return value || fallback;
+  }
+
   // A vertical line at one label (the ambassador cutoff on a score distribution).
   var markerPlugin = {
     id: "tribuneMarker",
@@ -20,7 +27,8 @@
       var area = chart.chartArea;
       var ctx = chart.ctx;
       ctx.save();
-      ctx.strokeStyle = "#c0392b";
+      var markerColour = themeColour("--chart-marker", "#c0392b");
+      ctx.strokeStyle = markerColour;
       ctx.lineWidth = 2;
       ctx.setLineDash([6, 4]);
       ctx.beginPath();
@@ -29,7 +37,7 @@
       ctx.stroke();
       if (options.label) {
         ctx.setLineDash([]);
-        ctx.fillStyle = "#c0392b";
+        ctx.fillStyle = markerColour;
         ctx.font = "12px system-ui, sans-serif";
         ctx.textAlign = x > (area.left + area.right) / 2 ? "right" : "left";
         ctx.fillText(options.label, x + (ctx.textAlign === "right" ? -6 : 6), area.top + 12);
@@ -114,6 +122,8 @@
 
   function drawAll() {
     if (!window.Chart) return;
+    window.Chart.defaults.color = themeColour("--muted", "#5b6475");
+    window.Chart.defaults.borderColor = themeColour("--chart-grid", "rgba(0, 0, 0, .1)");
     Array.prototype.forEach.call(document.querySelectorAll("figure.chart"), draw);
     Array.prototype.forEach.call(document.querySelectorAll("details[data-chart-table]"), fold);
   }
