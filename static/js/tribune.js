@@ -3,7 +3,7 @@
  * Every form works without JavaScript; with it, forms marked with hx-* attributes
  * exchange only the part of the page that changes. A refused action (4xx) carries its
  * message in the fragment the server returns, so htmx swaps 4xx answers into place too;
- * a 5xx or a network failure shows the generic message the layout carries.
+ * a 5xx or a network failure swaps nothing: the page stays as it was.
  */
 (function () {
   "use strict";
