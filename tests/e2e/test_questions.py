@@ -228,7 +228,7 @@ def test_pages_speak_french_to_a_french_browser(
     page.goto("/")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("heading", name="Catégories")).to_be_visible()
-    expect(page.get_by_role("link", name="S'inscrire")).to_be_visible()
+    expect(page.get_by_role("link", name="S\u2019inscrire")).to_be_visible()
     page.get_by_role("link", name="Se connecter").click()
     log_in(
         page,

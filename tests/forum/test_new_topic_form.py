@@ -15,7 +15,7 @@ from tests.support import form_submission
 
 MISSING = {
     "en": ("Give your topic a title.", "Write something first."),
-    "fr": ("Donnez un titre à votre sujet.", "Écrivez d'abord quelque chose."),
+    "fr": ("Donnez un titre à votre sujet.", "Écrivez d\u2019abord quelque chose."),
 }
 
 
