@@ -4,7 +4,8 @@ The phone-layout test (tests/e2e/test_phone_layout.py) and the accessibility tes
 (tests/e2e/test_accessibility.py) visit the same pages as the same people: one small
 community (``build_community``), the page lists per role below, and one log-in helper.
 A path may hold placeholders: ``TOPIC`` (the question's page), ``TOPIC_ID`` and
-``CAMPAIGN_ID``, filled in by ``Tour.resolve``.
+``CAMPAIGN_ID``, ``ANSWER_ID`` (the accepted answer, edited once) and ``OWN_POST_ID`` (the
+member's reply in a discussion, flagged), filled in by ``Tour.resolve``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from app.forum import services as forum_services
 from app.forum import solutions, voting
 from app.forum.models import Category
 from app.invitations import campaigns
+from app.moderation import services as moderation
 from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
 
 MEMBER = "member_mia"
@@ -34,12 +36,14 @@ BROWSING = ["/", f"/c/{CATEGORY_SLUG}", "TOPIC", f"/tags/{TAG}", f"/search?q={TA
             "/leaderboard", "/badges", "/badges/first-post", f"/u/{MEMBER}"]  # fmt: skip
 VISITOR_PAGES = [*BROWSING, "/login", "/register", "/account/reset"]
 MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
-                "/account/password", "/invitations"]  # fmt: skip
+                "/account/password", "/invitations", "/p/ANSWER_ID/flag",
+                "/p/OWN_POST_ID/edit"]  # fmt: skip
 # Managers see the forum with their tools on it: the home, a topic, a profile.
 MODERATOR_PAGES = ["/", "TOPIC", f"/u/{HELPER}", "/t/TOPIC_ID/manage", "/manage/queue",
                    "/manage/log", "/manage/first-posts", f"/manage/members/{MEMBER}",
                    "/manage/ambassadors", f"/manage/ambassadors/u/{HELPER}", "/manage/health",
-                   "/admin/members"]  # fmt: skip
+                   "/admin/members", "/p/ANSWER_ID/history", "/p/ANSWER_ID/edit",
+                   "/p/ANSWER_ID/delete"]  # fmt: skip
 STAFF_PAGES = ["/", "TOPIC", "/staff/campaigns", "/staff/campaigns/new",
                "/staff/campaigns/new/event", "/staff/campaigns/CAMPAIGN_ID",
                "/staff/campaigns/CAMPAIGN_ID/edit", "/staff/campaigns/CAMPAIGN_ID/audience",
@@ -60,19 +64,27 @@ class Tour:
 
     topic_id: int
     campaign_id: int
+    answer_id: int
+    own_post_id: int
 
     def resolve(self, path: str) -> str:
         """The path with its placeholders filled in."""
         if path == "TOPIC":
             return f"/t/{self.topic_id}"
-        return path.replace("TOPIC_ID", str(self.topic_id)).replace(
-            "CAMPAIGN_ID", str(self.campaign_id)
-        )
+        for placeholder, value in (
+            ("TOPIC_ID", self.topic_id),
+            ("CAMPAIGN_ID", self.campaign_id),
+            ("ANSWER_ID", self.answer_id),
+            ("OWN_POST_ID", self.own_post_id),
+        ):
+            path = path.replace(placeholder, str(value))
+        return path
 
 
 def build_community(live: LiveServer) -> Tour:
-    """A question with tags, two answers (one accepted, one voted), a discussion, a long
-    name, a moderator, staff with a draft campaign, an administrator, one ambassador run."""
+    """A question with tags, answers (one accepted and edited, one voted, one hidden), a
+    discussion with a flagged reply, a long name, a moderator, staff with a draft campaign,
+    an administrator, one ambassador run and one community-health run."""
     with live.services():
         category = db.session.scalars(db.select(Category).filter_by(slug=CATEGORY_SLUG)).one()
         member = live.create_user(MEMBER)
@@ -103,17 +115,27 @@ def build_community(live: LiveServer) -> Tour:
             helper, category, title="Your favourite cup", body="A flat white.", kind="discussion"
         )
         commit()
-        forum_services.reply(member, discussion, body=f"A cortado, @{HELPER}.")
+        own = forum_services.reply(member, discussion, body=f"A cortado, @{HELPER}.")
+        commit()
+        moderation.flag_post(helper, own, "off_topic")
+        forum_services.edit_post(
+            people[MODERATOR], answer, body="Hold the power button for ten seconds, then let go.",
+            reason="Clearer steps",
+        )  # fmt: skip
+        rude = forum_services.reply(helper, topic, body="Just buy a new machine.")
+        commit()
+        moderation.hide_post(people[MODERATOR], rude, "Not helpful")
         commit()
         campaign = campaigns.create(
             people[STAFF], "event", title_en="Tasting night", title_fr="Soirée dégustation",
             place="Lyon", reply_deadline=now_utc() + timedelta(days=10),
         )  # fmt: skip
         commit()
-        ids = Tour(topic_id=topic.id, campaign_id=campaign.id)
-    with live.services():
-        job_run = run_job("identify-ambassadors")
-        assert job_run.outcome == "success", job_run.error
+        ids = Tour(topic.id, campaign.id, answer.id, own.id)
+    for job in ("identify-ambassadors", "community-health"):
+        with live.services():
+            job_run = run_job(job)
+            assert job_run.outcome == "success", (job, job_run.error)
     return ids
 
 
