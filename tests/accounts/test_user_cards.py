@@ -93,3 +93,5 @@ def test_names_on_topics_and_lists_are_links_to_the_profile_with_the_card_s_addr
     topic_page = client.get(f"/t/{topic.id}").get_data(as_text=True)
     assert '<a href="/u/bruno" data-card="/u/bruno/card">bruno</a>' in topic_page
     assert "/static/js/cards.js?v=" in topic_page
+    with client.get("/static/js/cards.js") as script:
+        assert script.status_code == 200 and b"data-card" in script.data
