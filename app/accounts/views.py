@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from app.accounts import login_limits, registrations, services, sessions
+from app.accounts import cards, login_limits, registrations, services, sessions
 from app.accounts.account_page import account_sections_for
 from app.accounts.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from app.accounts.profile import sections_for
@@ -210,3 +210,12 @@ def profile(username: str) -> Any:
     if user is None:
         abort(404)
     return render_template("accounts/profile.html", member=user, sections=sections_for(user))
+
+
+@blueprint.get("/u/<username>/card")
+def card(username: str) -> Any:
+    """The user card's fragment (static/js/cards.js): the name's owner in a few lines."""
+    user = services.get_by_username(username)
+    if user is None:
+        return render_template("accounts/_card_missing.html", username=username), 404
+    return render_template("accounts/_card.html", **cards.card(user))

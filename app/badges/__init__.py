@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 
 def init_app(app: Flask) -> None:
-    from app.accounts.profile import register_section
+    from app.accounts.profile import register_card_section, register_section
     from app.badges import awards, cli, jobs, listeners, profile, views
     from app.core.notifications import register_kind
     from app.core.places import register_link
@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
     jobs.register(app)
     register_kind(app, "badges.awarded", awards.notification_text)
     register_section(app, 20, "badges/_profile_section.html", profile.section)
+    register_card_section(app, 20, "badges/_card_section.html", profile.card_section)
     register_author_decoration(app, "level", profile.level_label)
     app.cli.add_command(cli.points_group, "points")
     register_nav_link(app, 20, "badges.board", _l("Leaderboard"))

@@ -1,4 +1,5 @@
-"""The badges package's part of a member's profile, and the level beside author names."""
+"""The badges package's part of a member's profile and user card, and the level beside
+author names."""
 
 from __future__ import annotations
 
@@ -21,6 +22,20 @@ def section(member: User) -> dict[str, Any]:
         "level": level,
         "progress": level.progress(member.points),
         "badges": member_badges(member.id),
+    }
+
+
+# A card shows the best few badges; the profile lists them all.
+CARD_BADGES = 5
+
+
+def card_section(member: User) -> dict[str, Any]:
+    """Points and the best badges for the user card (its name carries the level): one query."""
+    badges = member_badges(member.id)
+    return {
+        "points": member.points,
+        "badges": badges[:CARD_BADGES],
+        "more_badges": max(0, len(badges) - CARD_BADGES),
     }
 
 

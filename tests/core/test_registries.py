@@ -10,7 +10,12 @@ from app import create_app
 from app.accounts import services as account_services
 from app.accounts.account_page import account_sections_for, register_account_section
 from app.accounts.models import User
-from app.accounts.profile import register_section, sections_for
+from app.accounts.profile import (
+    card_sections_for,
+    register_card_section,
+    register_section,
+    sections_for,
+)
 from app.core import events, templating
 from app.core.event_payloads import RoleChanged
 from app.core.notifications import Notification, notify, register_kind
@@ -43,6 +48,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     roles_heard = []
     register_nav_link(bare, 10, "bare.home", "Home")
     register_section(bare, 5, "bare/_section.html", lambda user: {})
+    register_card_section(bare, 5, "bare/_card.html", lambda user: {})
     register_account_section(bare, 5, "bare/_account.html", lambda user: {})
     register_author_decoration(bare, "bare", lambda user: "<i>bare</i>")
     register_kind(bare, "bare.hello", lambda data: "Hello")
@@ -53,6 +59,9 @@ def test_an_application_sees_only_its_own_registrations(app, member):
         templates = [template for template, _context in sections_for(member)]
     assert "forum/_profile_section.html" in templates
     assert "bare/_section.html" not in templates
+    with app.test_request_context():
+        on_card = [template for template, _context in card_sections_for(member)]
+    assert on_card == ["badges/_card_section.html"]
     with app.test_request_context():
         settings = [template for template, _context in account_sections_for(member)]
     assert "invitations/member/_account_section.html" in settings
@@ -74,6 +83,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     with bare.app_context():
         user = db.session.get(User, member_id)
         assert sections_for(user)[0][0] == "bare/_section.html" and len(sections_for(user)) == 1
+        assert [template for template, _context in card_sections_for(user)] == ["bare/_card.html"]
         assert list(page_extras(bare).nav_links) == ["bare.home"]
         assert author_extras(user) == "<i>bare</i>"
         assert post_trail_endpoint() is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -53,3 +54,16 @@ def test_every_page_loads_the_htmx_version_its_readme_names(client):
     _assert_served(client, f"/static/vendor/htmx/htmx.min.js?v={version}", script)
     with client.get("/static/js/tribune.js") as served:
         assert served.status_code == 200
+
+
+def test_the_accessibility_test_runs_the_axe_version_its_readme_names():
+    folder = ROOT / "tests" / "e2e" / "vendor" / "axe-core"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    version = re.search(r"npm pack axe-core@(\d+\.\d+\.\d+)", readme).group(1)
+    script = (folder / "axe.min.js").read_text(encoding="utf-8")
+    assert script.startswith(f"/*! axe v{version}\n")
+    assert (folder / "LICENSE").read_text(encoding="utf-8").startswith("Mozilla Public License")
+    sha256 = re.search(r"sha256\s+`([0-9a-f]{64})`", readme).group(1)
+    assert hashlib.sha256(script.encode()).hexdigest() == sha256, "axe.min.js is changed"
+    test = (ROOT / "tests" / "e2e" / "test_accessibility.py").read_text(encoding="utf-8")
+    assert '"vendor" / "axe-core" / "axe.min.js"' in test

@@ -15,12 +15,19 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package cannot
 
 from playwright.sync_api import BrowserContext, Page, expect
 
-from app.accounts import services as account_services
-from app.core.events import commit
-from app.extensions import db
-from app.forum import services as forum_services
-from app.forum.models import Category
-from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
+from tests.e2e.conftest import LiveServer
+from tests.e2e.site_tour import (
+    ADMIN_PAGES,
+    EN_LOGIN,
+    FR_LOGIN,
+    MEMBER_PAGES,
+    MODERATOR_PAGES,
+    STAFF_PAGES,
+    VISITOR_PAGES,
+    Tour,
+    build_community,
+    log_in,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,57 +59,10 @@ WIDEST = """() => {
   return {width: document.documentElement.scrollWidth, limit: limit, wide: wide.slice(0, 8)};
 }"""
 
-BROWSING = ["/", f"/c/{CATEGORY_SLUG}", "TOPIC", "/leaderboard", "/badges",
-            "/search?q=descaling", "/u/member_mia"]  # fmt: skip
-VISITOR_PAGES = [*BROWSING, "/login", "/register"]
-MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
-                "/account/password"]  # fmt: skip
-MODERATOR_PAGES = ["/manage/queue", "/manage/log", "/manage/members/member_mia",
-                   "/manage/ambassadors", "/manage/first-posts", "/manage/health",
-                   "TOPIC", "/t/TOPIC_ID/manage"]  # fmt: skip
-STAFF_PAGES = ["/staff/campaigns", "/staff/campaigns/new", "/"]
-ADMIN_PAGES = ["/admin/", "/admin/members", "/admin/roles", "/admin/categories/", "/admin/jobs/",
-               "/admin/mail/", "/admin/points", "/admin/tokens/"]  # fmt: skip
-
-
-def _community(live: LiveServer) -> int:
-    """A question with an answer, a member with a long name, a moderator and staff."""
-    with live.services():
-        category = db.session.scalars(db.select(Category).filter_by(slug=CATEGORY_SLUG)).one()
-        member = live.create_user("member_mia")
-        helper = live.create_user("a_rather_long_member_name_x")
-        topic = forum_services.create_topic(
-            member,
-            category,
-            title="The espresso machine blinks red after descaling, every single morning",
-            body="I ran the descaling program twice.\n\n    a_long_line_of_code " + "x" * 120,
-        )
-        commit()
-        forum_services.reply(helper, topic, body="Hold the power button for ten seconds.")
-        commit()
-        for name, role in (("mod_moe", "moderator"), ("staff_sam", "staff"), ("ada", "admin")):
-            account_services.create_user(name, f"{name}@example.com", PASSWORD, role=role)
-            commit()
-        return topic.id
-
 
 @pytest.fixture(scope="module")
-def topic_id(live_server: LiveServer) -> int:
-    return _community(live_server)
-
-
-EN_LOGIN = {"login": "Username or email", "password": "Password", "submit": "Log in"}
-FR_LOGIN = {"login": "Pseudo ou e-mail", "password": "Mot de passe",
-            "submit": "Se connecter"}  # fmt: skip
-
-
-def log_in(page: Page, username: str, labels: dict[str, str] = EN_LOGIN) -> None:
-    """Log in through the form; on a phone the member's name is behind the compact menu."""
-    page.goto("/login")
-    page.get_by_label(labels["login"]).fill(username)
-    page.get_by_label(labels["password"], exact=True).fill(PASSWORD)
-    page.get_by_role("button", name=labels["submit"]).click()
-    expect(page.locator("header.site .compact-menu")).to_contain_text(username)
+def tour(live_server: LiveServer) -> Tour:
+    return build_community(live_server)
 
 
 def _phone(new_context: Callable[..., BrowserContext], locale: str = "en-US") -> Page:
@@ -122,40 +82,39 @@ def _assert_fits(page: Page, path: str, who: str) -> None:
     )
 
 
-def _visit_all(page: Page, paths: list[str], topic_id: int, who: str) -> None:
+def _visit_all(page: Page, paths: list[str], tour: Tour, who: str) -> None:
     for path in paths:
-        where = f"/t/{topic_id}" if path == "TOPIC" else path.replace("TOPIC_ID", str(topic_id))
-        _assert_fits(page, where, who)
+        _assert_fits(page, tour.resolve(path), who)
 
 
-def test_every_page_fits_a_phone_for_a_visitor(live_server, new_context, topic_id) -> None:
-    _visit_all(_phone(new_context), VISITOR_PAGES, topic_id, "visitor")
+def test_every_page_fits_a_phone_for_a_visitor(live_server, new_context, tour) -> None:
+    _visit_all(_phone(new_context), VISITOR_PAGES, tour, "visitor")
 
 
 @pytest.mark.parametrize("locale", ["en-US", "fr-FR"])
-def test_every_page_fits_a_phone_for_a_member(live_server, new_context, topic_id, locale) -> None:
+def test_every_page_fits_a_phone_for_a_member(live_server, new_context, tour, locale) -> None:
     page = _phone(new_context, locale)
     log_in(page, "member_mia", FR_LOGIN if locale == "fr-FR" else EN_LOGIN)
-    _visit_all(page, MEMBER_PAGES, topic_id, f"member-{locale[:2]}")
+    _visit_all(page, MEMBER_PAGES, tour, f"member-{locale[:2]}")
 
 
-def test_managers_pages_fit_a_phone(live_server, new_context, topic_id) -> None:
+def test_managers_pages_fit_a_phone(live_server, new_context, tour) -> None:
     page = _phone(new_context)
     log_in(page, "mod_moe")
-    _visit_all(page, MODERATOR_PAGES, topic_id, "moderator")
+    _visit_all(page, MODERATOR_PAGES, tour, "moderator")
     page.locator("header.site .compact > summary").click()
     page.get_by_role("button", name="Log out").click()
     log_in(page, "staff_sam")
-    _visit_all(page, STAFF_PAGES, topic_id, "staff")
+    _visit_all(page, STAFF_PAGES, tour, "staff")
 
 
-def test_administrators_pages_fit_a_phone(live_server, new_context, topic_id) -> None:
+def test_administrators_pages_fit_a_phone(live_server, new_context, tour) -> None:
     page = _phone(new_context)
     log_in(page, "ada")
-    _visit_all(page, ADMIN_PAGES, topic_id, "admin")
+    _visit_all(page, ADMIN_PAGES, tour, "admin")
 
 
-def test_the_compact_menu_opens_without_javascript(live_server, new_context, topic_id) -> None:
+def test_the_compact_menu_opens_without_javascript(live_server, new_context, tour) -> None:
     page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
     log_in(page, "member_mia")
     menu = page.locator("header.site details.compact")
@@ -169,14 +128,14 @@ def test_the_compact_menu_opens_without_javascript(live_server, new_context, top
     expect(page.get_by_role("status")).to_contain_text("You are logged out.")
 
 
-def test_the_desktop_menu_shows_every_link(live_server, new_context, topic_id) -> None:
+def test_the_desktop_menu_shows_every_link(live_server, new_context, tour) -> None:
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, "member_mia")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
     expect(page.locator("header.site details.compact summary")).to_be_hidden()
 
 
-def test_the_kind_choices_sit_beside_their_labels(live_server, new_context, topic_id) -> None:
+def test_the_kind_choices_sit_beside_their_labels(live_server, new_context, tour) -> None:
     page = _phone(new_context)
     log_in(page, "member_mia")
     page.goto("/new")
