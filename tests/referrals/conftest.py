@@ -15,6 +15,7 @@ from app.extensions import db
 from app.referrals import capture, codes
 from app.referrals.models import Referral
 from tests.accounts.test_registration import deliver, finish, link_in, sign_up
+from tests.ambassadors.conftest import community, run_identify  # noqa: F401 (fixtures)
 
 FRIEND_IP = "203.0.113.9"
 
