@@ -116,3 +116,12 @@ def test_the_crm_export_and_api_carry_converted_referrals(app, client, community
     result = app.test_cli_runner().invoke(args=["ambassadors", "export", "--format", "csv"])
     rows = {row["username"]: row for row in csv.DictReader(io.StringIO(result.output))}
     assert rows["star"]["converted_referrals"] == "2"
+
+
+def test_both_members_are_told_in_their_language(login, member, make_user, refer):
+    friend = make_user("friendly", locale="fr")
+    converted(member, friend, refer)
+    told = login(member).get("/notifications/").text
+    assert "friendly, who joined through your link, took part: 25 points for you." in told
+    french = login(friend).get("/notifications/", headers=FR).text
+    assert "votre première contribution compte pour alice" in french
