@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flask import Request, current_app, has_request_context, request
+from flask import Request, Response, after_this_request, current_app, has_request_context, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -175,5 +175,14 @@ def on_registered(event: UserRegistered) -> None:
     if not has_request_context():
         return  # the command line: no browser, no first touch
     touch = first_touch(request)
-    if touch is not None:
-        record_referral(event.user_id, touch, event.registration_ip, event.created_at)
+    if touch is None:
+        return
+    record_referral(event.user_id, touch, event.registration_ip, event.created_at)
+    # The browser is the new member's now: their own link followed from it is theirs,
+    # and the first touch is spent (a second sign-up from it is nobody's referral).
+    remember_browser(event.user_id, touch.visitor_id, event.created_at)
+
+    @after_this_request
+    def _spend(response: Response) -> Response:
+        response.delete_cookie(FIRST_TOUCH_COOKIE, httponly=True, samesite="Lax")
+        return response

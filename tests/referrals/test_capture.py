@@ -117,3 +117,13 @@ def test_every_new_member_gets_a_code(make_user):
 
     user = make_user("carla")
     assert CODE_PATTERN.match(code_of(user.id))
+
+
+def test_the_first_touch_is_spent_by_the_sign_up(client, inbox, member):
+    first = sign_up_through(client, inbox, code_for(member), "firstfriend")
+    assert referral_of(first).state == PENDING
+    assert cookie(client, capture.FIRST_TOUCH_COOKIE) is None
+    with client.session_transaction() as session:
+        session.clear()  # logged out
+    second = sign_up_through(client, inbox, None, "samebrowser")
+    assert referral_of(second) is None
