@@ -236,3 +236,22 @@ def test_referral_points_survive_a_rebuild_and_pass_verify(app, member, make_use
     result = runner.invoke(args=["points", "verify"])
     assert result.exit_code == 0, result.output
     assert "every total matches" in result.output
+
+
+def test_the_stay_window_is_a_setting(app, member, make_user, make_topic, refer):
+    app.config["REFERRAL_STAY_DAYS"] = 2
+    friend = make_user("friend")
+    refer(member, friend)
+    make_topic(friend)
+    assert convert_job(later(1.9))["converted"] == 0
+    assert convert_job(later(2.1))["converted"] == 1
+
+
+def test_referral_points_are_outside_the_daily_vote_cap(app, member, make_user, refer):
+    app.config["POINTS_DAILY_VOTE_CAP"] = 0  # no vote points at all today
+    referral = refer(member, make_user("friend"))
+    conversion.convert(referral.id, "purchase")
+    commit()
+    assert referral_entries(member.id) == [25]
+    capped = db.session.scalar(select(LedgerEntry.capped).where(LedgerEntry.action == "referral"))
+    assert capped is False
