@@ -27,7 +27,7 @@ STATES = {
 }
 REASONS = {
     SAME_EMAIL: _l("Same mailbox as the referrer"),
-    SAME_IP: _l("Signed up from the referrer's address"),
+    SAME_IP: _l("Signed up from the referrer's network address"),
     SAME_BROWSER: _l("Signed up from the referrer's browser"),
     SUSPENDED: _l("Account suspended"),
     DAILY_CAP: _l("Over the daily limit of the referrer"),

@@ -43,7 +43,7 @@ def export() -> Response:
     days = _period()
     since = queries.period_start(days, now_utc())
     header = [_("Referrer"), _("Friend"), _("State"), _("Reason"), _("Visited"), _("Signed up"),
-              _("Decided"), _("Converted by"), _("Address hash")]  # fmt: skip
+              _("Decided"), _("Converted by"), _("Network address hash")]  # fmt: skip
     rows = (
         [row.referrer, row.referred, labels.state(row.state), labels.reason(row.reason),
          row.visited_at.isoformat(), row.created_at.isoformat(),
