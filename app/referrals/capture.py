@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask import Request, Response, after_this_request, current_app, has_request_context, request
+from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -172,8 +173,10 @@ def record_referral(referred_id: int, touch: FirstTouch, registration_ip: str | 
 def on_registered(event: UserRegistered) -> None:
     """Every new member gets a code; one who came through a link, their referral."""
     ensure_code(event.user_id)
-    if not has_request_context():
-        return  # the command line: no browser, no first touch
+    if not has_request_context() or current_user.is_authenticated:
+        # The command line has no browser; a member creating an account for someone
+        # else (no such page yet) is not that person's sign-up.
+        return
     touch = first_touch(request)
     if touch is None:
         return
