@@ -125,3 +125,23 @@ def test_both_members_are_told_in_their_language(login, member, make_user, refer
     assert "friendly, who joined through your link, took part: 25 points for you." in told
     french = login(friend).get("/notifications/", headers=FR).text
     assert "votre première contribution compte pour alice" in french
+
+
+def test_the_pages_read_a_fixed_number_of_statements(login, member, staff, make_user, refer,
+                                                      count_queries):  # fmt: skip
+    owner, manager = login(member), login(staff)
+    converted(member, make_user("firstfriend"), refer)
+    owner.get("/me/referrals"), manager.get("/staff/referrals")  # warm: loader, frame
+    with count_queries() as small_mine:
+        assert owner.get("/me/referrals").status_code == 200
+    with count_queries() as small_staff:
+        assert manager.get("/staff/referrals").status_code == 200
+    for n in range(4):
+        converted(make_user(f"referrer{n}"), make_user(f"brought{n}"), refer)
+        refer(member, make_user(f"pending{n}"))
+    with count_queries() as larger_mine:
+        assert owner.get("/me/referrals").status_code == 200
+    with count_queries() as larger_staff:
+        assert manager.get("/staff/referrals").status_code == 200
+    assert small_mine.count == larger_mine.count <= 8, larger_mine.statements
+    assert small_staff.count == larger_staff.count <= 5, larger_staff.statements
