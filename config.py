@@ -228,6 +228,20 @@ class Config:
     # member and run); the runs themselves and the status history are kept for good.
     AMBASSADOR_KEEP_RUNS = 30
 
+    # The referral program (app/referrals): a visit through a member's link is remembered
+    # this many days (first touch); a referral converts when the friend's first post has
+    # stayed this many days (not deleted or hidden), or at once on a purchase signal.
+    REFERRAL_WINDOW_DAYS = 30
+    REFERRAL_STAY_DAYS = 7
+    # At most this many conversions a day per referrer; the next ones are refused.
+    REFERRAL_DAILY_CAP = 5
+    # Points a conversion gives the referrer (a ledger entry of its own kind, outside
+    # the daily vote cap), and converted referrals for the Referrer badge's tiers.
+    REFERRAL_POINTS = 25
+    REFERRAL_BADGE_TIERS = {"referrer": 1, "referrer-silver": 5, "referrer-gold": 20}
+    # Visits through referral links an address may make (each one is a database write).
+    REFERRAL_VISIT_LIMIT_PER_IP = "60/hour"
+
     # The scheduler runs inside `tribune run` / `make run` unless turned off; in
     # production, run exactly one `tribune scheduler` process instead.
     SCHEDULER_IN_PROCESS = True

@@ -33,6 +33,8 @@ GUARDS = {
     "members.role": "user.roles",
     "insights.health": "health.view",
     "insights.health_csv": "health.view",
+    "referrals_staff.overview": "referral.view",
+    "referrals_staff.export": "referral.view",
     "directory.members": "user.suspend",
     "directory.members_csv": "user.suspend",
     "roles.roles": "user.roles",

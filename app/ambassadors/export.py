@@ -1,4 +1,5 @@
-"""The ambassador data a CRM takes: member, email, segment, score, rank, breakdown.
+"""The ambassador data a CRM takes: member, email, segment, score, rank, breakdown, and
+the member's converted referrals (their referral signals).
 
 An imported member who has not been given a real address has no email here (not the
 placeholder) and ``reachable`` false."""
@@ -8,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts.addresses import is_placeholder, reachable_email
 from app.accounts.models import User
-from app.ambassadors.models import AmbassadorRun, EngagementScore, SegmentMember
+from app.ambassadors.models import AmbassadorRun, EngagementScore, ExternalSignal, SegmentMember
 from app.ambassadors.scoring import SIGNALS
 from app.core import csvsafe
 from app.extensions import db
@@ -28,8 +29,19 @@ COLUMNS = (
     "forum_score",
     "external_score",
     *SIGNALS,
+    "converted_referrals",
 )
 STREAM_BATCH = 2000
+
+
+def _converted_referrals() -> Any:
+    """Every referral signal of the member, all time: the referral program's conversions
+    (each one a signal, withdrawn if taken back) and any the brand imported."""
+    return (
+        select(func.count(ExternalSignal.id))
+        .where(ExternalSignal.user_id == SegmentMember.user_id, ExternalSignal.kind == "referral")
+        .scalar_subquery()
+    )
 
 
 def _query(run: AmbassadorRun, segment: str | None) -> Any:
@@ -40,6 +52,7 @@ def _query(run: AmbassadorRun, segment: str | None) -> Any:
             User.external_customer_id,
             SegmentMember.segment,
             EngagementScore,
+            _converted_referrals(),
         )
         .select_from(SegmentMember)
         .join(User, User.id == SegmentMember.user_id)
@@ -56,7 +69,8 @@ def _query(run: AmbassadorRun, segment: str | None) -> Any:
     return query
 
 
-def _record(username: str, email: str, customer: str | None, segment: str, score: Any) -> dict:
+def _record(username: str, email: str, customer: str | None, segment: str, score: Any,
+            referrals: int | None = 0) -> dict:  # fmt: skip
     figures = {name: round(float(getattr(score, name) or 0), 4) for name in SIGNALS}
     return {
         "username": username,
@@ -70,14 +84,15 @@ def _record(username: str, email: str, customer: str | None, segment: str, score
         "forum_score": round(score.forum_score, 4) if score else 0.0,
         "external_score": round(score.external_score, 4) if score else 0.0,
         **(figures if score else dict.fromkeys(SIGNALS, 0.0)),
+        "converted_referrals": int(referrals or 0),
     }
 
 
 def members(run: AmbassadorRun, segment: str | None = None) -> Iterator[dict[str, Any]]:
     """Every segment member of a run, streamed (a segment can hold many thousands)."""
     result = db.session.execute(_query(run, segment).execution_options(yield_per=STREAM_BATCH))
-    for username, email, customer, segment_name, score in result:
-        yield _record(username, email, customer, segment_name, score)
+    for row in result:
+        yield _record(*row)
 
 
 def page(run: AmbassadorRun, segment: str | None, number: int, size: int) -> tuple[list, bool]:

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.ambassadors.models import SIGNAL_KINDS, ExternalSignal
 from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import ExternalSignalsStored
 from app.core.sql import insert_for
 from app.core.user_input import has_control_characters
 from app.extensions import db
@@ -208,6 +209,9 @@ def _store(rows: list[CleanRow], report: ImportReport) -> None:
     inserted = db.session.execute(statement).rowcount or 0
     report.imported += inserted
     report.duplicates += len(values) - inserted
+    # Higher packages act on some kinds at once (a purchase converts a referral).
+    pairs = tuple(dict.fromkeys((v["user_id"], v["kind"]) for v in values))
+    events.queue(ExternalSignalsStored(signals=pairs, stored_at=now_utc()))
 
 
 def import_rows(
@@ -252,3 +256,29 @@ def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         raise SignalError("header", f"line 1: missing column(s) {', '.join(missing)}")
     for raw in reader:
         yield reader.line_num, raw
+
+
+def record_signal(user_id: int, kind: str, occurred_at: datetime, source: str, key: str,
+                  value: float = 1.0) -> bool:  # fmt: skip
+    """Store one signal a package of the forum produces itself (a converted referral);
+    ``key`` names it, so recording it twice is one signal. The caller commits."""
+    if kind not in SIGNAL_KINDS:
+        raise ValueError(f"{kind!r} is not one of {', '.join(SIGNAL_KINDS)}")
+    statement = (
+        insert_for(ExternalSignal)
+        .values(user_id=user_id, kind=kind, value=value, occurred_at=occurred_at,
+                source=source[:SOURCE_MAX_LENGTH], dedupe_key=_own_key(source, key),
+                imported_at=now_utc())
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )  # fmt: skip
+    return bool(db.session.execute(statement).rowcount)
+
+
+def withdraw_signal(source: str, key: str) -> bool:
+    """Take back a signal ``record_signal`` stored (what it stood for was undone)."""
+    statement = delete(ExternalSignal).where(ExternalSignal.dedupe_key == _own_key(source, key))
+    return bool(db.session.execute(statement).rowcount)
+
+
+def _own_key(source: str, key: str) -> str:
+    return hashlib.sha256("\x1f".join(["own", source, key]).encode()).hexdigest()

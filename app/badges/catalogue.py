@@ -323,8 +323,13 @@ RULES: list[BadgeRule] = [
           group="recognition"),
     _rule("event-guest", _l("Event guest"), _l("Came to a brand event."), "bronze",
           scope="topic", group="recognition"),
-    _rule("referrer", _l("Referrer"), _l("Brought a friend who joined."), "bronze",
+    # Granted by app/referrals when a member's referrals convert (REFERRAL_BADGE_TIERS).
+    _rule("referrer", _l("Referrer"), _l("Brought a friend who took part."), "bronze",
           group="recognition"),
+    _rule("referrer-silver", _l("Referrer (silver)"),
+          _l("Brought 5 friends who took part."), "silver", group="recognition"),
+    _rule("referrer-gold", _l("Referrer (gold)"),
+          _l("Brought 20 friends who took part."), "gold", group="recognition"),
 ]  # fmt: skip
 
 BY_SLUG: dict[str, BadgeRule] = {rule.slug: rule for rule in RULES}

@@ -36,6 +36,27 @@ class RoleChanged:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MemberSuspended:
+    """A moderator suspended a member (their account can read but not write)."""
+
+    user_id: int
+    moderator_id: int
+    # None: until lifted, the removal of an account for abuse; else when it ends.
+    until: datetime | None
+    reason: str
+    suspended_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExternalSignalsStored:
+    """Signals from outside the forum (purchases, reviews...) were stored for members."""
+
+    # (member, kind) once each, for the rows of one batch (duplicates included).
+    signals: tuple[tuple[int, str], ...]
+    stored_at: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
 class TopicCreated:
     """A topic was started (its opening post released, if it was held for review)."""
 

@@ -34,7 +34,9 @@ from app.core.event_payloads import (
     ActionTaken,
     AnswerAccepted,
     AnswerUnaccepted,
+    ExternalSignalsStored,
     HistoryImported,
+    MemberSuspended,
     PostCreated,
     PostDeleted,
     PostEdited,
@@ -55,6 +57,8 @@ signals = Namespace()
 SIGNALS: dict[type[Any], NamedSignal] = {
     UserRegistered: signals.signal("user-registered"),
     RoleChanged: signals.signal("role-changed"),
+    MemberSuspended: signals.signal("member-suspended"),
+    ExternalSignalsStored: signals.signal("external-signals-stored"),
     TopicCreated: signals.signal("topic-created"),
     PostCreated: signals.signal("post-created"),
     PostEdited: signals.signal("post-edited"),
@@ -70,6 +74,8 @@ SIGNALS: dict[type[Any], NamedSignal] = {
 }
 user_registered = SIGNALS[UserRegistered]
 role_changed = SIGNALS[RoleChanged]
+member_suspended = SIGNALS[MemberSuspended]
+external_signals_stored = SIGNALS[ExternalSignalsStored]
 topic_created = SIGNALS[TopicCreated]
 post_created = SIGNALS[PostCreated]
 post_edited = SIGNALS[PostEdited]

@@ -66,6 +66,7 @@ CAPABILITIES: dict[str, object] = {
     "flag.hide_spam": _l("Hide an obvious spam post at once with one flag"),
     "post.review_first": _l("Review newcomers' first posts"),
     "health.view": _l("See the community-health dashboard"),
+    "referral.view": _l("See the referral program's figures and refused referrals"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -110,6 +111,7 @@ _MODERATOR = _MEMBER | {
     "ambassador.manage",
     "ambassador.view",
     "health.view",
+    "referral.view",
 }
 _STAFF = _MEMBER | {
     "campaign.send",
@@ -118,6 +120,7 @@ _STAFF = _MEMBER | {
     "api.tokens",
     "ambassador.view",
     "health.view",
+    "referral.view",
 }
 
 # What the ambassador job grants its ambassadors (source "ambassador"): the helper

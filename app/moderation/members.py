@@ -21,7 +21,9 @@ from sqlalchemy.orm import aliased
 from app.accounts import services as account_services
 from app.accounts.models import User
 from app.accounts.services import AccountError
+from app.core import events
 from app.core.clock import now_utc
+from app.core.event_payloads import MemberSuspended
 from app.core.notifications import notify
 from app.core.urls import path_for
 from app.extensions import db
@@ -92,6 +94,10 @@ def suspend(moderator: User, member: User, days: int | None, reason: str) -> San
     audit(moderator, "user.suspend", "user", member.id, before=before,
           after={"suspended_until": until.isoformat()}, reason=reason)  # fmt: skip
     notify([member.id], "moderation.suspended", path_for("forum.home"), reason=reason)
+    events.queue(MemberSuspended(
+        user_id=member.id, moderator_id=moderator.id, until=None if until == FOREVER else until,
+        reason=reason, suspended_at=sanction.created_at,
+    ))  # fmt: skip
     return sanction
 
 

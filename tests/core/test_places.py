@@ -65,6 +65,7 @@ def test_the_review_queue_lists_the_managers_pages(make_user, login, role, mail)
     expected += ['<a href="/manage/health">Community health</a>']
     # Campaigns (campaign.send) are staff's and administrators', not moderators'.
     expected += ['<a href="/staff/campaigns">Campaigns</a>'] if role == "admin" else []
+    expected += ['<a href="/staff/referrals">Referrals</a>']  # moderators read refusals
     expected += ['<a href="/admin/">Administration</a>'] if role == "admin" else []
     assert "<p>" + " · ".join(expected) + "</p>" in page
 
