@@ -167,5 +167,8 @@ def _register_packages(app: Flask) -> None:
     from app import insights  # a sibling of invitations
 
     insights.init_app(app)
+    from app import rewards  # a sibling of invitations
+
+    rewards.init_app(app)
     interchange.init_app(app)
     demo.init_app(app)

@@ -252,3 +252,20 @@ def csv_rows(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         raise SignalError("header", f"line 1: missing column(s) {', '.join(missing)}")
     for raw in reader:
         yield reader.line_num, raw
+
+
+def record_signal(
+    user_id: int, kind: str, at: datetime, source: str, source_id: str, value: float = 1.0
+) -> bool:
+    """One signal from another package of Tribune (a redemption), keyed like an import
+    with the source's own id: recorded twice, it is one signal. The caller commits."""
+    if kind not in SIGNAL_KINDS:
+        raise ValueError(f"unknown signal kind {kind!r}")
+    key = hashlib.sha256("\x1f".join(["id", source, source_id]).encode()).hexdigest()
+    statement = (
+        insert_for(ExternalSignal)
+        .values(user_id=user_id, kind=kind, value=value, occurred_at=at, source=source,
+                dedupe_key=key, imported_at=at)
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )  # fmt: skip
+    return bool(db.session.execute(statement).rowcount)
