@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -127,7 +127,10 @@ def picture(name: str) -> Any:
     if found is None:
         abort(404)
     path, mimetype = found
-    response = send_file(path, mimetype=mimetype, max_age=86400 * 30)
+    # Pictures are small (REWARD_PICTURE_MAX_BYTES) and named by their content: read
+    # whole, cached for a month (a new picture has a new name).
+    response = Response(path.read_bytes(), mimetype=mimetype)
+    response.cache_control.public, response.cache_control.max_age = True, 86400 * 30
     # Never run as a document, whatever the bytes hold.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"
