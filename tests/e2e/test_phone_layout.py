@@ -56,11 +56,12 @@ BROWSING = ["/", f"/c/{CATEGORY_SLUG}", "TOPIC", "/leaderboard", "/badges",
             "/search?q=descaling", "/u/member_mia"]  # fmt: skip
 VISITOR_PAGES = [*BROWSING, "/login", "/register"]
 MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
-                "/account/password"]  # fmt: skip
+                "/account/password", "/rewards", "/me/rewards"]  # fmt: skip
 MODERATOR_PAGES = ["/manage/queue", "/manage/log", "/manage/members/member_mia",
                    "/manage/ambassadors", "/manage/first-posts", "/manage/health",
                    "TOPIC", "/t/TOPIC_ID/manage"]  # fmt: skip
-STAFF_PAGES = ["/staff/campaigns", "/staff/campaigns/new", "/"]
+STAFF_PAGES = ["/staff/campaigns", "/staff/campaigns/new", "/", "/staff/rewards",
+               "/staff/rewards/new", "/staff/rewards/redemptions"]  # fmt: skip
 ADMIN_PAGES = ["/admin/", "/admin/members", "/admin/roles", "/admin/categories/", "/admin/jobs/",
                "/admin/mail/", "/admin/points", "/admin/tokens/"]  # fmt: skip
 
