@@ -29,8 +29,9 @@ class Standing:
     segments: frozenset[str]
 
 
-def standing(user: User) -> Standing:
-    """The member's level and their segments in the last ambassador run (one query)."""
+def standing(user: User, points: int | None = None) -> Standing:
+    """The member's level (from ``points`` when given: read under the lock) and their
+    segments in the last ambassador run (one query)."""
     last_run = (
         select(AmbassadorRun.id)
         .order_by(AmbassadorRun.as_of.desc(), AmbassadorRun.id.desc())
@@ -42,7 +43,8 @@ def standing(user: User) -> Standing:
             SegmentMember.run_id == last_run, SegmentMember.user_id == user.id
         )
     ).all()
-    return Standing(level_for(int(user.points or 0)).number, frozenset(segments))
+    lifetime = int(user.points or 0) if points is None else points
+    return Standing(level_for(lifetime).number, frozenset(segments))
 
 
 def level_label(number: int) -> str:

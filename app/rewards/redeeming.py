@@ -55,7 +55,7 @@ def check(member: User, reward: Reward, points: int) -> None:
         raise RewardError(_l("This reward is no longer offered."), 404)
     if not member.can("reward.redeem"):
         raise RewardError(_l("Your account may not redeem rewards."), 403)
-    why = refusal(reward, standing(member))
+    why = refusal(reward, standing(member, points))
     if why is not None:
         raise RewardError(why, 403)
     limit = reward.per_member_limit
