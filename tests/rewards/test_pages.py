@@ -197,3 +197,33 @@ def test_members_cannot_open_the_staff_pages(login, member, make_reward):
     for url in ("/staff/rewards", "/staff/rewards/new", f"/staff/rewards/{reward.id}/edit",
                 "/staff/rewards/redemptions"):  # fmt: skip
         assert alice.get(url).status_code == 403
+
+
+def test_the_pages_read_the_same_number_of_statements_however_many_rewards(
+    login, member, staff, points, make_reward, count_queries
+):
+    points(member, 1000)
+    first = make_reward(cost=10)
+    alice, bea = login(member), login(staff)
+    _redeem_through_the_pages(alice, first.id)
+    pages = {alice: ("/rewards", "/me/rewards"), bea: ("/staff/rewards",
+                                                     "/staff/rewards/redemptions")}  # fmt: skip
+    counts = {}
+    for browser, urls in pages.items():
+        for url in urls:
+            browser.get(url)
+            with count_queries() as counter:
+                assert browser.get(url).status_code == 200
+            counts[url] = counter.count
+    for n in range(4):
+        reward = make_reward(cost=10, delivery="code" if n % 2 else "shipped", stock=5)
+        if reward.delivery == "code":
+            from app.rewards import catalog
+
+            catalog.upload_codes(staff, reward.id, f"C{n}-1\nC{n}-2")
+        _redeem_through_the_pages(alice, reward.id)
+    for browser, urls in pages.items():
+        for url in urls:
+            with count_queries() as counter:
+                assert browser.get(url).status_code == 200
+            assert counter.count == counts[url], url
