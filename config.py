@@ -217,13 +217,23 @@ class Config:
         # (attending any other event counts under "events").
         "surveys": 2.0,
         "co_creation": 8.0,
+        # Rewards redeemed with points (app/rewards): nothing in the score, on purpose;
+        # the opportunists' segment weighs them (AMBASSADOR_OPPORTUNIST_REDEMPTION_WEIGHT).
+        "redemptions": 0.0,
     }
+    # In the opportunists' segment, each reward redeemed in the window counts as this
+    # much activity outside the forum, beside the weighted external signals (referrals
+    # among them): a member whose outside activity is at least twice their forum score is
+    # an opportunist.
+    AMBASSADOR_OPPORTUNIST_REDEMPTION_WEIGHT = 5.0
     # Signals from outside the forum add at most this times the member's forum score, so
     # forum contribution stays dominant (1.0: at most half of any score).
     AMBASSADOR_EXTERNAL_MAX_RATIO = 1.0
     # A product preview's private space stays open this many days after its reply
     # deadline, unless the campaign has an end of its own (app/invitations/spaces.py).
     CAMPAIGN_PREVIEW_SPACE_DAYS = 30
+    # The largest picture staff may upload for a reward (PNG, JPEG, GIF or WebP), in bytes.
+    REWARD_PICTURE_MAX_BYTES = 2_000_000
     # Every member's breakdown is kept for this many latest runs (one row per active
     # member and run); the runs themselves and the status history are kept for good.
     AMBASSADOR_KEEP_RUNS = 30

@@ -170,5 +170,8 @@ def _register_packages(app: Flask) -> None:
     from app import referrals  # a sibling of invitations
 
     referrals.init_app(app)
+    from app import rewards  # a sibling of invitations
+
+    rewards.init_app(app)
     interchange.init_app(app)
     demo.init_app(app)

@@ -41,6 +41,8 @@ from app.invitations.models import Invitation
 from app.invitations.tokens import REPLY, campaign_key, derive
 from app.moderation import members
 from app.moderation import services as moderation_services
+from app.rewards import catalog as reward_catalog
+from app.rewards import redeeming
 from tests.conftest import PASSWORD, LoggedIn
 
 SPECIALS = [
@@ -171,6 +173,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     event, survey = _sent_campaigns(admin)
     world = World(app, api_secret=secret)
     world.ids.update(_campaigns(admin))
+    world.ids.update(_rewards(admin, alice))
     world.ids.update(
         topic=topic.id, opening=_opening_post(topic.id), accepted=accepted.id, voted=voted.id,
         deleted=deleted.id, other=other.id, flagged=flagged.id, hidden=hidden.id, copy=copy.id,
@@ -185,6 +188,26 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),
                       "member": LoggedIn(app, alice).client}  # fmt: skip
     return world
+
+
+def _rewards(admin: Any, alice: Any) -> dict[str, int]:
+    """A reward alice can afford with a redemption waiting, a code reward, an archived one."""
+    from app.badges.points import Award, record
+
+    record(Award(alice.id, "reply_posted", "fuzz-reward-points", now_utc()), points=5000)
+    values = {"title_en": "Mug", "title_fr": "Tasse", "cost": 1, "stock": None,
+              "per_member_limit": None, "eligibility": "everyone", "eligibility_value": "",
+              "delivery": "shipped"}  # fmt: skip
+    reward = reward_catalog.create(admin, values, levels=5)
+    coded = reward_catalog.create(admin, {**values, "delivery": "code"}, levels=5)
+    archived = reward_catalog.create(admin, values, levels=5)
+    reward_catalog.upload_codes(admin, coded.id, "CODE-1\nCODE-2\n")
+    reward_catalog.set_archived(admin, archived.id, True)
+    commit()
+    redemption = redeeming.redeem(alice, reward.id)
+    commit()
+    return {"reward": reward.id, "coded_reward": coded.id, "archived_reward": archived.id,
+            "redemption": redemption.id}  # fmt: skip
 
 
 def _campaigns(admin: Any) -> dict[str, int]:

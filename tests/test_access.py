@@ -14,6 +14,20 @@ from app.core.permissions import ROLE_CAPABILITIES
 GUARDS = {
     "badges.point_rules": "settings.manage",
     **{
+        f"reward_staff.{name}": "reward.manage"
+        for name in (
+            "index",
+            "new",
+            "edit",
+            "archive",
+            "unarchive",
+            "upload_codes",
+            "redemptions",
+            "deliver",
+            "cancel",
+        )
+    },
+    **{
         f"category_admin.{name}": "category.manage"
         for name in ("index", "new", "edit", "move", "archive", "unarchive")
     },

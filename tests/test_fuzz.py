@@ -150,6 +150,19 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "invitations.reply_by_link": (V, [("/invitations/reply/{reply_token}/accept",) * 2,
                                       ("/invitations/reply/{reply_token}/decline",) * 2]),
     "invitations.unsubscribe": (V, [("/invitations/unsubscribe/{reply_token}",) * 2]),
+    "rewards.redeem": (M, [("/rewards/{reward}/redeem",) * 2,
+                           ("/rewards/{coded_reward}/redeem",) * 2]),
+    "reward_staff.new": (A, [("/staff/rewards/new",) * 2]),
+    "reward_staff.edit": (A, [("/staff/rewards/{reward}/edit",) * 2]),
+    "reward_staff.archive": (A, [("/staff/rewards", "/staff/rewards/{coded_reward}/archive")]),
+    "reward_staff.unarchive": (A, [("/staff/rewards",
+                                    "/staff/rewards/{archived_reward}/unarchive")]),
+    "reward_staff.upload_codes": (A, [("/staff/rewards/{coded_reward}/edit",
+                                       "/staff/rewards/{coded_reward}/codes")]),
+    "reward_staff.deliver": (A, [("/staff/rewards/redemptions",
+                                  "/staff/rewards/redemptions/{redemption}/deliver")]),
+    "reward_staff.cancel": (A, [("/staff/rewards/redemptions",
+                                 "/staff/rewards/redemptions/{redemption}/cancel")]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -17,7 +17,18 @@ SEGMENTS = ("ambassador", "rising", "opportunist")
 # What brands bring from outside the forum; each kind has its own weight.
 # survey (a completed campaign survey) and co_creation (taking part in a workshop) come
 # from the brand's own campaigns (app/invitations/score.py), and may be imported too.
-SIGNAL_KINDS = ("purchase", "review", "referral", "event", "social_follow", "survey", "co_creation")
+# redemption (a reward redeemed with points, app/rewards) weighs nothing in the score:
+# it only tells the opportunists' segment that a member's activity is about rewards.
+SIGNAL_KINDS = (
+    "purchase",
+    "review",
+    "referral",
+    "event",
+    "social_follow",
+    "survey",
+    "co_creation",
+    "redemption",
+)
 
 
 class AmbassadorRun(db.Model):
@@ -80,6 +91,7 @@ class EngagementScore(db.Model):
     social_follows: Mapped[float] = mapped_column(Float, default=0)
     surveys: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     co_creation: Mapped[float] = mapped_column(Float, default=0, server_default="0")
+    redemptions: Mapped[float] = mapped_column(Float, default=0, server_default="0")
     forum_score: Mapped[float] = mapped_column(Float, default=0)
     # External signals before and after their cap relative to the forum score.
     external_raw: Mapped[float] = mapped_column(Float, default=0)

@@ -38,6 +38,7 @@ SIGNAL_LABELS = {
     "social_follows": _l("Following the brand on social networks"),
     "surveys": _l("Surveys answered"),
     "co_creation": _l("Co-creation workshops taken part in"),
+    "redemptions": _l("Rewards redeemed (not counted in the score)"),
 }
 REASON_LABELS = {
     "selected": _l("Selected among the most helpful members"),

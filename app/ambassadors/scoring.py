@@ -59,6 +59,7 @@ EXTERNAL_SIGNALS = {
     "social_follow": "social_follows",
     "survey": "surveys",
     "co_creation": "co_creation",
+    "redemption": "redemptions",
 }
 SIGNALS = FORUM_SIGNALS + tuple(EXTERNAL_SIGNALS.values())
 # Badges the job itself grants do not feed the score that grants them.
@@ -135,6 +136,7 @@ COUNTED_BITS = {
     "surveys": 12,
     "co_creation": 13,
     "comments": 14,
+    "redemptions": 15,
 }
 VOTE, REVIEW = 1 << 5, 1 << 9  # rows whose amount is a vote's weight, a review's stars
 _NONE = literal_column("0")
@@ -266,6 +268,7 @@ def _rows(p: ScoreParams) -> list[tuple[Select[Any], Any]]:
         (kind == "event", 1 << COUNTED_BITS["events"]),
         (kind == "survey", 1 << COUNTED_BITS["surveys"]),
         (kind == "co_creation", 1 << COUNTED_BITS["co_creation"]),
+        (kind == "redemption", 1 << COUNTED_BITS["redemptions"]),
         else_=0,
     )
     external = _row(

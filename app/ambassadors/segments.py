@@ -5,8 +5,11 @@
   share (the next AMBASSADOR_RISING_SHARE of eligible members), or whose score at least
   doubled since the previous run to half the cutoff or more, or newcomers
   (NEWCOMER_DAYS) with an accepted answer in the window;
-- opportunist: not ambassadors, with signals from outside the forum (rewards,
-  referrals) worth at least twice their forum contribution.
+- opportunist: not ambassadors, with activity outside the forum worth at least twice
+  their forum contribution: the weighted external signals (referrals, purchases...)
+  plus each reward redeemed in the window (which weighs nothing in the score) counted
+  AMBASSADOR_OPPORTUNIST_REDEMPTION_WEIGHT. A member who redeems much and helps little
+  falls in it.
 """
 
 from __future__ import annotations
@@ -90,10 +93,12 @@ def recompute(run: AmbassadorRun, top: int) -> dict[str, int]:
         )
     figures["segment_rising"] = _insert(run.id, "rising", rising.where(or_(*reasons)).subquery())
 
+    per_redemption = float(config["AMBASSADOR_OPPORTUNIST_REDEMPTION_WEIGHT"])
+    outside = EngagementScore.external_raw + EngagementScore.redemptions * per_redemption
     opportunists = select(EngagementScore.user_id).where(
         EngagementScore.run_id == run.id,
-        EngagementScore.external_raw > 0,
-        EngagementScore.external_raw >= EngagementScore.forum_score * OPPORTUNIST_RATIO,
+        outside > 0,
+        outside >= EngagementScore.forum_score * OPPORTUNIST_RATIO,
         _not_ambassador(),
     )
     figures["segment_opportunist"] = _insert(run.id, "opportunist", opportunists.subquery())

@@ -29,13 +29,28 @@ def verify(fix: bool) -> None:
     wrong = points.mismatched_totals(limit=50)
     for user_id, username, cached, ledger in wrong:
         click.echo(f"{username} (#{user_id}): total {cached}, ledger {ledger}")
-    if not missing and not wrong:
+    # Checks of higher packages (the rewards' spendable balances), registered at init_app.
+    extra = [(check, check.problems()) for check in ledger_facts.extra_verifications()]
+    for check in ledger_facts.extra_verifications():
+        for note in check.notes() if check.notes else ():
+            click.echo(f"{check.name}: {note}")
+    for check, found in extra:
+        for problem in found:
+            click.echo(f"{check.name}: {problem}")
+    extra_wrong = [(check, found) for check, found in extra if found]
+    if not missing and not wrong and not extra_wrong:
         click.echo("Every vote, post and solution has its ledger entries; every total matches.")
         return
     if fix:
-        figures = history.rebuild_from_history(force=True)
+        if missing or wrong:
+            figures = history.rebuild_from_history(force=True)
+            click.echo(
+                f"Recorded {figures['entries']} missing entries; totals set from the ledger."
+            )
+        for check, _found in extra_wrong:
+            if check.fix is not None:
+                click.echo(f"{check.name}: {check.fix()} rows set from their history.")
         commit()
-        click.echo(f"Recorded {figures['entries']} missing entries; totals set from the ledger.")
         return
     raise click.ClickException(
         "the ledger and the forum disagree; run with --fix to record what is missing"

@@ -7,8 +7,11 @@ An entry that was later reversed still counts: the fact was recorded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from flask import Flask, current_app
 from sqlalchemy import and_, literal, or_, select, union_all
 
 from app.badges.history import event_key
@@ -72,3 +75,29 @@ def facts_without_entries(limit: int = 50) -> list[tuple[str, int, int, str]]:
     )
     query = union_all(posts, votes, anonymous, solutions).limit(limit)
     return [tuple(row) for row in db.session.execute(query).all()]  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class ExtraVerification:
+    """A check a higher package adds to `tribune points verify` (rewards: balances).
+
+    ``problems`` lists what is wrong (the command fails); ``fix`` repairs it under
+    ``--fix`` and returns how many rows it changed; ``notes`` lists what is worth
+    reading but not wrong."""
+
+    name: str
+    problems: Callable[[], list[str]]
+    fix: Callable[[], int] | None = None
+    notes: Callable[[], list[str]] | None = None
+
+
+_EXTRA = "tribune.points_extra_verifications"
+
+
+def register_extra_verification(app: Flask, verification: ExtraVerification) -> None:
+    """Have `tribune points verify` run ``verification`` too (call from init_app)."""
+    app.extensions.setdefault(_EXTRA, []).append(verification)
+
+
+def extra_verifications() -> list[ExtraVerification]:
+    return list(current_app.extensions.get(_EXTRA, []))

@@ -67,6 +67,8 @@ CAPABILITIES: dict[str, object] = {
     "post.review_first": _l("Review newcomers' first posts"),
     "health.view": _l("See the community-health dashboard"),
     "referral.view": _l("See the referral program's figures and refused referrals"),
+    "reward.redeem": _l("Spend points on rewards"),
+    "reward.manage": _l("Manage the rewards catalogue and deliver redemptions"),
 }
 
 ROLES = ("member", "moderator", "staff", "admin")
@@ -88,7 +90,7 @@ def role_label(role: str | None) -> str:
     return str(ROLE_LABELS.get(role or "", role or ""))
 
 
-_MEMBER = {"topic.create", "post.create", "post.vote", "post.flag"}
+_MEMBER = {"topic.create", "post.create", "post.vote", "post.flag", "reward.redeem"}
 _MODERATOR = _MEMBER | {
     "answer.accept_any",
     "post.edit_any",
@@ -115,6 +117,7 @@ _MODERATOR = _MEMBER | {
 }
 _STAFF = _MEMBER | {
     "campaign.send",
+    "reward.manage",
     "category.lounge",
     "manage.access",
     "api.tokens",

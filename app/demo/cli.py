@@ -13,6 +13,7 @@ from app.core import events
 from app.core.event_payloads import HistoryImported
 from app.core.scheduler import registered_jobs, run_job
 from app.demo import seed as demo
+from app.demo.rewards import seed_rewards
 
 
 def _progressbar(label: str, length: int) -> AbstractContextManager[Any]:
@@ -44,6 +45,9 @@ def seed_demo(users: int, seed: int) -> None:
     # committed, by the packages that keep them (the forum does not know them).
     events.queue(HistoryImported())
     events.commit()
+    # A rewards catalogue members can spend their points on.
+    rewards = seed_rewards()
+    events.commit()
     # Then the nightly evaluation (a registered job, whoever registered it), so the demo
     # has its ambassadors from the start.
     evaluation = None
@@ -60,6 +64,7 @@ def seed_demo(users: int, seed: int) -> None:
     click.echo(f"  posts            {summary.posts}")
     click.echo(f"  helpful votes    {summary.votes}")
     click.echo(f"  accepted answers {summary.accepted}")
+    click.echo(f"  rewards          {rewards}")
     click.echo(
         f"  top 1% ({summary.top_members} members) wrote {summary.top_share:.1%} of the posts"
     )

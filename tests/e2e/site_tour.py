@@ -37,7 +37,7 @@ BROWSING = ["/", f"/c/{CATEGORY_SLUG}", "TOPIC", f"/tags/{TAG}", f"/search?q={TA
 VISITOR_PAGES = [*BROWSING, "/login", "/register", "/account/reset"]
 MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
                 "/account/password", "/invitations", "/p/ANSWER_ID/flag",
-                "/p/OWN_POST_ID/edit"]  # fmt: skip
+                "/p/OWN_POST_ID/edit", "/me/referrals", "/rewards", "/me/rewards"]  # fmt: skip
 # Managers see the forum with their tools on it: the home, a topic, a profile.
 MODERATOR_PAGES = ["/", "TOPIC", f"/u/{HELPER}", "/t/TOPIC_ID/manage", "/manage/queue",
                    "/manage/log", "/manage/first-posts", f"/manage/members/{MEMBER}",
@@ -48,7 +48,8 @@ STAFF_PAGES = ["/", "TOPIC", "/staff/campaigns", "/staff/campaigns/new",
                "/staff/campaigns/new/event", "/staff/campaigns/CAMPAIGN_ID",
                "/staff/campaigns/CAMPAIGN_ID/edit", "/staff/campaigns/CAMPAIGN_ID/audience",
                "/staff/campaigns/CAMPAIGN_ID/people", "/staff/campaigns/CAMPAIGN_ID/results",
-               "/manage/health", "/manage/tokens"]  # fmt: skip
+               "/manage/health", "/manage/tokens", "/staff/referrals", "/staff/rewards",
+               "/staff/rewards/new", "/staff/rewards/redemptions"]  # fmt: skip
 ADMIN_PAGES = ["TOPIC", "/admin/", "/admin/members", "/admin/roles", "/admin/categories/",
                "/admin/categories/new", "/admin/jobs/", "/admin/mail/", "/admin/points",
                "/admin/tokens/"]  # fmt: skip
