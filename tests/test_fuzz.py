@@ -150,6 +150,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "invitations.reply_by_link": (V, [("/invitations/reply/{reply_token}/accept",) * 2,
                                       ("/invitations/reply/{reply_token}/decline",) * 2]),
     "invitations.unsubscribe": (V, [("/invitations/unsubscribe/{reply_token}",) * 2]),
+    "notification_mail.settings": (A, [("/account/profile", "/notification-email/settings")]),
+    "notification_mail.unsubscribe": (V, [("/notification-email/unsubscribe/{mail_token}",) * 2]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

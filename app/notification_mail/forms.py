@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField
+from wtforms.fields.choices import SelectChoice
 
 from app.core.forms import TribuneForm
 from app.core.notifications import email_kinds
 from app.notification_mail.settings import DIGEST, IMMEDIATE, NONE
 
-CHOICES = [(IMMEDIATE, _l("At once")), (DIGEST, _l("Daily digest")), (NONE, _l("Never"))]
+CHOICES = [
+    SelectChoice(IMMEDIATE, _l("At once")),
+    SelectChoice(DIGEST, _l("Daily digest")),
+    SelectChoice(NONE, _l("Never")),
+]
 
 
 class SettingsForm(TribuneForm):
