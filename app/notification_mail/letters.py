@@ -71,6 +71,8 @@ def compose(member: User, items: list[Notification], email_kinds: list[str], mod
     headers = {
         "List-Unsubscribe": f"<{one_click}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        # Out-of-office responders and the like do not answer it (RFC 3834).
+        "Auto-Submitted": "auto-generated",
     }
     return Letter(subject, text, html, language, headers)
 
