@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from sqlalchemy import func, select
@@ -12,7 +13,10 @@ from app.core.events import commit
 from app.core.mail import BULK, TRANSACTIONAL
 from app.core.notifications import Notification, mark_read
 from app.extensions import db
+from app.forum import solutions
 from app.interchange.bulk import placeholder_email
+from app.notification_mail import tokens
+from app.notification_mail.letters import MAX_LISTED
 from app.notification_mail.models import NotificationMailing
 from app.notification_mail.settings import set_modes
 from tests.notification_mail.conftest import BASE, answer, outbox_to, run
@@ -173,3 +177,41 @@ def test_a_notification_the_member_may_no_longer_read_is_withheld(
     assert (figures["mails"], figures["withheld"]) == (0, 1)
     assert outbox_to(asker.email) == []
     assert run(GROUP, minutes=7)["withheld"] == 0, "withheld once, not retried"
+
+
+def test_one_mail_for_several_kinds_names_each_kind_and_its_own_link(make_user, make_topic):
+    asker, helper, third = make_user("asker"), make_user("helper"), make_user("third")
+    set_modes(helper.id, {"badges": "none"})
+    commit()
+    topic = make_topic(asker, title="Steam wand")
+    mine = make_topic(helper, title="Helper's own question")
+    answer(third, mine, body="Descale it.")  # an answer
+    answer(asker, mine, body="Ask @helper, who knows.")  # a mention (not an answer too)
+    post = answer(helper, topic, body="Purge it first.")
+    solutions.accept_answer(asker, topic, post)  # helper's answer accepted
+    commit()
+    run(GROUP, minutes=6)
+    [message] = outbox_to(helper.email)
+    text = message.text_body
+    assert "third answered your question “Helper's own question”" in text
+    assert "asker mentioned you in “Helper's own question”" in text
+    assert "asker marked your answer as the solution of “Steam wand”" in text
+    for label in ("Answers to my questions", "Mentions of me", "My answer accepted"):
+        assert f"No more email for “{label}”: {BASE}/notification-email/unsubscribe/" in text
+    headers = json.loads(message.headers or "{}")
+    one_click = headers["List-Unsubscribe"].strip("<>").rsplit("/", 1)[1]
+    assert tokens.read(one_click) == (helper.id, ["accepted", "answers", "mentions"])
+    assert headers["Auto-Submitted"] == "auto-generated"
+
+
+def test_a_long_list_is_cut_with_a_link_to_the_rest(make_user, make_topic):
+    asker, helper = make_user("asker"), make_user("helper")
+    topic = make_topic(asker, title="Busy")
+    for n in range(MAX_LISTED + 3):
+        answer(helper, topic, body=f"Idea {n}.")
+    assert run(GROUP, minutes=6)["notifications"] == MAX_LISTED + 3
+    [message] = outbox_to(asker.email)
+    assert message.subject == f"{MAX_LISTED + 3} new notifications"
+    assert message.text_body.count("helper answered") == MAX_LISTED
+    assert "And 3 more." in message.text_body
+    assert f"{BASE}/notifications/\n" in message.text_body
