@@ -99,8 +99,11 @@ class Config:
     # The daily digest covers this many hours back: a day, and slack for a late run
     # (nothing is mailed twice, whatever the overlap).
     NOTIFICATION_DIGEST_HOURS = 26
-    # Members mailed per run of each job (the rest go with the next run).
+    # The jobs mail this many members per batch, committing each batch; the immediate
+    # job stops taking batches after NOTIFICATION_MAIL_RUN_SECONDS (the rest go with the
+    # next minute's run), the daily digest goes on until every member is mailed.
     NOTIFICATION_MAIL_BATCH_MEMBERS = 500
+    NOTIFICATION_MAIL_RUN_SECONDS = 45
     # A sign-up is finished through an emailed link within this many hours.
     REGISTRATION_CONFIRM_HOURS = 48
     # A reset link works once, for this many hours; at most so many are sent per hour.

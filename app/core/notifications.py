@@ -26,8 +26,8 @@ class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
-        # The mail jobs' scan: the last day's notifications, not the whole history.
-        Index("ix_notifications_created_at", "created_at"),
+        # The mail jobs' scan: the last day's unread notifications, not the whole history.
+        Index("ix_notifications_created_at", "created_at", "read_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -26,6 +26,7 @@ imported member's placeholder address.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -36,9 +37,9 @@ from sqlalchemy import and_, exists, func, not_, or_, select
 
 from app.accounts.models import User
 from app.accounts.resets import UNDELIVERABLE
-from app.core import mail
+from app.core import events, mail
 from app.core.clock import now_utc
-from app.core.notifications import Notification, unreadable
+from app.core.notifications import Notification, email_kinds, unreadable
 from app.core.scheduler import Figures
 from app.core.sql import insert_for
 from app.extensions import db
@@ -60,9 +61,11 @@ def reachable(now: datetime) -> Any:
 
 def _pending(mode: str, now: datetime, since: datetime) -> Any:
     """The WHERE of notifications waiting for a mail of ``mode`` (joined to users)."""
+    mailed_kinds = [kind for email_kind in email_kinds() for kind in email_kind.kinds]
     return and_(
-        Notification.read_at.is_(None),
         Notification.created_at >= since,
+        Notification.read_at.is_(None),
+        Notification.kind.in_(mailed_kinds),
         ~exists().where(NotificationMailing.notification_id == Notification.id),
         effective_mode(Notification.user_id, Notification.kind) == mode,
         reachable(now),
@@ -129,10 +132,25 @@ def claimed(run: str) -> list[tuple[Notification, str | None]]:
     ]
 
 
-def send(mode: str, now: datetime, since: datetime, ready_before: datetime) -> Figures:
-    """Claim and mail what is due for ``mode``; the job's figures."""
+def send(mode: str, now: datetime, since: datetime, ready_before: datetime,
+         seconds: float = 0) -> Figures:  # fmt: skip
+    """Claim and mail what is due for ``mode``, NOTIFICATION_MAIL_BATCH_MEMBERS members
+    at a time, each batch committed (a chunk) before the next, until nobody is left or
+    ``seconds`` have passed (0: no limit); the job's figures."""
     limit = int(current_app.config["NOTIFICATION_MAIL_BATCH_MEMBERS"])
-    members = due_members(mode, now, since, ready_before, limit)
+    deadline = time.monotonic() + seconds if seconds else None
+    figures = {"members": 0, "mails": 0, "notifications": 0, WITHHELD: 0}
+    while members := due_members(mode, now, since, ready_before, limit):
+        for name, value in _send_batch(members, mode, now, since).items():
+            figures[name] += value
+        if deadline is not None and time.monotonic() > deadline:
+            break  # the rest goes with the next run
+        # Claims and their mail, committed together; the last batch with the job.
+        events.commit_chunk()
+    return figures
+
+
+def _send_batch(members: list[int], mode: str, now: datetime, since: datetime) -> Figures:
     run = claim(members, mode, now, since)
     rows = claimed(run)
     member_ids = {item.user_id for item, _kind in rows}
@@ -191,7 +209,8 @@ def mail_notifications(as_of: datetime | None = None, **options: Any) -> Figures
         minutes=float(options.get("minutes", config["NOTIFICATION_MAIL_GROUP_MINUTES"]))
     )
     since = now - timedelta(hours=float(config["NOTIFICATION_MAIL_MAX_AGE_HOURS"]))
-    return send(IMMEDIATE, now, since, ready_before=now - window)
+    seconds = float(config["NOTIFICATION_MAIL_RUN_SECONDS"])
+    return send(IMMEDIATE, now, since, ready_before=now - window, seconds=seconds)
 
 
 def mail_digests(as_of: datetime | None = None, **options: Any) -> Figures:

@@ -215,3 +215,18 @@ def test_a_long_list_is_cut_with_a_link_to_the_rest(make_user, make_topic):
     assert message.text_body.count("helper answered") == MAX_LISTED
     assert "And 3 more." in message.text_body
     assert f"{BASE}/notifications/\n" in message.text_body
+
+
+def test_a_run_mails_every_member_due_a_batch_at_a_time(app, make_user, make_topic):
+    app.config["NOTIFICATION_MAIL_BATCH_MEMBERS"] = 2
+    helper = make_user("helper")
+    askers = [make_user(f"asker{n}") for n in range(5)]
+    for member in [helper, *askers]:
+        set_modes(member.id, {"badges": "none"})
+    commit()
+    for asker in askers:
+        answer(helper, make_topic(asker, title=f"Question of {asker.username}"))
+    figures = run(GROUP, minutes=6)
+    assert (figures["members"], figures["mails"]) == (5, 5)
+    for asker in askers:
+        assert len(outbox_to(asker.email)) == 1
