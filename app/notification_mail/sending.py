@@ -96,7 +96,7 @@ def claim(member_ids: list[int], mode: str, now: datetime, since: datetime) -> s
     if not member_ids:
         return run
     taken = (
-        select(Notification.id, mode_literal(mode), run_literal(run), now_literal(now))
+        select(Notification.id, _value(mode, "mode"), _value(run, "run"), _value(now, "created_at"))
         .join(User, User.id == Notification.user_id)
         .where(Notification.user_id.in_(member_ids), _pending(mode, now, since))
     )
@@ -107,16 +107,9 @@ def claim(member_ids: list[int], mode: str, now: datetime, since: datetime) -> s
     return run
 
 
-def mode_literal(mode: str) -> Any:
-    return db.literal(mode, db.String(16))
-
-
-def run_literal(run: str) -> Any:
-    return db.literal(run, db.String(32))
-
-
-def now_literal(now: datetime) -> Any:
-    return db.literal(now, NotificationMailing.__table__.c.created_at.type)
+def _value(value: Any, column: str) -> Any:
+    """A bound value typed as the claim table's column (the INSERT ... SELECT's constants)."""
+    return db.literal(value, NotificationMailing.__table__.c[column].type)
 
 
 def claimed(run: str) -> list[tuple[Notification, str | None]]:
