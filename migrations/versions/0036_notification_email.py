@@ -54,7 +54,7 @@ def upgrade():
     )
     op.create_index("ix_notification_mailings_run", "notification_mailings", ["run"])
     with op.batch_alter_table("notifications") as batch_op:
-        batch_op.create_index("ix_notifications_created_at", ["created_at", "read_at"], unique=False)
+        batch_op.create_index("ix_notifications_created_at", ["created_at", "read_at"])
 
 
 def downgrade():
