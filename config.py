@@ -41,6 +41,8 @@ class Config:
     # Answers and unsubscriptions through an emailed campaign link, per address (the
     # link's token is the only proof: guesses are slowed down).
     CAMPAIGN_LINK_LIMIT_PER_IP = "30/minute;300/hour"
+    # The same for the unsubscribe link of notification mail.
+    NOTIFICATION_MAIL_LINK_LIMIT_PER_IP = "30/minute;300/hour"
     # Wrong API tokens one address may send before its API requests get a 429.
     API_TOKEN_FAILURES_PER_IP = "20/minute"
     # Behind N reverse proxies, trust N X-Forwarded-For/-Proto hops (0: none).
@@ -87,6 +89,21 @@ class Config:
     # funnel has an "opened" row; Tribune records no opens yet (no tracking pixel), so
     # the row says "not measured" until a tracker fills it.
     MAIL_TRACK_OPENS = False
+    # Notification mail (app/notification_mail): an immediate mail waits this many
+    # minutes after a member's first new notification, and lists every one that came
+    # in the meantime (a burst is one mail).
+    NOTIFICATION_MAIL_GROUP_MINUTES = 5
+    # Unread notifications older than this are never mailed at once (a member who turns
+    # immediate mail on is not sent their backlog).
+    NOTIFICATION_MAIL_MAX_AGE_HOURS = 24
+    # The daily digest covers this many hours back: a day, and slack for a late run
+    # (nothing is mailed twice, whatever the overlap).
+    NOTIFICATION_DIGEST_HOURS = 26
+    # The jobs mail this many members per batch, committing each batch; the immediate
+    # job stops taking batches after NOTIFICATION_MAIL_RUN_SECONDS (the rest go with the
+    # next minute's run), the daily digest goes on until every member is mailed.
+    NOTIFICATION_MAIL_BATCH_MEMBERS = 500
+    NOTIFICATION_MAIL_RUN_SECONDS = 45
     # A sign-up is finished through an emailed link within this many hours.
     REGISTRATION_CONFIRM_HOURS = 48
     # A reset link works once, for this many hours; at most so many are sent per hour.

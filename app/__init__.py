@@ -158,6 +158,9 @@ def _register_packages(app: Flask) -> None:
     from app.forum import pages as forum_pages
 
     forum_pages.init_app(app)
+    from app import notification_mail  # a sibling of the forum
+
+    notification_mail.init_app(app)
     badges.init_app(app)
     moderation.init_app(app)
     ambassadors.init_app(app)

@@ -41,6 +41,7 @@ from app.invitations.models import Invitation
 from app.invitations.tokens import REPLY, campaign_key, derive
 from app.moderation import members
 from app.moderation import services as moderation_services
+from app.notification_mail import tokens as notification_mail_tokens
 from app.rewards import catalog as reward_catalog
 from app.rewards import redeeming
 from tests.conftest import PASSWORD, LoggedIn
@@ -184,6 +185,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
         survey_invitation=_invitation_of(survey.id, alice.id),
         recipes=recipes.id, archived_category=archived_category.id,
         reply_token=derive(campaign_key(event.token_salt), REPLY, bruno.id),
+        mail_token=notification_mail_tokens.make(bruno.id, ["answers", "replies"]),
     )  # fmt: skip
     world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),
                       "member": LoggedIn(app, alice).client}  # fmt: skip

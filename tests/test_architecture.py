@@ -28,7 +28,7 @@ TEMPLATES = APP / "templates"
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"core"}),
     frozenset({"accounts"}),
-    frozenset({"forum"}),
+    frozenset({"forum", "notification_mail"}),
     frozenset({"badges"}),
     frozenset({"moderation"}),
     frozenset({"ambassadors"}),

@@ -163,6 +163,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
                                   "/staff/rewards/redemptions/{redemption}/deliver")]),
     "reward_staff.cancel": (A, [("/staff/rewards/redemptions",
                                  "/staff/rewards/redemptions/{redemption}/cancel")]),
+    "notification_mail.settings": (A, [("/account/profile", "/notification-email/settings")]),
+    "notification_mail.unsubscribe": (V, [("/notification-email/unsubscribe/{mail_token}",) * 2]),
 }  # fmt: skip
 JSON_ENDPOINTS = {"api.post_signals"}  # test_the_signals_api_takes_any_json
 EXCUSED: dict[str, str] = {}  # endpoint: why it is not fuzzed

@@ -7,6 +7,7 @@ the stored data, so the text is translated for the reader when they read it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,11 @@ from app.extensions import db
 
 class Notification(db.Model):
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at", "id"),)
+    __table_args__ = (
+        Index("ix_notifications_user_unread", "user_id", "read_at", "id"),
+        # The mail jobs' scan: the last day's unread notifications, not the whole history.
+        Index("ix_notifications_created_at", "created_at", "read_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
@@ -51,6 +56,37 @@ def register_kind(app: Flask, kind: str, render: Render) -> None:
 
 def _kinds() -> dict[str, Render]:
     return current_app.extensions.get(_KINDS, {})
+
+
+# Notifications a member may also receive by email, grouped in the kinds the member
+# chooses for ("answers to my questions"): the package that sends them declares each
+# with its label and its default mode; the email package above reads the registry.
+EMAIL_MODES = ("none", "immediate", "digest")
+
+
+@dataclass(frozen=True)
+class EmailKind:
+    key: str  # "answers": the member's setting and the unsubscribe links name it
+    kinds: tuple[str, ...]  # the notification kinds it covers ("forum.answer")
+    label: Any  # a lazy string (_l): translated where it is shown
+    default: str  # one of EMAIL_MODES, for members who never chose
+    order: int = 0
+
+
+_EMAIL_KINDS = "tribune.notification_email_kinds"
+
+
+def register_email_kind(app: Flask, kind: EmailKind) -> None:
+    """Let members receive these notifications by email (called from init_app)."""
+    if kind.default not in EMAIL_MODES:
+        raise ValueError(f"email kind {kind.key!r}: default must be one of {EMAIL_MODES}")
+    app.extensions.setdefault(_EMAIL_KINDS, {})[kind.key] = kind
+
+
+def email_kinds() -> list[EmailKind]:
+    """The current application's email kinds, in their order."""
+    kinds: dict[str, EmailKind] = current_app.extensions.get(_EMAIL_KINDS, {})
+    return sorted(kinds.values(), key=lambda kind: (kind.order, kind.key))
 
 
 # A notification's wording names what it is about (a topic's title), as it stood when it

@@ -11,12 +11,20 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from app.accounts.models import User
 from app.core import events
 from app.core.event_payloads import AnswerAccepted, PostCreated, PostEdited, TopicCreated
-from app.core.notifications import Notification, notify, register_kind, register_unreadable_check
+from app.core.notifications import (
+    EmailKind,
+    Notification,
+    notify,
+    register_email_kind,
+    register_kind,
+    register_unreadable_check,
+)
 from app.core.urls import path_for
 from app.extensions import db
 from app.forum import visibility
@@ -37,6 +45,18 @@ KINDS = {
     ),
     "forum.edited": lambda d: _("%(actor)s edited your post in “%(title)s”", **_names(d)),
 }
+
+
+# What members may receive by email, and how by default: what waits for them (an answer
+# to their question, a mention, their answer accepted) at once; the replies of every
+# topic they follow (many, and automatic on posting) in the daily digest. Edits are
+# not mailed: the post is the member's own, they see the change when they next look.
+EMAIL_KINDS = (
+    EmailKind("answers", ("forum.answer",), _l("Answers to my questions"), "immediate", 10),
+    EmailKind("replies", ("forum.reply",), _l("Replies in topics I follow"), "digest", 20),
+    EmailKind("mentions", ("forum.mention",), _l("Mentions of me"), "immediate", 30),
+    EmailKind("accepted", ("forum.accepted",), _l("My answer accepted"), "immediate", 40),
+)
 
 
 def _context(topic_id: int, actor_id: int) -> tuple[Topic, str] | None:
@@ -137,6 +157,8 @@ def init_app(app: Flask) -> None:
     for kind, render in KINDS.items():
         register_kind(app, kind, render)
     register_unreadable_check(app, unreadable)
+    for email_kind in EMAIL_KINDS:
+        register_email_kind(app, email_kind)
     events.handle_in_transaction(app, PostCreated, on_post_created)
     events.handle_in_transaction(app, TopicCreated, on_topic_created)
     events.handle_in_transaction(app, AnswerAccepted, on_answer_accepted)

@@ -2,7 +2,7 @@
 (hashed), and referrals with what they became.
 
 Revision ID: 0037
-Revises: 0034
+Revises: 0036
 Create Date: 2026-12-07 13:00:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import app.core.types
 
 revision = "0037"
-down_revision = "0034"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,14 @@ from app.accounts.profile import (
 )
 from app.core import events, templating
 from app.core.event_payloads import RoleChanged
-from app.core.notifications import Notification, notify, register_kind
+from app.core.notifications import (
+    EmailKind,
+    Notification,
+    email_kinds,
+    notify,
+    register_email_kind,
+    register_kind,
+)
 from app.core.templating import (
     author_extras,
     page_extras,
@@ -52,6 +59,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     register_account_section(bare, 5, "bare/_account.html", lambda user: {})
     register_author_decoration(bare, "bare", lambda user: "<i>bare</i>")
     register_kind(bare, "bare.hello", lambda data: "Hello")
+    register_email_kind(bare, EmailKind("hellos", ("bare.hello",), "Hellos", "digest"))
     events.handle_in_transaction(bare, RoleChanged, roles_heard.append)
 
     # The full application: its packages' registrations, none of the bare one's.
@@ -71,6 +79,8 @@ def test_an_application_sees_only_its_own_registrations(app, member):
     assert "<i>bare</i>" not in author_extras(member)
     assert post_trail_endpoint() == "moderation.log"
     assert Notification(kind="bare.hello", data={}).message == "bare.hello"
+    keys = [kind.key for kind in email_kinds()]
+    assert keys == ["answers", "replies", "mentions", "accepted", "badges"]
     assert notify([member.id], "forum.reply", "/", actor="bruno", title="Descaling") == 1
     account_services.set_role(member, "staff")
     events.commit()
@@ -88,6 +98,7 @@ def test_an_application_sees_only_its_own_registrations(app, member):
         assert author_extras(user) == "<i>bare</i>"
         assert post_trail_endpoint() is None
         assert Notification(kind="bare.hello", data={}).message == "Hello"
+        assert [kind.key for kind in email_kinds()] == ["hellos"]
         try:
             notify([user.id], "forum.reply", "/")
         except ValueError as error:
@@ -120,3 +131,13 @@ def test_two_full_applications_do_not_share_what_one_adds(app, database_url):
     for event_type, handlers in events.handlers(other).in_transaction.items():
         assert handlers == events.handlers(app).in_transaction[event_type]
         assert handlers is not events.handlers(app).in_transaction[event_type]
+
+
+def test_an_email_kind_needs_a_known_default(app):
+    bare = _bare_app(app)
+    try:
+        register_email_kind(bare, EmailKind("hellos", ("bare.hello",), "Hellos", "hourly"))
+    except ValueError as error:
+        assert "default must be one of" in str(error)
+    else:
+        raise AssertionError("an unknown default mode was registered")

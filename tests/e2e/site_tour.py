@@ -25,6 +25,7 @@ from app.forum import solutions, voting
 from app.forum.models import Category
 from app.invitations import campaigns
 from app.moderation import services as moderation
+from app.notification_mail import tokens as unsubscribe_tokens
 from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
 
 MEMBER = "member_mia"
@@ -34,7 +35,9 @@ TAG = "descaling"
 
 BROWSING = ["/", f"/c/{CATEGORY_SLUG}", "TOPIC", f"/tags/{TAG}", f"/search?q={TAG}",
             "/leaderboard", "/badges", "/badges/first-post", f"/u/{MEMBER}"]  # fmt: skip
-VISITOR_PAGES = [*BROWSING, "/login", "/register", "/account/reset"]
+# The last one: a notification mail's unsubscribe link (a member's token).
+VISITOR_PAGES = [*BROWSING, "/login", "/register", "/account/reset",
+                 "/notification-email/unsubscribe/UNSUBSCRIBE_TOKEN"]  # fmt: skip
 MEMBER_PAGES = [*BROWSING, "/new", "/notifications/", "/me/ambassador", "/account/profile",
                 "/account/password", "/invitations", "/p/ANSWER_ID/flag",
                 "/p/OWN_POST_ID/edit", "/me/referrals", "/rewards", "/me/rewards"]  # fmt: skip
@@ -67,6 +70,7 @@ class Tour:
     campaign_id: int
     answer_id: int
     own_post_id: int
+    unsubscribe_token: str
 
     def resolve(self, path: str) -> str:
         """The path with its placeholders filled in."""
@@ -77,6 +81,7 @@ class Tour:
             ("CAMPAIGN_ID", self.campaign_id),
             ("ANSWER_ID", self.answer_id),
             ("OWN_POST_ID", self.own_post_id),
+            ("UNSUBSCRIBE_TOKEN", self.unsubscribe_token),
         ):
             path = path.replace(placeholder, str(value))
         return path
@@ -132,7 +137,8 @@ def build_community(live: LiveServer) -> Tour:
             place="Lyon", reply_deadline=now_utc() + timedelta(days=10),
         )  # fmt: skip
         commit()
-        ids = Tour(topic.id, campaign.id, answer.id, own.id)
+        token = unsubscribe_tokens.make(member.id, ["answers", "mentions"])
+        ids = Tour(topic.id, campaign.id, answer.id, own.id, token)
     for job in ("identify-ambassadors", "community-health"):
         with live.services():
             job_run = run_job(job)
