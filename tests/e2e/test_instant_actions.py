@@ -158,6 +158,36 @@ def test_a_refused_vote_says_why_beside_its_button(
     _not_reloaded(page, navigations)
 
 
+def test_deleting_ones_answer_asks_first(live_server: LiveServer, new_context: Any) -> None:
+    topic_id, answer_id = _question(live_server, "uma_asks", "vic_helps")
+    page = new_context().new_page()
+    _log_in(page, "vic_helps")
+    page.goto(f"/t/{topic_id}")
+    navigations = _stays(page)
+    asked: list[str] = []
+
+    def answer_dialog(dialog: Any, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer_dialog(dialog, False))
+    page.locator(f"#post-{answer_id}").get_by_role("link", name="Delete").click()
+    assert asked == ["Delete this post?"]
+    expect(page.locator(f"#post-{answer_id}")).to_contain_text("Clean the burrs with rice.")
+    with live_server.services():
+        assert db.session.get(Post, answer_id).deleted_at is None
+        db.session.remove()
+
+    page.once("dialog", lambda dialog: answer_dialog(dialog, True))
+    page.locator(f"#post-{answer_id}").get_by_role("link", name="Delete").click()
+    expect(page.locator(f"#post-{answer_id}")).to_have_text("Post deleted.")
+    expect(page.get_by_text("Clean the burrs with rice.")).to_have_count(0)
+    _not_reloaded(page, navigations)
+    with live_server.services():
+        assert db.session.get(Post, answer_id).deleted_at is not None
+        db.session.remove()
+
+
 # -- the keyboard alone ----------------------------------------------------------------
 
 
