@@ -203,7 +203,7 @@ def read_one(notification_id: int) -> Any:
     if not htmx.requested():
         return redirect(url_for("notifications.index", page=_page_arg()))
     line = get_template_attribute("core/_notification.html", "notification")
-    html = line(item, item.id in unreadable(current_user, [item]))
+    html = line(item, item.id in unreadable(current_user, [item]), _page_arg(), True)
     return htmx.fragment(html + layout.bell_update(_unread_now(current_user.id)))
 
 

@@ -60,7 +60,8 @@ def test_one_read_with_htmx_answers_its_line_and_the_bell(
     response = browser.client.post(url, data=data, headers=HX)
     assert response.status_code == 200
     line, rest = response.text.split("</li>", 1)
-    assert line.startswith(f'<li class="read" id="notification-{first}">')
+    # Its button gone, the keyboard's focus comes to the line.
+    assert line.startswith(f'<li class="read" id="notification-{first}" tabindex="-1" autofocus>')
     assert "Mark read" not in line
     # The bell, the phone menu's bell and its count, each swapped by its id.
     assert (

@@ -120,6 +120,7 @@ def test_vote_accept_follow_flag_and_read_without_a_reload(
     expect(page.locator(".notifications .unread")).to_have_count(unread)
     page.get_by_role("button", name="Mark read").first.click()
     expect(bell.locator(".count")).to_have_text(str(unread - 1))
+    expect(page.locator(".notifications li").first).to_be_focused()
     expect(page.locator(".notifications .unread")).to_have_count(unread - 1)
     page.get_by_role("button", name="Mark all read").click()
     expect(bell.locator(".count")).to_have_count(0)
