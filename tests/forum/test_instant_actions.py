@@ -182,7 +182,13 @@ def test_accept_without_javascript_and_refused_with_htmx(login, member, other_me
     url, data = _press(asker.get(f"/t/{topic.id}").text, f"/p/{answer.id}/accept")
     response = asker.client.post(url, data=data)
     assert response.status_code == 302 and response.location.endswith(f"#post-{answer.id}")
-    assert "✔ Solved" in asker.get(f"/t/{topic.id}").text
+    page = asker.get(f"/t/{topic.id}").text
+    assert "✔ Solved" in page
+    url, data = _press(page, f"/p/{answer.id}/unaccept")
+    assert asker.client.post(url, data=data).status_code == 302
+    assert _accepted(topic.id) is None
+    url, data = _press(asker.get(f"/t/{topic.id}").text, f"/p/{answer.id}/accept")
+    assert asker.client.post(url, data=data).status_code == 302
 
     stranger = login(other_member)
     page = stranger.get(f"/t/{topic.id}").text
@@ -211,6 +217,21 @@ def test_follow_and_unfollow_with_and_without_htmx(login, member, make_user, que
     assert browser.client.post(url, data=data).status_code == 302
     follows = select(TopicFollow.following).where(TopicFollow.user_id == reader.id)
     assert db.session.scalar(follows) is True
+    url, data = _press(browser.get(page_url).text, f"/t/{topic.id}/unfollow")
+    assert browser.client.post(url, data=data).status_code == 302
+    assert db.session.scalar(follows) is False
+
+
+def test_following_a_topic_removed_meanwhile_is_refused_in_place(
+    login, member, moderator, make_user, question
+):
+    topic, _answer = question
+    browser = login(make_user("dora"))
+    url, data = _press(browser.get(f"/t/{topic.id}").text, f"/t/{topic.id}/follow")
+    opening = db.session.scalar(select(Post).where(Post.topic_id == topic.id, Post.position == 0))
+    delete_post(moderator, opening)
+    commit()
+    _refusal(browser.client.post(url, data=data, headers=HX), 404, "It was removed")
 
 
 def test_deleting_ones_post_with_htmx_asks_first_then_answers_in_place(
