@@ -22,13 +22,14 @@ from urllib.parse import quote_from_bytes
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.accounts import registrations, resets, tokens
 from app.badges.models import VotingReport
 from app.core import mail
 from app.core.clock import now_utc
 from app.core.events import commit
+from app.core.notifications import Notification, notify
 from app.extensions import db
 from app.forum import services as forum_services
 from app.forum import solutions, topic_actions, voting
@@ -172,6 +173,11 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
     pending = re.search(r"/register/confirm/(\S+)", sign_up)
     assert pending is not None and reset is not None
     event, survey = _sent_campaigns(admin)
+    notify([admin.id], "badges.awarded", "/badges", badge="first-post")  # unread: "Mark read"
+    commit()
+    notification = db.session.scalar(
+        select(func.max(Notification.id)).where(Notification.user_id == admin.id)
+    )
     world = World(app, api_secret=secret)
     world.ids.update(_campaigns(admin))
     world.ids.update(_rewards(admin, alice))
@@ -186,6 +192,7 @@ def build_world(app: Flask, make_user: Any, category: Any) -> World:
         recipes=recipes.id, archived_category=archived_category.id,
         reply_token=derive(campaign_key(event.token_salt), REPLY, bruno.id),
         mail_token=notification_mail_tokens.make(bruno.id, ["answers", "replies"]),
+        notification=notification,
     )  # fmt: skip
     world.browsers = {"admin": LoggedIn(app, admin).client, "visitor": app.test_client(),
                       "member": LoggedIn(app, alice).client}  # fmt: skip

@@ -154,7 +154,7 @@ def test_flagging_a_post_twice_at_once_gives_one_flag(
     answer = make_answer(other_member, topic)
     flagger = login(member)
     page = flagger.get(f"/p/{answer.id}/flag").text
-    _url, data = form_submission(page, "", reason="spam")
+    _url, data = form_submission(page, f"/p/{answer.id}/flag", reason="spam")
     clicks = [login(member) for _ in range(6)]
 
     flag_url = f"/p/{answer.id}/flag"  # ids read here: threads have no application context

@@ -119,7 +119,9 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "mail.retry_failed": (A, [("/admin/mail/", "/admin/mail/retry-failed")]),
     "jobs.run_now": (A, [("/admin/jobs/", "/admin/jobs/prune-job-runs/run")]),
     "token_admin.revoke": (A, [("/admin/tokens/", "/admin/tokens/{token}/revoke")]),
-    "notifications.read_all": (A, [("/notifications/", "/notifications/read")]),
+    "notifications.read_all": (A, [("/notifications/", "/notifications/read?page=1")]),
+    "notifications.read_one": (A, [("/notifications/",
+                                    "/notifications/{notification}/read?page=1")]),
     "staff.new_campaign": (A, [(f"/staff/campaigns/new/{kind}",) * 2
                                for kind in ("event", "survey", "offer")]),
     "staff.edit_campaign": (A, [(f"{DRAFT}/edit",) * 2]),

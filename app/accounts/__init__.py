@@ -5,12 +5,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask import Flask
+from flask import Flask, abort, flash, redirect, request
 from flask_babel import lazy_gettext as _l
+from flask_login.utils import login_url
 from sqlalchemy import Select, bindparam, inspect, select
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 
+from app.core import htmx
 from app.core.clock import now_utc
 from app.core.permissions import parse_capabilities
 from app.extensions import db, login_manager
@@ -47,6 +49,15 @@ def _user_manager() -> Any:
     from app.accounts.models import User
 
     return inspect(User).class_manager
+
+
+def _unauthorized() -> Any:
+    """Flask-Login's answer to a visitor on a members' page: the login page, coming
+    back after; to an instant action (htmx), a refusal in place, not a login page."""
+    if htmx.requested() or not login_manager.login_view:
+        abort(401)
+    flash(str(login_manager.login_message), login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
 def load_user(session_id: str) -> Any:
@@ -105,6 +116,7 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Log in to continue.")
     login_manager.login_message_category = "info"
+    login_manager.unauthorized_handler(_unauthorized)
     app.register_blueprint(views.blueprint)
     app.register_blueprint(token_views.blueprint)
     token_admin_views.init_app(app)

@@ -25,6 +25,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.core import htmx
 from app.core.teardown import rollback_quietly
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,15 @@ def _messages() -> dict[int, str]:
     }
 
 
+def _refusals() -> dict[int, str]:
+    """What an instant action's refusal says: about the action, not a page."""
+    return {
+        **_messages(),
+        401: _("You are logged out: log in again, then retry."),
+        404: _("It was removed, or you may not see it."),
+    }
+
+
 def _title(code: int) -> str:
     return {
         400: _("Bad request"),
@@ -80,6 +90,9 @@ def _title(code: int) -> str:
 def render_error(code: int, message: str | None = None) -> tuple[str, int] | Response:
     """The error page for ``code``; the static 503 page if it cannot be rendered."""
     rollback_quietly()
+    if code < 500 and htmx.requested():
+        # An instant action (a vote, a follow) refused: its message, beside its button.
+        return htmx.refusal(message or _refusals().get(code) or _("Error"), code)
     try:
         text = message or _messages().get(code) or _("Error")
         page = render_template("errors/error.html", code=code, title=_title(code), message=text)

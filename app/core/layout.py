@@ -121,6 +121,17 @@ def _bell_count(unread: int) -> Markup:
     return Markup('<span class="count">{}</span>').format(unread) if unread else Markup("")
 
 
+def bell_update(unread: int) -> Markup:
+    """The header's bell and counts for ``unread`` notifications, out of band: what an
+    instant "mark read" sends beside its own part, so the header follows at once."""
+    label, count = _bell_label(unread, current_locale()), _bell_count(unread)
+    bell = get_template_attribute("_macros/bell.html", "bell")
+    menu_count = get_template_attribute("_macros/bell.html", "menu_count")
+    return Markup("").join(
+        (bell(label, count, False, True), bell(label, count, True, True), menu_count(count, True))
+    )
+
+
 def favicon() -> Response:
     """/favicon.ico, which browsers and feed readers ask for whatever the page says."""
     return current_app.send_static_file("favicon.ico")

@@ -11,11 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import JSON, ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.core import htmx, layout
 from app.core.clock import now_utc
 from app.core.events import commit
 from app.core.types import UTCDateTime
@@ -162,27 +173,45 @@ def mark_read(user_id: int, notification_ids: Iterable[int] | None = None) -> in
 blueprint = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-@blueprint.get("/")
-@login_required
-def index() -> str:
-    page = request.args.get("page", 1, type=int) or 1
-    if not 1 <= page <= 10_000:
-        abort(404)
+def _page_of(user_id: int, page: int) -> tuple[list[Notification], bool]:
+    """A page of a member's notifications, newest first, and whether another follows."""
     per_page = current_app.config["TOPICS_PER_PAGE"]
     items = db.session.scalars(
         select(Notification)
-        .where(Notification.user_id == current_user.id)
+        .where(Notification.user_id == user_id)
         .order_by(Notification.id.desc())
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
-    shown = list(items[:per_page])
+    return list(items[:per_page]), len(items) > per_page
+
+
+def _page_arg() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    if not 1 <= page <= 10_000:
+        abort(404)
+    return page
+
+
+def _unread_now(user_id: int) -> int:
+    return db.session.scalar(
+        select(func.count(Notification.id)).where(
+            Notification.user_id == user_id, Notification.read_at.is_(None)
+        )
+    )
+
+
+@blueprint.get("/")
+@login_required
+def index() -> str:
+    page = _page_arg()
+    shown, has_next = _page_of(current_user.id, page)
     return render_template(
         "core/notifications.html",
         notifications=shown,
         unreadable=unreadable(current_user, shown),
         page=page,
-        has_next=len(items) > per_page,
+        has_next=has_next,
     )
 
 
@@ -198,9 +227,32 @@ def open_one(notification_id: int) -> Any:
     return redirect(item.url)
 
 
+@blueprint.post("/<int:notification_id>/read")
+@login_required
+def read_one(notification_id: int) -> Any:
+    """Mark one notification read; with htmx, answer its line and the header's bell."""
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    mark_read(current_user.id, [item.id])
+    commit()
+    if not htmx.requested():
+        return redirect(url_for("notifications.index", page=_page_arg()))
+    line = get_template_attribute("core/_notification.html", "notification")
+    html = line(item, item.id in unreadable(current_user, [item]), _page_arg(), True)
+    return htmx.fragment(html + layout.bell_update(_unread_now(current_user.id)))
+
+
 @blueprint.post("/read")
 @login_required
 def read_all() -> Any:
+    """Mark every notification read; with htmx, answer the page's list and the bell."""
+    page = _page_arg()
     mark_read(current_user.id)
     commit()
-    return redirect(url_for("notifications.index"))
+    if not htmx.requested():
+        return redirect(url_for("notifications.index", page=page))
+    shown, _has_next = _page_of(current_user.id, page)
+    listing = get_template_attribute("core/_notification.html", "notification_list")
+    html = listing(shown, unreadable(current_user, shown), page)
+    return htmx.fragment(html + layout.bell_update(0))

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    get_template_attribute,
     redirect,
     render_template,
     request,
@@ -19,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.core import csvsafe
+from app.core import csvsafe, htmx
 from app.core.events import commit
 from app.core.forms import ActionForm
 from app.core.permissions import requires
@@ -53,6 +54,8 @@ def _flaggable_post(post_id: int) -> Post:
 @blueprint.route("/p/<int:post_id>/flag", methods=["GET", "POST"])
 @login_required
 def flag(post_id: int) -> Any:
+    """The flag form: its page, or with htmx the form in place of the post's Flag link
+    and, once sent, its thanks."""
     post = _flaggable_post(post_id)
     if post.author_id == current_user.id:
         abort(403)
@@ -67,9 +70,16 @@ def flag(post_id: int) -> Any:
             form.reason.errors = [*form.reason.errors, str(error.message)]
         else:
             commit()
-            flash(_("Thank you: the moderators will look at this post."), "success")
+            thanks = _("Thank you: the moderators will look at this post.")
+            if htmx.requested():
+                flag_thanks = get_template_attribute("moderation/_flag_form.html", "flag_thanks")
+                return htmx.fragment(flag_thanks(post))
+            flash(thanks, "success")
             return redirect(url_for("forum.post", post_id=post.id))
     status = 422 if form.errors else 200
+    if htmx.requested():
+        flag_form = get_template_attribute("moderation/_flag_form.html", "flag_form")
+        return htmx.fragment(flag_form(form, post, True), status)
     return render_template("moderation/flag.html", form=form, post=post), status
 
 

@@ -18,4 +18,20 @@
   htmx.config.historyEnabled = false;
   htmx.config.allowEval = false;
   htmx.config.includeIndicatorStyles = false;
+
+  // A refused instant action (app/core/htmx.py: a vote on one's own post, too many
+  // votes, a removed post) answers one <p class="refusal" role="alert">: it goes right
+  // after the button that was pressed, replacing an earlier one there, and the part of
+  // the page around it stays as it was.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail;
+    if (detail.xhr.status < 400 || !/^<p class="refusal"/.test(detail.serverResponse)) return;
+    detail.shouldSwap = false;
+    var control = detail.requestConfig.elt;
+    var next = control.nextElementSibling;
+    if (next && next.classList.contains("refusal")) next.remove();
+    var holder = document.createElement("template");
+    holder.innerHTML = detail.serverResponse;
+    control.insertAdjacentElement("afterend", holder.content.firstElementChild);
+  });
 })();

@@ -61,7 +61,7 @@ def test_a_flag_stored_before_the_connection_died_answers_with_its_redirect(
     make_topic(flagger, title="A question of my own, to be past the floor")
     browser = login(flagger)
     url = f"/p/{flagged_answer.id}/flag"
-    _, data = form_submission(browser.get(url).text, "", reason="spam")
+    _, data = form_submission(browser.get(url).text, url, reason="spam")
 
     connection_dies_after_commit.armed = True
     with caplog.at_level(logging.WARNING, logger="app.core.teardown"):

@@ -69,15 +69,22 @@ def test_a_moderator_deletes_and_restores_with_a_reason(
     assert [e.reason for e in _entries("post.restore")] == ["Was fine"]
 
 
-def test_ones_own_post_is_deleted_with_one_button_and_not_audited(
+def test_ones_own_post_is_deleted_once_confirmed_and_not_audited(
     login, member, make_topic, make_answer
 ):
     topic = make_topic(member)
     answer = make_answer(member, topic, body="Never mind.")
     browser = login(member)
     page = browser.get(f"/t/{topic.id}").get_data(as_text=True)
-    assert f'formaction="/p/{answer.id}/delete"' in page
-    assert browser.post(f"/p/{answer.id}/delete").status_code == 302
+    # No button deletes at once: the post's Delete opens its confirmation page.
+    assert f'formaction="/p/{answer.id}/delete"' not in page
+    assert f'<a href="/p/{answer.id}/delete"' in page
+    confirmation = browser.get(f"/p/{answer.id}/delete")
+    assert confirmation.status_code == 200 and "Never mind." in confirmation.text
+    assert 'name="reason"' not in confirmation.text  # one's own: no reason asked
+    assert _post(answer.id).deleted_at is None
+    url, data = form_submission(confirmation.text, f"/p/{answer.id}/delete")
+    assert browser.client.post(url, data=data).status_code == 302
     assert _post(answer.id).deleted_at is not None
     assert not _entries("post.delete")
 

@@ -19,7 +19,10 @@ def test_flag_notes_come_out_of_the_log_csv_as_text(
     for note in NOTES:
         answer = make_answer(member, topic, body=f"An answer to flag for {note!r}.")
         _, data = form_submission(
-            flagger.get(f"/p/{answer.id}/flag").text, "", reason="other", note=note
+            flagger.get(f"/p/{answer.id}/flag").text,
+            f"/p/{answer.id}/flag",
+            reason="other",
+            note=note,
         )
         assert flagger.post(f"/p/{answer.id}/flag", data=data).status_code == 302
         posts.append(answer.id)

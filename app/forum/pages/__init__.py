@@ -19,6 +19,7 @@ def init_app(app: Flask) -> None:
         category_admin_views,
         labels,
         list_parts,
+        post_action_views,  # noqa: F401  (adds its routes to views.blueprint)
         profile,
         topic_parts,
         topic_views,

@@ -1,7 +1,8 @@
 """Deleting or restoring a post from its page: someone else's asks for a reason first.
 
-The topic page's Delete (on another member's post) and Restore open this confirmation
-page; one's own post is deleted with a single button, as before.
+The topic page's Delete and Restore open this confirmation page: one's own post asks
+no reason (with JavaScript, the post's Delete asks the browser's confirmation instead,
+and posts at once: views.delete), someone else's asks for one.
 """
 
 from __future__ import annotations
@@ -61,4 +62,5 @@ def confirm(post: Post, topic: Topic, *, restore: bool, done_url: Any) -> Any:
         excerpt=excerpt(post.body_html, 300),
         restore=restore,
         reason_required=others,
+        own=not others and not restore,
     ), code

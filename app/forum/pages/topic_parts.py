@@ -169,11 +169,18 @@ def _own_footers(
     footers = {}
     for post_id in votes.union(mine):
         post = footer_post(data.rows[post_id].post, data.topic.accepted_post_id)
-        footer_reader = FooterReader.of(
-            viewer, may_accept=reader.may_accept, voted=post_id in votes, own=post_id in mine
+        footers[str(post_id)] = footer(
+            viewer, post, may_accept=reader.may_accept, voted=post_id in votes, own=post_id in mine
         )
-        footers[str(post_id)] = FOOTER.render(footer_reader, post, {"post": post})
     return footers
+
+
+def footer(
+    viewer: Any, post: FooterPost, *, may_accept: bool, voted: bool, own: bool, oob: bool = False
+) -> parts.Html:
+    """A post's buttons for a member; ``oob``: sent to htmx beside another part."""
+    reader = FooterReader.of(viewer, may_accept=may_accept, voted=voted, own=own)
+    return FOOTER.render(reader, (post, oob), {"post": post, "oob": oob})
 
 
 def init_app(app: Flask) -> None:

@@ -20,16 +20,14 @@ from wtforms.fields.choices import SelectChoice
 
 from app.core import submissions
 from app.core.events import commit
-from app.core.forms import ActionForm, TribuneForm
+from app.core.forms import TribuneForm
 from app.core.templating import slugify
 from app.extensions import db, limiter
-from app.forum import services, solutions, visibility, voting
+from app.forum import services, visibility
 from app.forum.categories import visible_categories
-from app.forum.deletion import delete_post
 from app.forum.errors import ForumError, InvalidFields
-from app.forum.following import set_following
 from app.forum.models import Post, Topic
-from app.forum.pages import list_parts, queries, removal_views, topic_parts
+from app.forum.pages import list_parts, queries, topic_parts
 from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
 from app.forum.review_hold import is_held, opening_post_is_held
 from app.forum.search import search_posts
@@ -270,98 +268,6 @@ def history(post_id: int) -> str:
         abort(404)
     revisions = queries.revisions(found)
     return render_template("forum/history.html", post=found, topic=topic, revisions=revisions)
-
-
-def _post_action(post_id: int, action: Any, message: str | None = None) -> Any:
-    """Run a one-button action on a post and go back to it."""
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    found, topic = _editable_post(post_id)
-    try:
-        action(found, topic)
-    except ForumError as error:
-        _fail(error)
-    else:
-        commit()
-        if message:
-            flash(message, "success")
-    if found.is_opening_post and found.deleted_at is not None:
-        return redirect(url_for("forum.category", slug=topic.category.slug))
-    return redirect(_topic_url(topic, _anchor=f"post-{found.id}"))
-
-
-@blueprint.post("/p/<int:post_id>/vote")
-@login_required
-@limiter.limit(_vote_limit, key_func=_user_key)
-def vote(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: voting.vote(current_user, p))
-
-
-@blueprint.post("/p/<int:post_id>/unvote")
-@login_required
-@limiter.limit(_vote_limit, key_func=_user_key)
-def unvote(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: voting.retract_vote(current_user, p))
-
-
-@blueprint.post("/p/<int:post_id>/accept")
-@login_required
-def accept(post_id: int) -> Any:
-    return _post_action(
-        post_id,
-        lambda p, t: solutions.accept_answer(current_user, t, p),
-        _("Marked as the solution."),
-    )
-
-
-@blueprint.post("/p/<int:post_id>/unaccept")
-@login_required
-def unaccept(post_id: int) -> Any:
-    return _post_action(post_id, lambda p, t: solutions.unaccept_answer(current_user, t))
-
-
-@blueprint.route("/p/<int:post_id>/delete", methods=["GET", "POST"])
-@login_required
-def delete(post_id: int) -> Any:
-    found, topic = _editable_post(post_id)
-    if request.method == "POST" and found.author_id == current_user.id:
-        # One's own post: the page's one button, no reason asked.
-        return _post_action(post_id, lambda p, t: delete_post(current_user, p), _("Deleted."))
-    return removal_views.confirm(found, topic, restore=False, done_url=_after_removal)
-
-
-@blueprint.route("/p/<int:post_id>/restore", methods=["GET", "POST"])
-@login_required
-def restore(post_id: int) -> Any:
-    found, topic = _editable_post(post_id)
-    return removal_views.confirm(found, topic, restore=True, done_url=_after_removal)
-
-
-def _after_removal(found: Post, topic: Topic) -> str:
-    if found.is_opening_post and found.deleted_at is not None:
-        return url_for("forum.category", slug=topic.category.slug)
-    return _topic_url(topic, _anchor=f"post-{found.id}")
-
-
-@blueprint.post("/t/<int:topic_id>/follow")
-@login_required
-def follow(topic_id: int) -> Any:
-    return _set_following(topic_id, True)
-
-
-@blueprint.post("/t/<int:topic_id>/unfollow")
-@login_required
-def unfollow(topic_id: int) -> Any:
-    return _set_following(topic_id, False)
-
-
-def _set_following(topic_id: int, following: bool) -> Any:
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    found, _opening = _visible_topic(topic_id)
-    set_following(current_user, found, following)
-    commit()
-    return redirect(_topic_url(found))
 
 
 @blueprint.get("/search")
