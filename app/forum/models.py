@@ -127,6 +127,9 @@ class Post(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     # Title (for the opening post) and body in search normal form; see core.text.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The topic's title in search normal form on the opening post, "" on the others: the
+    # column search weighs more (app/forum/search.py).
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     vote_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
