@@ -251,7 +251,7 @@ def _hit(post: Post, topic: Topic, category_name: str, terms: set[str]) -> Hit:
 
 
 def candidate_cap() -> int:
-    return int(current_app.config.get("SEARCH_CANDIDATES", 2_000))
+    return max(1, int(current_app.config["SEARCH_CANDIDATES"]))
 
 
 def search_topics(
