@@ -6,6 +6,8 @@ SQLite: the FTS5 table gets two columns (search_title, search_text), ranked by b
 with column weights; its triggers follow both columns.
 PostgreSQL: a stored tsvector, search_posts_vector (title weighted A, text B), with a
 GIN index, replaces the expression index; ts_rank reads it without recomputing it.
+Both: a partial index of the topics whose opening post is hidden, which every reader's
+visibility clause asks about (PostgreSQL read all posts to find none).
 What matches is unchanged: search_text still holds title and body.
 
 Revision ID: 0035
@@ -93,6 +95,14 @@ def upgrade():
     with op.batch_alter_table("posts") as batch:
         batch.add_column(sa.Column("search_title", sa.Text(), nullable=False, server_default=""))
     _fill_titles(bind)
+    # The topics whose opening post is hidden, for every reader's visibility clause.
+    op.create_index(
+        "ix_posts_hidden_openings",
+        "posts",
+        ["topic_id"],
+        postgresql_where=sa.text("hidden_at IS NOT NULL AND position = 0"),
+        sqlite_where=sa.text("hidden_at IS NOT NULL AND position = 0"),
+    )
     if sqlite:
         _sqlite_index(["search_title", "search_text"])
     else:
@@ -106,6 +116,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_index("ix_posts_hidden_openings", table_name="posts")
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_drop()
     else:
