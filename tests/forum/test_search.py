@@ -16,6 +16,7 @@ from app.forum.deletion import delete_post
 from app.forum.models import Post
 from app.forum.search import SearchFilters, search_posts, search_topics, similar_questions
 from app.forum.solutions import accept_answer
+from app.forum.topic_merge import merge_topics, split_topic
 from tests.support import form_submission
 
 
@@ -329,3 +330,42 @@ def test_the_new_topic_form_asks_for_similar_questions_as_the_title_is_typed(log
     assert 'hx-trigger="input changed delay:400ms"' in title
     assert 'hx-target="#similar-questions"' in title
     assert '<div id="similar-questions" class="similar-questions" aria-live="polite">' in page
+
+
+# -- the title column follows edits, merges and splits --------------------------------
+
+
+def _opening(topic):
+    return db.session.scalar(select(Post).where(Post.topic_id == topic.id, Post.position == 0))
+
+
+def test_the_title_weight_follows_title_edits_merges_and_splits(
+    member, other_member, moderator, make_topic, make_answer
+):
+    renamed = make_topic(member, title="Boiler light", body="it blinks")
+    services.edit_post(member, _opening(renamed), body="it blinks", title="Heater light")
+    commit()
+    assert _opening(renamed).search_title == "heater light"
+    assert similar_questions(None, "boiler") == []
+    assert [hit.topic.id for hit in similar_questions(None, "heater")] == [renamed.id]
+
+    source = make_topic(member, title="Gasket worn", body="drips")
+    target = make_topic(member, title="Leaks everywhere", body="water on the counter")
+    merge_topics(moderator, source, target)
+    commit()
+    moved = db.session.get(Post, _moved_opening_id(target))
+    assert moved.search_title == ""  # a reply now: its old title weighs no more
+    assert similar_questions(None, "gasket") == []
+
+    reply = make_answer(other_member, target, "Replace the pump seal")
+    new = split_topic(moderator, target, [reply.id], title="Pump seal replacement")
+    commit()
+    assert _opening(new).search_title == "pump seal replacement"
+    assert [hit.topic.id for hit in similar_questions(None, "seal replacement")] == [new.id]
+
+
+def _moved_opening_id(target):
+    """The post that opened the topic merged into ``target`` (found by its body)."""
+    return db.session.scalar(
+        select(Post.id).where(Post.topic_id == target.id, Post.body_source == "drips")
+    )
