@@ -33,6 +33,7 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import bindparam, case, column, func, literal_column, select, table
+from sqlalchemy.orm import aliased
 
 from app.accounts.models import User
 from app.core.clock import now_utc
@@ -51,6 +52,8 @@ TITLE_WEIGHT = 4.0  # bm25 column weight of titles; ts_rank's A (1.0) against B 
 PERIODS = {"week": 7, "month": 31, "year": 366}
 SOLVED_STATES = ("solved", "unsolved")
 SIMILAR_LIMIT = 5
+# Five questions are shown, as the title is typed: fewer candidates than a search page.
+SIMILAR_CANDIDATES = 500
 # Words that say nothing about a question's subject: left out of "similar questions".
 STOPWORDS = frozenset(
     ("a", "an", "and", "are", "can", "do", "does", "for", "from", "has", "have", "how", "i",
@@ -122,7 +125,8 @@ def _postgresql() -> bool:
     return db.engine.dialect.name == "postgresql"
 
 
-def _filter_clauses(filters: SearchFilters) -> list[Any]:
+def _filter_clauses(filters: SearchFilters, row_id: Any) -> list[Any]:
+    """SQL conditions for the filters; ``row_id`` is the index's post id (FTS5's rowid)."""
     clauses: list[Any] = []
     if filters.category:
         clauses.append(Category.slug == filters.category)
@@ -139,7 +143,11 @@ def _filter_clauses(filters: SearchFilters) -> list[Any]:
         clauses.append((Topic.kind == "question") & Topic.accepted_post_id.is_(None))
     if filters.author:
         author = select(User.id).where(User.username_key == filters.author.strip().lower())
-        clauses.append(Post.author_id == author.scalar_subquery())
+        # Asked of the index's row id, so that SQLite probes FTS5 with the author's posts
+        # instead of walking every match (2 s for a common word at 1,000,000 posts).
+        written = aliased(Post)
+        by_author = select(written.id).where(written.author_id == author.scalar_subquery())
+        clauses.append(row_id.in_(by_author))
     if filters.period in PERIODS:
         clauses.append(Post.created_at >= now_utc() - timedelta(days=PERIODS[filters.period]))
     return clauses
@@ -151,11 +159,12 @@ def _fts_quoted(terms: list[str]) -> list[str]:
     return [f'"{term}"' for term in terms]
 
 
-def _candidates(user: User | None, terms: list[str], clauses: list[Any], cap: int, *,
+def _candidates(user: User | None, terms: list[str], filters: SearchFilters, cap: int, *,
                 titles_only: bool = False) -> Any:  # fmt: skip
     """The first ``cap`` matching posts the reader may read, newest first, with a score.
 
-    ``titles_only`` (similar questions): any word of the titles, not every word."""
+    ``titles_only`` (similar questions): any word of the titles of questions' opening
+    posts, not every word."""
     if _postgresql():
         vector = literal_column(f"posts.{VECTOR}")
         if titles_only:
@@ -177,6 +186,9 @@ def _candidates(user: User | None, terms: list[str], clauses: list[Any], cap: in
         score = -func.bm25(index, TITLE_WEIGHT, 1.0)
         source = fts.join(Post, Post.id == fts.c.rowid)
         index_order = fts.c.rowid.desc()
+    clauses = _filter_clauses(filters, Post.id if _postgresql() else fts.c.rowid)
+    if titles_only:
+        clauses += [Topic.kind == "question", Post.position == 0]
     return (
         select(Post.id.label("post_id"), Post.topic_id.label("topic_id"), score.label("score"))
         .select_from(source)
@@ -267,7 +279,7 @@ def search_topics(
     cap = candidate_cap()
     if not terms:
         return SearchResults(items=[], page=1, has_next=False, cap=cap)
-    candidates = _candidates(user, terms, _filter_clauses(filters or SearchFilters()), cap)
+    candidates = _candidates(user, terms, filters or SearchFilters(), cap)
     rows = db.session.execute(
         _ranked(candidates, limit=per_page + 1, offset=(page - 1) * per_page)
     ).all()
@@ -302,10 +314,8 @@ def similar_questions(user: User | None, title: str, limit: int = SIMILAR_LIMIT)
     terms = [t for t in query_terms(title) if len(t) > 1 and t not in STOPWORDS]
     if not terms:
         return []
-    candidates = _candidates(
-        user, terms, [Topic.kind == "question", Post.position == 0], candidate_cap(),
-        titles_only=True,
-    )  # fmt: skip
+    cap = min(candidate_cap(), SIMILAR_CANDIDATES)
+    candidates = _candidates(user, terms, SearchFilters(), cap, titles_only=True)
     rows = db.session.execute(_ranked(candidates, limit=limit, offset=0)).all()
     wanted = set(terms)
     return [_hit(post, topic, name, wanted) for post, topic, name, _m, _f in rows]
