@@ -369,3 +369,13 @@ def _moved_opening_id(target):
     return db.session.scalar(
         select(Post.id).where(Post.topic_id == target.id, Post.body_source == "drips")
     )
+
+
+def test_similar_questions_run_one_statement(client, member, make_topic, count_queries):
+    for n in range(8):
+        make_topic(member, title=f"Grinder noise {n}")
+    client.get("/search")  # the day's first request records the visit
+    with count_queries() as counter:
+        fragment = client.get("/search/similar?title=grinder+noise")
+    assert fragment.status_code == 200 and fragment.text.count("<li>") == 5
+    assert counter.count == 1, "\n".join(s[:150] for s in counter.statements)
