@@ -131,6 +131,10 @@ class Config:
     TOPICS_PER_PAGE = 30
     POSTS_PER_PAGE = 50
     SEARCH_RESULTS_PER_PAGE = 20
+    # Search ranks at most this many matching posts (the most recent ones the reader may
+    # read, filters applied): a common word's first page stays fast at millions of posts
+    # (app/forum/search.py, README "Search").
+    SEARCH_CANDIDATES = 2_000
     POST_MAX_LENGTH = 32_000
     TITLE_MAX_LENGTH = 200
     # Helpers (answer.accept_stale) may mark the solution of a question unsolved this long.

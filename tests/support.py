@@ -100,12 +100,15 @@ def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
     raise AssertionError(f"no button with formaction {formaction!r} on the page")
 
 
-def form_submission(html: str, action: str, **typed: str) -> tuple[str, dict[str, str]]:
-    """The fields a browser sends for the form posting to ``action``, with ``typed`` filled in."""
+def form_submission(
+    html: str, action: str, *, form_id: str | None = None, **typed: str
+) -> tuple[str, dict[str, str]]:
+    """The fields a browser sends for the form posting to ``action`` (the one with id
+    ``form_id``, when the page has several), with ``typed`` filled in."""
     parser = _Forms()
     parser.feed(html)
     for form in parser.forms:
-        if form["action"] == action:
+        if form["action"] == action and form_id in (None, form["id"]):
             data = dict(form["fields"])
             buttons = form.get("buttons", [])
             if buttons and buttons[0].get("name"):

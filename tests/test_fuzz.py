@@ -292,7 +292,8 @@ def test_the_signals_api_takes_any_json(world):
 
 QUERY_NAMES = ("page", "per_page", "q", "segment", "filter", "order", "category", "period",
                "actor", "action", "type", "target", "next", "role", "level", "status",
-               "sanction", "joined_from", "joined_to", "sort", "x")  # fmt: skip
+               "sanction", "joined_from", "joined_to", "sort", "tag", "solved", "author",
+               "title", "x")  # fmt: skip
 
 
 def test_no_page_answers_5xx_to_odd_paths_and_query_arguments(app, world):

@@ -218,6 +218,7 @@ class _Writer:
                         "body_source": source,
                         "body_html": cook(source, self.resolve),
                         "search_text": search_normal_form(f"{heading} {source}"),
+                        "search_title": search_normal_form(heading),
                         "created_at": at,
                     }
                 )

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, UniqueConstraint, false
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import User
@@ -105,6 +115,14 @@ class Post(db.Model):
         Index("ix_posts_topic_position", "topic_id", "position"),
         Index("ix_posts_author_created", "author_id", "created_at"),
         UniqueConstraint("topic_id", "position"),
+        # The few topics whose opening post is hidden (visibility.hidden_opening): without
+        # it PostgreSQL reads every post to find none (a search, a topic list).
+        Index(
+            "ix_posts_hidden_openings",
+            "topic_id",
+            postgresql_where=text("hidden_at IS NOT NULL AND position = 0"),
+            sqlite_where=text("hidden_at IS NOT NULL AND position = 0"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -127,6 +145,9 @@ class Post(db.Model):
     body_html: Mapped[str] = mapped_column(Text)
     # Title (for the opening post) and body in search normal form; see core.text.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The topic's title in search normal form on the opening post, "" on the others: the
+    # column search weighs more (app/forum/search.py).
+    search_title: Mapped[str] = mapped_column(Text, default="", server_default="")
     vote_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

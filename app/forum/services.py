@@ -12,7 +12,7 @@ from app.accounts.models import User
 from app.core import events
 from app.core.clock import now_utc
 from app.core.event_payloads import PostEdited
-from app.core.text import render_body
+from app.core.text import render_body, search_normal_form
 from app.extensions import db
 from app.forum import visibility
 from app.forum.categories import refuse_archived
@@ -83,6 +83,7 @@ def _cook_into(post: Post, body: str, title: str | None) -> None:
     post.body_html, post.search_text = render_body(
         body, post.body_format or "markdown", title or "", mention_links
     )
+    post.search_title = search_normal_form(title or "")
 
 
 def create_topic(

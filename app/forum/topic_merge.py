@@ -66,7 +66,8 @@ def merge_topics(actor: User, source: Topic, target: Topic | None, reason: str =
     db.session.execute(
         update(Post)
         .where(Post.topic_id == source.id)
-        .values(topic_id=target.id, position=Post.position + offset)
+        # The source's opening post becomes a reply: its title no longer weighs in search.
+        .values(topic_id=target.id, position=Post.position + offset, search_title="")
         .execution_options(synchronize_session=False)
     )
     if target.accepted_post_id is None and source.accepted_post_id is not None:
@@ -148,6 +149,7 @@ def split_topic(
             # It opens the topic now: searchable by the new title too.
             post.reply_to_post_id = None
             post.search_text = search_normal_form(f"{title} {post.body_source}")
+            post.search_title = search_normal_form(title)
     if source.accepted_post_id in {post.id for post in posts}:
         source.accepted_post_id = None
     source.reply_count -= len(live)

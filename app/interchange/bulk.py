@@ -28,6 +28,7 @@ from app.accounts.resets import UNDELIVERABLE
 from app.accounts.services import AccountError, check_username, normalize_email
 from app.core.permissions import ROLES, SYSTEM_ROLE
 from app.core.sql import insert_for
+from app.core.text import search_normal_form
 from app.extensions import db
 from app.forum.models import AnonymousVote, Post, PostVote, Topic, topic_tags
 from app.forum.tags import parse_tags, tags_by_name
@@ -256,7 +257,7 @@ def write_topics(source: str, plans: list[Plan]) -> int:
         {"topic_id": topic_id, "author_id": p.values["author_id"], "position": 0,
          "created_at": p.values["created_at"], "deleted_at": p.values["deleted_at"],
          "body_source": p.body[0], "body_format": p.body[1], "body_html": html,
-         "search_text": search}
+         "search_text": search, "search_title": search_normal_form(p.values["title"])}
         for p, topic_id, (html, search) in zip(plans, topic_ids, cooked, strict=True)
         if p.body is not None
     ]  # fmt: skip

@@ -3,7 +3,7 @@
 notifications.created_at.
 
 Revision ID: 0036
-Revises: 0034
+Revises: 0035
 Create Date: 2026-12-07 13:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.core.types
 
 revision = "0036"
-down_revision = "0034"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 

@@ -30,7 +30,7 @@ from app.forum.models import Post, Topic
 from app.forum.pages import list_parts, queries, topic_parts
 from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
 from app.forum.review_hold import is_held, opening_post_is_held
-from app.forum.search import search_posts
+from app.forum.search import SearchFilters, search_topics, similar_questions
 
 blueprint = Blueprint("forum", __name__)
 
@@ -273,10 +273,25 @@ def history(post_id: int) -> str:
 @blueprint.get("/search")
 def search() -> str:
     query = request.args.get("q", "").strip()[:200]
-    results = search_posts(
+    filters = SearchFilters.from_args(request.args)
+    results = search_topics(
         _viewer(),
         query,
         page=_page_arg(),
         per_page=current_app.config["SEARCH_RESULTS_PER_PAGE"],
+        filters=filters,
     )
-    return render_template("forum/search.html", query=query, results=results)
+    return render_template(
+        "forum/search.html",
+        query=query,
+        results=results,
+        filters=filters,
+        categories=visible_categories(_viewer()),
+    )
+
+
+@blueprint.get("/search/similar")
+def similar() -> str:
+    """Questions like the title being typed (the new-topic form asks, through htmx)."""
+    hits = similar_questions(_viewer(), request.args.get("title", "")[:200])
+    return render_template("forum/_similar_questions.html", hits=hits)
