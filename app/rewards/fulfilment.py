@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.accounts.models import User
+from app.ambassadors.signals import withdraw_signal
 from app.core.clock import now_utc
 from app.core.events import queue_audit
 from app.core.notifications import notify
@@ -32,6 +33,7 @@ from app.rewards.models import (
     Reward,
     RewardCode,
 )
+from app.rewards.redeeming import SIGNAL_SOURCE
 
 NOTE_MAX = 300
 # The notification kind each state sends.
@@ -117,6 +119,9 @@ def cancel(actor: User, redemption_id: int, reason: str = "", at: datetime | Non
             update(RewardCode).where(RewardCode.redemption_id == redemption.id)
             .values(redemption_id=None)
         )  # fmt: skip
+        # A cancelled redemption is no outside activity: the opportunists' rule stops
+        # counting it.
+        withdraw_signal(SIGNAL_SOURCE, str(redemption.id))
         _tell(redemption, reward)
     queue_audit(actor.id, "redemption.cancel", "redemption", redemption.id,
                 before={"state": REQUESTED}, after={"state": CANCELLED, "refund": redemption.cost},

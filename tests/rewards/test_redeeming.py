@@ -82,6 +82,8 @@ def test_a_cancellation_refunds_once_and_puts_the_item_back(member, staff, point
     kinds = db.session.scalars(select(SpendingEntry.kind).order_by(SpendingEntry.id)).all()
     assert kinds == ["debit", "refund"]
     assert balance.wallet_mismatches() == []
+    # The opportunists' rule no longer counts it as a redemption.
+    assert db.session.scalars(select(ExternalSignal)).all() == []
 
 
 def test_a_redemption_is_an_outside_signal_that_weighs_nothing(member, points, make_reward):
