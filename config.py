@@ -135,6 +135,10 @@ class Config:
     # read, filters applied): a common word's first page stays fast at millions of posts
     # (app/forum/search.py, README "Search").
     SEARCH_CANDIDATES = 2_000
+    # Searches per address: a common word is an expensive query. Similar questions are
+    # asked while a title is typed (one request per pause), hence a limit of their own.
+    SEARCH_LIMIT_PER_IP = "60/minute;600/hour"
+    SEARCH_SIMILAR_LIMIT_PER_IP = "120/minute"
     POST_MAX_LENGTH = 32_000
     TITLE_MAX_LENGTH = 200
     # Helpers (answer.accept_stale) may mark the solution of a question unsolved this long.

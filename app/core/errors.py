@@ -14,6 +14,7 @@ import logging
 from flask import Flask, Response, current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import (
@@ -147,6 +148,9 @@ def init_app(app: Flask) -> None:
         code = error.code or 500
         if code < 400:
             return error
+        if isinstance(error, RateLimitExceeded) and error.limit.error_message:
+            # A limit that says what was refused (a search): its message, not the generic one.
+            return render_error(code, str(error.description))
         return render_error(code)
 
     for unavailable in UNAVAILABLE:

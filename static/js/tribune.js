@@ -34,4 +34,13 @@
     holder.innerHTML = detail.serverResponse;
     control.insertAdjacentElement("afterend", holder.content.firstElementChild);
   });
+
+  // A refusal beside a control that stays on the page (the title that asks for similar
+  // questions) goes once that control's next request is answered.
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var detail = event.detail;
+    if (!detail.xhr || detail.xhr.status >= 400) return;
+    var next = detail.elt.nextElementSibling;
+    if (next && next.classList.contains("refusal")) next.remove();
+  });
 })();

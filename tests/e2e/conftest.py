@@ -81,9 +81,15 @@ def e2e_available() -> None:
 
 
 @pytest.fixture(scope="module")
-def live_server(e2e_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def live_server(
+    e2e_available: None, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Any]:
     folder = tmp_path_factory.mktemp("e2e")
-    app = create_app("testing", {"DATABASE_URL": f"sqlite:///{folder / 'tribune-e2e.db'}"})
+    # A module may set LIVE_SERVER_CONFIG (rate limits on, say): its server alone gets it.
+    config = getattr(request.module, "LIVE_SERVER_CONFIG", {})
+    app = create_app(
+        "testing", {"DATABASE_URL": f"sqlite:///{folder / 'tribune-e2e.db'}", **config}
+    )
     app.instance_path = str(folder)
     with app.app_context():
         upgrade()

@@ -270,7 +270,24 @@ def history(post_id: int) -> str:
     return render_template("forum/history.html", post=found, topic=topic, revisions=revisions)
 
 
+def _search_limit() -> str:
+    return current_app.config["SEARCH_LIMIT_PER_IP"]
+
+
+def _similar_limit() -> str:
+    return current_app.config["SEARCH_SIMILAR_LIMIT_PER_IP"]
+
+
+def _too_many_searches() -> str:
+    return _("You searched many times in a short while. Wait a minute, then search again.")
+
+
+def _too_many_similar() -> str:
+    return _("Similar questions are paused for a moment: too many searches in a short while.")
+
+
 @blueprint.get("/search")
+@limiter.limit(_search_limit, error_message=_too_many_searches)
 def search() -> str:
     query = request.args.get("q", "").strip()[:200]
     filters = SearchFilters.from_args(request.args)
@@ -291,6 +308,7 @@ def search() -> str:
 
 
 @blueprint.get("/search/similar")
+@limiter.limit(_similar_limit, error_message=_too_many_similar)
 def similar() -> str:
     """Questions like the title being typed (the new-topic form asks, through htmx)."""
     hits = similar_questions(_viewer(), request.args.get("title", "")[:200])
