@@ -125,17 +125,17 @@
   }
 
   // Typing shows the preview (htmx, after a pause): so does a draft put back or discarded.
-  // htmx listens once the document is parsed, which is after this deferred script runs.
+  // htmx starts listening at DOMContentLoaded, after this deferred script has run.
   function refreshPreview(form) {
     var body = form.querySelector("textarea");
     if (!body) return;
     var send = function () {
       body.dispatchEvent(new Event("input", { bubbles: true }));
     };
-    if (document.readyState === "loading") {
-      document.addEventListener("DOMContentLoaded", send);
-    } else {
+    if (document.readyState === "complete") {
       send();
+    } else {
+      window.addEventListener("load", send);
     }
   }
 
