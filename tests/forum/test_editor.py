@@ -278,11 +278,16 @@ def test_suggestions_are_at_most_eight(login, member, make_topic, make_user):
     assert len(_suggested(login(member), "tag")) == 8
 
 
-def test_the_new_topic_tags_field_asks_for_suggestions(login, member):
+def test_the_new_topic_and_retag_fields_ask_for_suggestions(login, member, moderator, make_topic):
     page = login(member).get("/new").get_data(as_text=True)
     tags = re.search(r'<input[^>]*id="tags"[^>]*>', page).group(0)
-    assert 'list="tag-suggestions"' in tags and 'hx-get="/editor/tags"' in tags, tags
-    assert '<datalist id="tag-suggestions"></datalist>' in page
+    assert 'list="tags-suggestions"' in tags and 'hx-get="/editor/tags"' in tags, tags
+    assert '<datalist id="tags-suggestions"></datalist>' in page
+    topic = make_topic(member)
+    page = login(moderator).get(f"/t/{topic.id}/manage").get_data(as_text=True)
+    tags = re.search(r'<input[^>]*id="retag-tags"[^>]*>', page).group(0)
+    assert 'list="retag-tags-suggestions"' in tags and 'hx-get="/editor/tags"' in tags, tags
+    assert '<datalist id="retag-tags-suggestions"></datalist>' in page
 
 
 def test_visitors_get_no_suggestions(client, tagged):
