@@ -8,10 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from app import create_app
 from app.core.events import commit
 from app.extensions import db
 from app.forum.categories import create_category
 from app.forum.models import Post
+from tests.conftest import LoggedIn
 from tests.support import form_submission, htmx_submission
 
 PREVIEW = "/editor/preview"
@@ -107,11 +109,29 @@ def test_the_preview_needs_the_csrf_token(login, member):
 
 
 def test_a_visitor_gets_no_preview(client):
-    response = client.post(PREVIEW, data={"body": "hello"})
-    assert response.status_code in (302, 400, 401, 403)
-    assert "<strong>" not in response.get_data(as_text=True)
-    response = client.post(PREVIEW, data={"body": "**hello**"}, follow_redirects=False)
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    response = client.post(PREVIEW, data={"csrf_token": token, "body": "**hello**"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert b"<strong>hello</strong>" not in response.data
+
+
+def test_previews_are_rate_limited_per_member(database_url, member):
+    limited = create_app(
+        "testing",
+        {
+            "DATABASE_URL": database_url,
+            "RATELIMIT_ENABLED": True,
+            "PREVIEW_LIMIT_PER_USER": "3/minute",
+        },
+    )
+    with limited.app_context():
+        browser = LoggedIn(limited, member)
+        statuses = [browser.post(PREVIEW, data={"body": f"n{n}"}).status_code for n in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = browser.post(PREVIEW, data={"body": "again"}).get_data(as_text=True)
+        # What htmx shows in the preview box (hx-select): the error page's message.
+        assert re.search(r'<section class="error-page">\s*<h1>[^<]*</h1>\s*<p>Too many', refused)
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "bad \x1b[31m", "del \x7f"])
@@ -215,11 +235,12 @@ def test_a_saved_post_tells_the_browser_to_forget_its_draft(login, member, make_
     url, fields = form_submission(page, f"/t/{topic.id}/reply", body="Saved answer")
     response = browser.client.post(url, data=fields)
     assert f"tribune_posted=reply-{topic.id};" in response.headers["Set-Cookie"]
-    # A refused answer is not saved: the draft stays.
+    # A refused answer is not saved: nothing says to forget the draft.
+    page = browser.get(f"/t/{topic.id}").get_data(as_text=True)
     url, fields = form_submission(page, f"/t/{topic.id}/reply", body=" ")
-    assert "Set-Cookie" not in browser.client.post(url, data=fields).headers or (
-        "tribune_posted" not in browser.client.post(url, data=fields).headers.get("Set-Cookie")
-    )
+    refused = browser.client.post(url, data=fields)
+    assert refused.status_code == 422
+    assert "tribune_posted" not in refused.headers.get("Set-Cookie", "")
 
 
 def test_editor_pages_load_the_editor_script_with_its_fingerprint(login, member, make_topic):
