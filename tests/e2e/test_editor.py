@@ -12,8 +12,14 @@ import pytest
 pytest.importorskip("playwright.sync_api", reason="the playwright package cannot be imported")
 
 from playwright.sync_api import Dialog, Page, expect
+from sqlalchemy import select
 
-from tests.e2e.conftest import PASSWORD, LiveServer
+from app.accounts.models import User
+from app.core.events import commit
+from app.extensions import db
+from app.forum import services as forum_services
+from app.forum.models import Category
+from tests.e2e.conftest import CATEGORY_SLUG, PASSWORD, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -162,3 +168,22 @@ def test_the_preview_fits_a_phone(writer):
     expect(page.locator("#preview table")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
+
+
+def test_the_tags_field_suggests_existing_tags(writer, live_server):
+    page, _user_id = writer
+    with live_server.services():
+        author = db.session.scalar(select(User).where(User.username == "bruno_reader"))
+        help_category = db.session.scalar(select(Category).where(Category.slug == CATEGORY_SLUG))
+        forum_services.create_topic(
+            author, help_category, title="Steam wand", body="Sputters.", tags="steam-wand"
+        )
+        commit()
+    page.goto("/new")
+    tags = page.get_by_label("Tags")
+    tags.click()
+    tags.press_sequentially("ste")
+    options = page.locator("datalist#tags-suggestions option")
+    expect(options).to_have_count(1)
+    assert options.first.get_attribute("value") == "steam-wand"
+    assert tags.get_attribute("list") == "tags-suggestions"
