@@ -109,7 +109,8 @@
       posted.split("|").forEach(function (name) {
         if (name) store.removeItem(PREFIX + owner + ":" + name);
       });
-      document.cookie = POSTED + "=; Max-Age=0; Path=/; SameSite=Lax";
+      var secure = window.location.protocol === "https:" ? "; Secure" : "";
+      document.cookie = POSTED + "=; Max-Age=0; Path=/; SameSite=Lax" + secure;
     }
     var old = Date.now() - KEEP_DAYS * 24 * 3600 * 1000;
     for (var i = store.length - 1; i >= 0; i--) {

@@ -187,3 +187,28 @@ def test_the_tags_field_suggests_existing_tags(writer, live_server):
     expect(options).to_have_count(1)
     assert options.first.get_attribute("value") == "steam-wand"
     assert tags.get_attribute("list") == "tags-suggestions"
+
+
+def test_an_edit_starts_previewed_and_warns_before_leaving_changed_text(writer):
+    page, _user_id = writer
+    dialogs = Dialogs(page)
+    page.goto("/new")
+    page.get_by_label("Title").fill("Cups come out lukewarm")
+    page.get_by_label("Details").fill("Since the **update**.")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.get_by_role("heading", name="Cups come out lukewarm")).to_be_visible()
+    page.locator("article.post").first.get_by_role("link", name="Edit").click()
+    expect(page.locator("#preview strong")).to_have_text("update")
+    text = page.get_by_label("Text", exact=True)
+    text.click()
+    text.press("End")
+    text.press_sequentially(" And *colder*.")
+    expect(page.locator("#preview em")).to_have_text("colder")
+    dialogs.leave = False
+    page.get_by_role("link", name="Cancel").click()
+    assert dialogs.seen == ["beforeunload"]
+    assert text.input_value().endswith("And *colder*.")
+    dialogs.leave = True
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator("article.post .body em")).to_have_text("colder")
+    assert dialogs.seen == ["beforeunload"]
