@@ -119,6 +119,22 @@ def form_submission(
     raise AssertionError(f"no form posting to {action!r} on the page")
 
 
+def pressing(html: str, action: str, button: str, **typed: str) -> tuple[str, dict[str, str]]:
+    """The fields a browser sends for the form posting to ``action`` when its button named
+    ``button`` is pressed (not the first one), with ``typed`` filled in."""
+    parser = _Forms()
+    parser.feed(html)
+    for form in parser.forms:
+        if form["action"] == action:
+            pressed = [b for b in form.get("buttons", []) if b.get("name") == button]
+            assert pressed, f"the form posting to {action!r} has no button named {button!r}"
+            _no_twin(form, button)
+            data = {**dict(form["fields"]), button: pressed[0].get("value", "")}
+            data.update(typed)
+            return action, data
+    raise AssertionError(f"no form posting to {action!r} on the page")
+
+
 def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every POST a page offers, as (url, fields) a browser sends: a form once per button of
     its own, and each button with a formaction. Checkboxes count as ticked."""

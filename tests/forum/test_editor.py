@@ -14,7 +14,7 @@ from app.extensions import db
 from app.forum.categories import create_category
 from app.forum.models import Post
 from tests.conftest import LoggedIn
-from tests.support import form_submission, htmx_submission
+from tests.support import form_submission, htmx_submission, pressing
 
 PREVIEW = "/editor/preview"
 # Markdown that exercises the cooking: a mention of a real member and of nobody, emphasis,
@@ -169,10 +169,14 @@ def test_the_preview_speaks_french(login, member):
 def test_the_new_topic_preview_button_keeps_everything_typed(login, member, category):
     browser = login(member)
     page = browser.get("/new").get_data(as_text=True)
-    url, fields = form_submission(
-        page, "", title="Grinder noise", body="It *squeaks* @alice", tags="grinder, noise"
+    url, fields = pressing(
+        page,
+        "",
+        "preview",
+        title="Grinder noise",
+        body="It *squeaks* @alice",
+        tags="grinder, noise",
     )
-    fields["preview"] = "1"  # the Preview button, not Publish
     response = browser.client.post(url or "/new", data=fields)
     assert response.status_code == 200
     shown = response.get_data(as_text=True)
@@ -190,8 +194,7 @@ def test_the_answer_preview_button_keeps_the_text(login, member, make_topic):
     browser = login(member)
     topic = make_topic(member)
     page = browser.get(f"/t/{topic.id}").get_data(as_text=True)
-    url, fields = form_submission(page, f"/t/{topic.id}/reply", body="Try **vinegar**")
-    fields["preview"] = "1"
+    url, fields = pressing(page, f"/t/{topic.id}/reply", "preview", body="Try **vinegar**")
     response = browser.client.post(url, data=fields)
     assert response.status_code == 200
     shown = response.get_data(as_text=True)
@@ -208,8 +211,7 @@ def test_the_edit_preview_button_keeps_the_text_and_saves_nothing(login, member,
     topic = make_topic(member, body="Old text")
     opening = db.session.scalars(select(Post).where(Post.topic_id == topic.id)).first()
     page = browser.get(f"/p/{opening.id}/edit").get_data(as_text=True)
-    url, fields = form_submission(page, "", body="New *text*")
-    fields["preview"] = "1"
+    url, fields = pressing(page, "", "preview", body="New *text*")
     response = browser.client.post(url or f"/p/{opening.id}/edit", data=fields)
     assert response.status_code == 200
     shown = response.get_data(as_text=True)
@@ -220,8 +222,9 @@ def test_the_edit_preview_button_keeps_the_text_and_saves_nothing(login, member,
 
 def test_a_too_long_no_js_preview_says_so_on_the_field(app, login, member, category):
     browser = login(member)
-    url, fields = form_submission(browser.get("/new").get_data(as_text=True), "", title="T")
-    fields.update(body="b" * (app.config["POST_MAX_LENGTH"] + 1), preview="1")
+    page = browser.get("/new").get_data(as_text=True)
+    body = "b" * (app.config["POST_MAX_LENGTH"] + 1)
+    url, fields = pressing(page, "", "preview", title="T", body=body)
     response = browser.client.post(url or "/new", data=fields)
     assert response.status_code == 422
     assert 'id="body-error">At most' in response.get_data(as_text=True)
