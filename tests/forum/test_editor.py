@@ -316,3 +316,27 @@ def test_the_new_topic_and_retag_fields_ask_for_suggestions(login, member, moder
 
 def test_visitors_get_no_suggestions(client, tagged):
     assert client.get("/editor/tags?tags=es").status_code == 302
+
+
+# The preview reads the member (the session's row, with grants and unread count) and, when
+# the text mentions anyone, the mentioned names: one statement each, however long the text.
+# Suggestions read the member and one grouped SELECT of the matching tags.
+@pytest.mark.parametrize(
+    ("body", "statements"), [("plain *text* " * 200, 1), ("hi @bruno " * 50, 2)]
+)
+def test_the_preview_reads_a_fixed_number_of_statements(
+    login, member, other_member, count_queries, body, statements
+):
+    browser = login(member)
+    browser.get("/")  # the day's first request records the visit
+    with count_queries() as counter:
+        assert browser.post(PREVIEW, data={"body": body}).status_code == 200
+    assert counter.count == statements, "\n".join(s[:150] for s in counter.statements)
+
+
+def test_tag_suggestions_read_two_statements(login, member, tagged, count_queries):
+    browser = login(member)
+    browser.get("/")
+    with count_queries() as counter:
+        assert _suggested(browser, "es")
+    assert counter.count == 2, "\n".join(s[:150] for s in counter.statements)
