@@ -14,6 +14,7 @@ pytest.importorskip("playwright.sync_api", reason="the playwright package cannot
 from playwright.sync_api import Dialog, Page, expect
 from sqlalchemy import select
 
+from app.accounts import sessions
 from app.accounts.models import User
 from app.core.events import commit
 from app.extensions import db
@@ -212,3 +213,20 @@ def test_an_edit_starts_previewed_and_warns_before_leaving_changed_text(writer):
     page.get_by_role("button", name="Save").click()
     expect(page.locator("article.post .body em")).to_have_text("colder")
     assert dialogs.seen == ["beforeunload"]
+
+
+def test_a_preview_after_the_session_ended_says_so(writer, live_server):
+    page, user_id = writer
+    page.goto("/new")
+    page.get_by_label("Details").fill("Still **typing**")
+    # "Log out everywhere" from another device: the browser keeps its cookie and its form.
+    with live_server.services():
+        sessions.end_all(db.session.get(User, user_id))
+        commit()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview .error")).to_contain_text("You are no longer logged in")
+    assert page.get_by_label("Details").input_value() == "Still **typing**"
+    # Its cookie gone too (a session that expired), the form's token is refused: that says so.
+    page.context.clear_cookies()
+    page.get_by_role("button", name="Preview").click()
+    expect(page.locator("#preview")).to_contain_text("Your form expired")
