@@ -12,8 +12,9 @@
  * A form marked data-editor warns before the page is left with text that differs from
  * what the server gave, unless the form is being sent.
  *
- * The preview itself is htmx's (hx-post on the Preview button); this script only says
- * so when the member's session has ended meanwhile.
+ * The preview itself is htmx's (hx-post on the Preview button): nothing here. A refused
+ * preview (an expired form, a logged-out member, too many) is a refusal that
+ * static/js/tribune.js places beside the Preview button, like every instant action's.
  */
 (function () {
   "use strict";
@@ -214,21 +215,6 @@
       }
     });
   }
-
-  // A preview asked for after the session ended is answered by the login page (the
-  // request follows the redirect): say so in the preview box rather than emptying it.
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    var target = event.detail.target;
-    var answered = event.detail.xhr && event.detail.xhr.responseURL;
-    if (!target || target.id !== "preview" || !answered) return;
-    if (answered.indexOf("/editor/preview") === -1 && target.hasAttribute("data-signed-out")) {
-      event.detail.shouldSwap = false;
-      var message = document.createElement("p");
-      message.className = "error";
-      message.textContent = target.getAttribute("data-signed-out");
-      target.replaceChildren(message);
-    }
-  });
 
   var store = storage();
   var drafted = Array.prototype.slice.call(document.querySelectorAll("form[data-draft]"));

@@ -224,9 +224,12 @@ def test_a_preview_after_the_session_ended_says_so(writer, live_server):
         sessions.end_all(db.session.get(User, user_id))
         commit()
     page.get_by_role("button", name="Preview").click()
-    expect(page.locator("#preview .error")).to_contain_text("You are no longer logged in")
+    # The refusal beside the button, as for every instant action; the text stays.
+    refusal = page.locator("button[name=preview] + .refusal[role=alert]")
+    expect(refusal).to_contain_text("You are logged out")
     assert page.get_by_label("Details").input_value() == "Still **typing**"
     # Its cookie gone too (a session that expired), the form's token is refused: that says so.
     page.context.clear_cookies()
     page.get_by_role("button", name="Preview").click()
-    expect(page.locator("#preview")).to_contain_text("Your form expired")
+    expect(refusal).to_contain_text("Your form expired")
+    assert page.get_by_label("Details").input_value() == "Still **typing**"

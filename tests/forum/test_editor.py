@@ -17,6 +17,7 @@ from tests.conftest import LoggedIn
 from tests.support import form_submission, htmx_submission, pressing
 
 PREVIEW = "/editor/preview"
+HTMX = {"HX-Request": "true"}
 # Markdown that exercises the cooking: a mention of a real member and of nobody, emphasis,
 # a table, code with a fake mention, a link, raw HTML and script that must not survive.
 TRICKY = """# Descaling *at last*
@@ -101,11 +102,10 @@ def test_an_empty_text_previews_as_nothing_yet(login, member):
 
 def test_the_preview_needs_the_csrf_token(login, member):
     browser = login(member)
-    response = browser.client.post(PREVIEW, data={"body": "hello"})
+    response = browser.client.post(PREVIEW, data={"body": "hello"}, headers=HTMX)
     assert response.status_code == 400
-    page = response.get_data(as_text=True)
-    # htmx shows the error page's message (hx-select): it is where the button looks.
-    assert re.search(r'<section class="error-page">\s*<h1>[^<]*</h1>\s*<p>Your form expired', page)
+    # A refusal, which tribune.js places beside the Preview button.
+    assert response.get_data(as_text=True).startswith('<p class="refusal" role="alert">Your form')
 
 
 def test_a_visitor_gets_no_preview(client):
@@ -129,9 +129,9 @@ def test_previews_are_rate_limited_per_member(database_url, member):
         browser = LoggedIn(limited, member)
         statuses = [browser.post(PREVIEW, data={"body": f"n{n}"}).status_code for n in range(4)]
         assert statuses == [200, 200, 200, 429]
-        refused = browser.post(PREVIEW, data={"body": "again"}).get_data(as_text=True)
-        # What htmx shows in the preview box (hx-select): the error page's message.
-        assert re.search(r'<section class="error-page">\s*<h1>[^<]*</h1>\s*<p>Too many', refused)
+        refused = browser.post(PREVIEW, data={"body": "again"}, headers=HTMX)
+        assert refused.status_code == 429
+        assert refused.get_data(as_text=True).startswith('<p class="refusal" role="alert">Too many')
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "bad \x1b[31m", "del \x7f"])
