@@ -37,6 +37,8 @@ class Config:
     REGISTER_LIMIT_PER_IP = "10/hour"
     POST_LIMIT_PER_USER = "30/minute"
     VOTE_LIMIT_PER_USER = "120/minute"
+    # Previews beside the editor (sent after each pause in typing), per member.
+    PREVIEW_LIMIT_PER_USER = "60/minute;600/hour"
     API_LIMIT_PER_TOKEN = "120/minute"
     # Answers and unsubscriptions through an emailed campaign link, per address (the
     # link's token is the only proof: guesses are slowed down).

@@ -119,6 +119,22 @@ def form_submission(
     raise AssertionError(f"no form posting to {action!r} on the page")
 
 
+def pressing(html: str, action: str, button: str, **typed: str) -> tuple[str, dict[str, str]]:
+    """The fields a browser sends for the form posting to ``action`` when its button named
+    ``button`` is pressed (not the first one), with ``typed`` filled in."""
+    parser = _Forms()
+    parser.feed(html)
+    for form in parser.forms:
+        if form["action"] == action:
+            pressed = [b for b in form.get("buttons", []) if b.get("name") == button]
+            assert pressed, f"the form posting to {action!r} has no button named {button!r}"
+            _no_twin(form, button)
+            data = {**dict(form["fields"]), button: pressed[0].get("value", "")}
+            data.update(typed)
+            return action, data
+    raise AssertionError(f"no form posting to {action!r} on the page")
+
+
 def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every POST a page offers, as (url, fields) a browser sends: a form once per button of
     its own, and each button with a formaction. Checkboxes count as ticked."""
@@ -141,7 +157,29 @@ def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str
             if button.get("name"):
                 fields.append((button["name"], button.get("value", "")))
             found.append((button["formaction"], fields))
+        if button.get("hx-post") and form is not None:
+            # What htmx sends for a button with hx-post: its form's fields and its own.
+            fields = list(form["fields"])
+            if button.get("name"):
+                fields.append((button["name"], button.get("value", "")))
+            found.append((button["hx-post"], fields))
     return found
+
+
+def htmx_submission(html: str, hx_post: str, **typed: str) -> tuple[str, dict[str, str]]:
+    """The URL and fields htmx sends when the button with this hx-post is pressed."""
+    parser = _Forms()
+    parser.feed(html)
+    for button in parser.buttons:
+        if button.get("hx-post") == hx_post:
+            form = button["_form"]
+            assert form is not None, f"the button for {hx_post!r} belongs to no form"
+            data = dict(form["fields"])
+            if button.get("name"):
+                data[button["name"]] = button.get("value", "")
+            data.update(typed)
+            return hx_post, data
+    raise AssertionError(f"no button with hx-post {hx_post!r} on the page")
 
 
 def at_once(count: int, action: Callable[[int], Any]) -> list[Any]:

@@ -72,6 +72,8 @@ CASES: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "forum.new_topic": (A, [("/new", "/new")]),
     "forum.reply": (A, [(TOPIC_PAGE, "/t/{topic}/reply")]),
     "forum.edit": (A, [("/p/{accepted}/edit",) * 2, ("/p/{opening}/edit",) * 2]),
+    "editor.preview": (A, [(page, "/editor/preview")  # htmx's hx-post on the Preview button
+                           for page in ("/new", TOPIC_PAGE, "/p/{accepted}/edit")]),
     "forum.vote": (A, [(TOPIC_PAGE, "/p/{accepted}/vote")]),
     "forum.unvote": (A, [(TOPIC_PAGE, "/p/{voted}/unvote")]),
     "forum.accept": (A, [(TOPIC_PAGE, "/p/{voted}/accept")]),

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.accounts.models import User
@@ -14,11 +15,13 @@ from app.core.sql import savepoint
 from app.core.text import find_mentions
 from app.core.urls import path_for
 from app.extensions import db
+from app.forum import visibility
 from app.forum.errors import ForumError
-from app.forum.models import Tag
+from app.forum.models import Category, Tag, Topic, topic_tags
 
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9+#.-]{0,31}$")
 MAX_TAGS = 5
+SUGGESTIONS = 8
 
 
 def parse_tags(raw: str | Iterable[str]) -> list[str]:
@@ -75,3 +78,29 @@ def mentioned_user_ids(source: str) -> list[int]:
     if not keys:
         return []
     return list(db.session.scalars(select(User.id).where(User.username_key.in_(keys))))
+
+
+def suggest_tags(
+    reader: Any, prefix: str, *, leave_out: Iterable[str] = ()
+) -> list[tuple[str, int]]:
+    """Existing tags starting with ``prefix``, most used first, as (name, topics): counted
+    only on topics ``reader`` may read, so a private category's tags never show outside."""
+    prefix = prefix.strip().lower().lstrip("#")
+    if not TAG_RE.match(prefix):  # a tag's start is a tag's shape
+        return []
+    uses = func.count(topic_tags.c.topic_id).label("uses")
+    rows = db.session.execute(
+        select(Tag.name, uses)
+        .join(topic_tags, topic_tags.c.tag_id == Tag.id)
+        .join(Topic, Topic.id == topic_tags.c.topic_id)
+        .join(Category, Category.id == Topic.category_id)
+        .where(
+            Tag.name.startswith(prefix, autoescape=True),
+            Tag.name.not_in(sorted(set(leave_out))),
+            visibility.topic_clause(reader),
+        )
+        .group_by(Tag.id, Tag.name)
+        .order_by(uses.desc(), Tag.name)
+        .limit(SUGGESTIONS)
+    ).all()
+    return [(name, count) for name, count in rows]

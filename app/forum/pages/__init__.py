@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     from app.core.places import register_link, register_place
     from app.forum.pages import (
         category_admin_views,
+        editor_views,
         labels,
         list_parts,
         post_action_views,  # noqa: F401  (adds its routes to views.blueprint)
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.blueprint)
     app.register_blueprint(topic_views.blueprint)
     app.register_blueprint(category_admin_views.blueprint)
+    app.register_blueprint(editor_views.blueprint)
     register_link(app, "admin.hub", 20, "category_admin.index", _l("Categories"),
                   ("category.manage",),
                   _l("Create, edit, reorder, restrict and archive the categories."))  # fmt: skip
@@ -39,6 +41,7 @@ def init_app(app: Flask) -> None:
         app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
+    app.jinja_env.globals["script_url"] = editor_views.script_url
     topic_parts.init_app(app)
     list_parts.init_app(app)
     register_section(app, 10, "forum/_profile_section.html", profile.section)

@@ -87,3 +87,10 @@ class SplitForm(TribuneForm):
     id_prefix = "split"  # beside the manage page's other forms
     title = StringField(_l("Title of the new topic"))
     reason = StringField(_l("Reason"), validators=[Optional()])
+
+
+class PreviewForm(TribuneForm):
+    """What the editors send for a preview: the text, and the format of the post edited."""
+
+    body = TextAreaField(_l("Text"))
+    body_format = StringField(validators=[Optional()])

@@ -8,7 +8,7 @@ its solution, may manage it, may read the topic it duplicates). Each post's butt
 are rendered as for a member who neither wrote nor voted for it; on the few posts
 this reader wrote or voted for, a slot takes the post's footer part instead, rendered
 once per post state and reader kind. The CSRF token, the reply form's submission
-token and the login link are holes.
+token, the login link and the member whose draft the reply form keeps are holes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from app.core import layout, parts
 from app.core.submissions import new_token
 from app.core.templating import post_trail_endpoint
 from app.forum import visibility
-from app.forum.pages import labels, queries, topic_page
+from app.forum.pages import editor_views, labels, queries, topic_page
 from app.forum.solutions import may_choose_solution
 from app.forum.topic_actions import may_manage
 from app.forum.view_counter import views as view_counter
@@ -155,6 +155,7 @@ def page(
         csrf=generate_csrf,
         submission=new_token,
         login=layout.login_url,
+        draft_owner=lambda: viewer.id,
         footer=footers,
     )
     return layout.page(topic.title, content)
@@ -186,3 +187,4 @@ def footer(
 def init_app(app: Flask) -> None:
     parts.register(app, PAGE, FOOTER)
     parts.add_global(app, "helpful_votes", labels.helpful_votes)
+    parts.add_global(app, "script_url", editor_views.script_url)

@@ -27,7 +27,7 @@ from app.forum import services, visibility
 from app.forum.categories import visible_categories
 from app.forum.errors import ForumError, InvalidFields
 from app.forum.models import Post, Topic
-from app.forum.pages import list_parts, queries, topic_parts
+from app.forum.pages import editor_views, list_parts, queries, topic_parts
 from app.forum.pages.forms import EditForm, ReplyForm, TopicForm
 from app.forum.review_hold import is_held, opening_post_is_held
 from app.forum.search import SearchFilters, search_topics, similar_questions
@@ -125,7 +125,8 @@ def new_topic() -> Any:
         form.category.data = next(
             (c.id for c in choices if c.slug == request.args["category"]), None
         )
-    if form.validate_on_submit():
+    preview = None  # the Preview button (no JavaScript): the form again, with its preview
+    if form.validate_on_submit() and (preview := editor_views.preview_of(form)) is None:
         chosen = next((c for c in choices if c.id == form.category.data), None)
         if chosen is None:
             form.category.errors = [_("Choose a category.")]
@@ -150,9 +151,9 @@ def new_topic() -> Any:
                 commit()
                 if held:
                     flash(_held_message(), "info")
-                return redirect(result)
+                return editor_views.mark_posted(redirect(result), "new-topic")
     status = 422 if form.errors else 200
-    return render_template("forum/new_topic.html", form=form), status
+    return render_template("forum/new_topic.html", form=form, preview=preview), status
 
 
 def _held_message() -> str:
@@ -183,6 +184,11 @@ def reply(topic_id: int) -> Any:
     found, _opening = _visible_topic(topic_id)
     form = ReplyForm()
     if form.validate_on_submit():
+        if (preview := editor_views.preview_of(form)) is not None:
+            # The Preview button (no JavaScript): the form again, its text and its preview.
+            status = 422 if form.errors else 200
+            page = render_template("forum/reply.html", topic=found, form=form, preview=preview)
+            return page, status
         if sent_before := submissions.first_result(form.submission.data):
             return redirect(sent_before)
         try:
@@ -197,9 +203,9 @@ def reply(topic_id: int) -> Any:
             commit()
             if held:
                 flash(_held_message(), "info")
-            return redirect(result)
+            return editor_views.mark_posted(redirect(result), f"reply-{found.id}")
     # Show the form again with what was typed and the error: nothing is lost.
-    return render_template("forum/reply.html", topic=found, form=form), 422
+    return render_template("forum/reply.html", topic=found, form=form, preview=None), 422
 
 
 @blueprint.get("/p/<int:post_id>")
@@ -239,7 +245,12 @@ def edit(post_id: int) -> Any:
     if request.method == "GET":
         form.body.data = found.body_source
         form.title.data = topic.title
-    if form.validate_on_submit():
+    preview = None  # the Preview button (no JavaScript): the form again, with its preview
+    body_format = found.body_format or "markdown"
+    if (
+        form.validate_on_submit()
+        and (preview := editor_views.preview_of(form, body_format)) is None
+    ):
         try:
             services.edit_post(
                 current_user,
@@ -254,7 +265,8 @@ def edit(post_id: int) -> Any:
             commit()
             return redirect(url_for("forum.post", post_id=found.id))
     status = 422 if form.errors else 200
-    return render_template("forum/edit.html", form=form, post=found, topic=topic), status
+    page = render_template("forum/edit.html", form=form, post=found, topic=topic, preview=preview)
+    return page, status
 
 
 @blueprint.get("/p/<int:post_id>/history")
