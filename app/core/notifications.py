@@ -215,13 +215,19 @@ def index() -> str:
     )
 
 
+def _own_notification(notification_id: int) -> Notification:
+    """The reader's notification, or a 404 (another member's is not theirs to open)."""
+    item = db.session.get(Notification, notification_id)
+    if item is None or item.user_id != current_user.id:
+        abort(404)
+    return item
+
+
 @blueprint.get("/<int:notification_id>")
 @login_required
 def open_one(notification_id: int) -> Any:
     """Follow a notification's link, marking it read on the way."""
-    item = db.session.get(Notification, notification_id)
-    if item is None or item.user_id != current_user.id:
-        abort(404)
+    item = _own_notification(notification_id)
     mark_read(current_user.id, [item.id])
     commit()
     return redirect(item.url)
@@ -231,9 +237,7 @@ def open_one(notification_id: int) -> Any:
 @login_required
 def read_one(notification_id: int) -> Any:
     """Mark one notification read; with htmx, answer its line and the header's bell."""
-    item = db.session.get(Notification, notification_id)
-    if item is None or item.user_id != current_user.id:
-        abort(404)
+    item = _own_notification(notification_id)
     mark_read(current_user.id, [item.id])
     commit()
     if not htmx.requested():
