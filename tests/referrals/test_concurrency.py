@@ -7,15 +7,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from app.accounts.models import User
 from app.badges.models import LedgerEntry
 from app.core.clock import now_utc
 from app.core.events import commit
 from app.extensions import db
-from app.referrals import conversion
-from app.referrals.models import Referral
+from app.referrals import codes, conversion
+from app.referrals.models import Referral, ReferralCode
 from tests.support import at_once
 
 pytestmark = pytest.mark.committed
@@ -58,3 +58,17 @@ def test_the_daily_cap_holds_when_conversions_race(app, member, make_user, refer
     reasons = db.session.scalars(select(Referral.reason).where(Referral.state == "refused"))
     assert set(reasons) == {"daily_cap"}
     assert db.session.scalar(select(User.points).where(User.id == member.id)) == 25
+
+
+def test_pages_opened_at_once_give_a_member_one_code(app, member):
+    """Two first visits of /me/referrals at once (ensure_code) draw one code, seen by both."""
+    member_id = member.id  # read here: the threads must not load it through this session
+    db.session.execute(delete(ReferralCode).where(ReferralCode.user_id == member_id))
+    commit()
+    results = at_once(4, in_thread(app, lambda i: codes.ensure_code(member_id)))
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    stored = db.session.scalars(
+        select(ReferralCode.code).where(ReferralCode.user_id == member_id)
+    ).all()
+    assert len(stored) == 1
+    assert set(results) == set(stored)
