@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -55,6 +55,16 @@ def number(value: int | float) -> str:
 @lru_cache(maxsize=8192)
 def _number(value: int | float, locale: str) -> str:
     return babel_format_decimal(value, locale=locale)
+
+
+def machine_time(value: datetime | date) -> str:
+    """A ``<time datetime>`` value: a moment in UTC to the second (``2026-12-07T15:29:40Z``),
+    short because a topic page carries fifty; a date as it is. Naive moments are UTC."""
+    if not isinstance(value, datetime):
+        return value.isoformat()
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def ago_bucket(value: datetime) -> int:
@@ -164,6 +174,7 @@ def init_app(app: Flask) -> None:
         format_date(value, fmt) if value else ""
     )
     app.jinja_env.filters["ago"] = ago
+    app.jinja_env.filters["machine_time"] = machine_time
     app.jinja_env.filters["excerpt"] = excerpt
     app.jinja_env.filters["number"] = number
     app.jinja_env.filters["slugify"] = slugify
