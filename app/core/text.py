@@ -3,7 +3,8 @@
 markdown-it-py in its safe preset (raw HTML is escaped, not passed) renders the
 source; nh3 then keeps only an explicit allow-list of tags and attributes (no event
 handler, styles reduced to text-align), links and images limited to http, https and
-mailto, each link with rel="nofollow ugc noopener".
+mailto, each link with rel="nofollow ugc" (no "noopener": that only matters with
+target="_blank", which the allow-list leaves out).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ ALLOWED_ATTRIBUTES = {
 # else, such as position:fixed over the whole page, stays out of imported HTML.
 STYLE_PROPERTIES = {"text-align"}
 URL_SCHEMES = {"http", "https", "mailto"}
-LINK_REL = "nofollow ugc noopener"
+LINK_REL = "nofollow ugc"
 
 # A username: 3 to 30 characters, letters, digits, "_", "." and "-", not ending in "." or "-".
 USERNAME_PATTERN = r"[A-Za-z0-9_][A-Za-z0-9_.-]{1,28}[A-Za-z0-9_]"

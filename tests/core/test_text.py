@@ -21,14 +21,14 @@ def test_raw_html_and_script_come_out_inert():
 def test_only_safe_link_schemes_and_rel_is_set():
     html = cook("[a](javascript:alert(1)) [b](https://example.com) [c](mailto:x@example.com)")
     assert "javascript:" not in html.replace("[a](javascript:alert(1))", "")
-    assert '<a href="https://example.com" rel="nofollow ugc noopener">b</a>' in html
+    assert '<a href="https://example.com" rel="nofollow ugc">b</a>' in html
     assert 'href="mailto:x@example.com"' in html
     assert 'href="data:' not in cook("[d](data:text/html;base64,PHNjcmlwdD4=)")
 
 
 def test_mentions_link_to_real_members_only():
     html = cook("hello @bob and @nobody, mail me@bob.com", links)
-    assert '<a href="/u/bob" class="mention" rel="nofollow ugc noopener">@bob</a>' in html
+    assert '<a href="/u/bob" class="mention" rel="nofollow ugc">@bob</a>' in html
     assert "@nobody" in html and 'href="/u/nobody"' not in html
     assert 'href="/u/bob.com"' not in html
 

@@ -36,7 +36,7 @@ CASES = [
      '<p onmouseover="alert(4)">Read <a href="https://example.com/manual" onclick="alert(5)"'
      ' onfocus="alert(6)" title="manual">the manual</a></p>',
      ["onmouseover", "onclick", "onfocus", "alert"],
-     ['<a href="https://example.com/manual" title="manual" rel="nofollow ugc noopener">'
+     ['<a href="https://example.com/manual" title="manual" rel="nofollow ugc">'
       "the manual</a>"]),
     ("javascript: and data: URLs",
      '<a href="javascript:alert(7)">one</a> <a href=" JaVaScRiPt:alert(8)">two</a>'
