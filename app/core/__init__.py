@@ -7,8 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from app.core import (
+        assets,
         errors,
         headers,
+        htmx,
         hub_views,
         job_views,
         jobs_cli,
@@ -38,10 +40,12 @@ def init_app(app: Flask) -> None:
     templating.init_app(app)
     places.init_app(app)
     parts.init_app(app)
+    assets.init_app(app)
     layout.init_app(app)
     app.register_blueprint(notifications.blueprint)
     scheduler.init_app(app)
     submissions.init_app(app)
+    htmx.init_app(app)
     outbox.init_app(app)
     mail_views.init_app(app)
     job_views.init_app(app)

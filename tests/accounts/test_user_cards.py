@@ -82,16 +82,19 @@ def test_the_card_reads_the_member_and_their_badges_only(client, member, count_q
     assert counter.count <= 3, "\n".join(s[:120] for s in counter.statements)
 
 
-def test_names_on_topics_and_lists_are_links_to_the_profile_with_the_card_s_address(
+def test_names_on_topics_and_lists_are_links_to_the_profile_marked_for_a_card(
     client, member, other_member, make_topic, make_answer
 ):
     topic = make_topic(member)
     make_answer(other_member, topic)
     for path in (f"/t/{topic.id}", "/", "/c/help"):
         page = client.get(path).get_data(as_text=True)
-        assert '<a href="/u/alice" data-card="/u/alice/card">alice</a>' in page, path
+        assert '<a href="/u/alice" data-card>alice</a>' in page, path
     topic_page = client.get(f"/t/{topic.id}").get_data(as_text=True)
-    assert '<a href="/u/bruno" data-card="/u/bruno/card">bruno</a>' in topic_page
+    assert '<a href="/u/bruno" data-card>bruno</a>' in topic_page
     assert "/static/js/cards.js?v=" in topic_page
     with client.get("/static/js/cards.js") as script:
         assert script.status_code == 200 and b"data-card" in script.data
+    # cards.js reads the card at the profile's address followed by /card.
+    card = client.get("/u/bruno" + "/card")
+    assert card.status_code == 200 and 'class="user-card"' in card.get_data(as_text=True)

@@ -56,6 +56,20 @@ def test_unhide_from_the_topic_page(hidden_answer, login, member):
     assert f"/p/{post.id}/unhide" not in browser.get(f"/t/{post.topic_id}").get_data(as_text=True)
 
 
+def test_unhide_sent_by_htmx_reloads_the_whole_page_where_the_browser_would_go(hidden_answer):
+    """Unhide sits among a post's instant buttons, which tribune.js sends through htmx, but
+    it answers with a redirect (the post's head changes too): htmx is told to load that
+    page whole (HX-Redirect), not to swap it into the post's footer."""
+    browser, post = hidden_answer
+    page = browser.get(f"/t/{post.topic_id}").get_data(as_text=True)
+    url, fields = button_submission(page, f"/p/{post.id}/unhide")
+    response = browser.client.post(url, data=fields, headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response.get_data() == b""
+    assert response.headers["HX-Redirect"].endswith(f"/p/{post.id}")
+    assert "HX-Request" in response.headers["Vary"]
+    assert _hidden_at(post.id) is None and len(_unhides(post.id)) == 1
+
+
 def test_unhide_from_the_queues_history_with_a_reason(hidden_answer):
     browser, post = hidden_answer
     queue = browser.get("/manage/queue").get_data(as_text=True)

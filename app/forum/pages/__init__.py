@@ -41,7 +41,6 @@ def init_app(app: Flask) -> None:
         app.config["PAGE_DATA_CACHE_BYTES"], app.config["PAGE_CACHE_SECONDS"]
     )
     app.jinja_env.globals["helpful_votes"] = labels.helpful_votes
-    app.jinja_env.globals["script_url"] = editor_views.script_url
     topic_parts.init_app(app)
     list_parts.init_app(app)
     register_section(app, 10, "forum/_profile_section.html", profile.section)

@@ -10,13 +10,10 @@ are the browser's (static/js/editor.js); a page that saved a post says so with t
 
 from __future__ import annotations
 
-import hashlib
 import re
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -111,16 +108,3 @@ def mark_posted(response: Response, draft: str) -> Response:
         samesite="Lax",
     )
     return response
-
-
-@lru_cache(maxsize=32)
-def _fingerprint(path: str, modified: float) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
-
-
-def script_url(filename: str) -> str:
-    """A static file's address with ?v= its content's fingerprint: a changed file is fetched
-    again, an unchanged one stays cached."""
-    path = Path(current_app.static_folder or "") / filename
-    version = _fingerprint(str(path), path.stat().st_mtime) if path.is_file() else "0"
-    return f"{url_for('static', filename=filename)}?v={version}"

@@ -23,7 +23,7 @@ from app.core import layout, parts
 from app.core.submissions import new_token
 from app.core.templating import post_trail_endpoint
 from app.forum import visibility
-from app.forum.pages import editor_views, labels, queries, topic_page
+from app.forum.pages import labels, queries, topic_page
 from app.forum.solutions import may_choose_solution
 from app.forum.topic_actions import may_manage
 from app.forum.view_counter import views as view_counter
@@ -187,4 +187,3 @@ def footer(
 def init_app(app: Flask) -> None:
     parts.register(app, PAGE, FOOTER)
     parts.add_global(app, "helpful_votes", labels.helpful_votes)
-    parts.add_global(app, "script_url", editor_views.script_url)
