@@ -127,9 +127,7 @@ def bell_update(unread: int) -> Markup:
     label, count = _bell_label(unread, current_locale()), _bell_count(unread)
     bell = get_template_attribute("_macros/bell.html", "bell")
     menu_count = get_template_attribute("_macros/bell.html", "menu_count")
-    return Markup("").join(
-        (bell(label, count, False, True), bell(label, count, True, True), menu_count(count, True))
-    )
+    return Markup("").join((bell(label, count, True), menu_count(count, True)))
 
 
 def favicon() -> Response:

@@ -1,8 +1,8 @@
-/* User cards: a click on an author's name (a link to the profile marked data-card, in
- * posts and topic lists) opens a small card beside it, read from the profile's address
- * followed by /card (/u/<name>/card, a fragment; the attribute carries no address, so
- * fifty names on a topic page cost ten bytes each). Without JavaScript the name is a
- * plain link to the profile.
+/* User cards: a click on an author's name opens a small card beside it, read from the
+ * profile's address followed by /card (/u/<name>/card, a fragment). The names are the
+ * links to a profile marked data-card (topic lists) and, unmarked, the first link of a
+ * post's header on a topic page (its author: fifty of them a page, so no attribute).
+ * Without JavaScript the name is a plain link to the profile.
  *
  * The card is a non-modal dialog inserted after the name, so Tab goes from the card to
  * what follows the name. It takes the focus when it opens; Escape and its close button
@@ -12,11 +12,12 @@
  */
 (function () {
   "use strict";
+  var NAMES = "a[data-card], article.post > header > a:first-child";
   var open = null; // {trigger, card} of the card on the page, if one is
   var waiting = null; // the name whose card is being read
 
   function prepare(root) {
-    var names = root.querySelectorAll ? root.querySelectorAll("a[data-card]") : [];
+    var names = root.querySelectorAll ? root.querySelectorAll(NAMES) : [];
     for (var i = 0; i < names.length; i++) {
       if (!names[i].hasAttribute("aria-expanded")) {
         names[i].setAttribute("aria-haspopup", "dialog");
@@ -95,7 +96,7 @@
       close(true);
       return;
     }
-    var trigger = target.closest("a[data-card]");
+    var trigger = target.closest(NAMES);
     var plain = event.button === 0 && !(event.ctrlKey || event.metaKey || event.shiftKey || event.altKey);
     if (trigger && plain && !(open && open.card.contains(trigger))) {
       event.preventDefault();

@@ -13,7 +13,7 @@ from app.core.permissions import grant
 
 def menu(html: str) -> list[str]:
     """The (path, text) links of the main menu, as "path text"."""
-    bar = html.split('<ul class="menu">', 1)[1].split("</ul>", 1)[0]
+    bar = html.split('<details class="menu">', 1)[1].split("</ul>", 1)[0]
     return [
         f"{href} {text}" for href, text in re.findall(r'<a[^>]*href="([^"]+)"[^>]*>([^<]*)<', bar)
     ]

@@ -152,4 +152,4 @@ def log_in(page: Page, username: str, labels: dict[str, str] = EN_LOGIN) -> None
     page.get_by_label(labels["login"]).fill(username)
     page.get_by_label(labels["password"], exact=True).fill(PASSWORD)
     page.get_by_role("button", name=labels["submit"]).click()
-    expect(page.locator("header.site .compact-menu")).to_contain_text(username)
+    expect(page.locator("header.site details.menu > ul")).to_contain_text(username)

@@ -129,7 +129,7 @@ def _walk(page: Page, tour: Tour, paths: list[str], who: str, open_menu: bool = 
         where = tour.resolve(path)
         if open_menu:
             page.goto(where)
-            page.locator("header.site details.compact > summary").click()
+            page.locator("header.site details.menu > summary").click()
             found = violations_on(page)
         else:
             found = violations_on(page, where)

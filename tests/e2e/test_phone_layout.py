@@ -102,7 +102,7 @@ def test_managers_pages_fit_a_phone(live_server, new_context, tour) -> None:
     page = _phone(new_context)
     log_in(page, "mod_moe")
     _visit_all(page, MODERATOR_PAGES, tour, "moderator")
-    page.locator("header.site .compact > summary").click()
+    page.locator("header.site details.menu > summary").click()
     page.get_by_role("button", name="Log out").click()
     log_in(page, "staff_sam")
     _visit_all(page, STAFF_PAGES, tour, "staff")
@@ -117,7 +117,7 @@ def test_administrators_pages_fit_a_phone(live_server, new_context, tour) -> Non
 def test_the_compact_menu_opens_without_javascript(live_server, new_context, tour) -> None:
     page = new_context(viewport=PHONE, java_script_enabled=False).new_page()
     log_in(page, "member_mia")
-    menu = page.locator("header.site details.compact")
+    menu = page.locator("header.site details.menu")
     log_out = page.get_by_role("button", name="Log out")
     expect(log_out).to_be_hidden()
     menu.locator("summary").click()
@@ -132,7 +132,7 @@ def test_the_desktop_menu_shows_every_link(live_server, new_context, tour) -> No
     page = new_context(viewport={"width": 1280, "height": 900}).new_page()
     log_in(page, "member_mia")
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    expect(page.locator("header.site details.compact summary")).to_be_hidden()
+    expect(page.locator("header.site details.menu summary")).to_be_hidden()
 
 
 def test_the_kind_choices_sit_beside_their_labels(live_server, new_context, tour) -> None:

@@ -34,7 +34,7 @@ CAROL_ANSWER = "Have you tried unplugging it for a minute?"
 def site_menu(page: Page) -> Locator:
     """The site's menu; on a phone (the compact menu showing), opened first."""
     page.wait_for_load_state()  # not the page a click is leaving
-    compact = page.locator("header.site details.compact")
+    compact = page.locator("header.site details.menu")
     if compact.locator("> summary").is_visible() and compact.get_attribute("open") is None:
         compact.locator("> summary").click()
     return page.locator("header.site")

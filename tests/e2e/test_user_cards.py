@@ -44,7 +44,7 @@ def topic_path(live_server: LiveServer) -> str:
 
 def _name(page: Page, username: str) -> object:
     """The author's name in the header of their post."""
-    return page.locator(f"article.post header a[data-card]:text-is('{username}')")
+    return page.locator(f"article.post > header > a:first-child:text-is('{username}')")
 
 
 def _card(page: Page) -> object:
