@@ -27,12 +27,8 @@ class _Forms(HTMLParser):
             return
         current = next((f for f in reversed(self.forms) if f["open"]), None)
         if tag == "button":
-            owner = (
-                next((f for f in self.forms if f["id"] == a["form"]), None)
-                if a.get("form")
-                else current
-            )
-            self.buttons.append({**a, "_form": owner})
+            # A button's form= may name a form further down the page: resolved in parsed().
+            self.buttons.append({**a, "_form": None if a.get("form") else current})
             if current is not None and not a.get("form"):
                 current.setdefault("buttons", []).append(a)
         elif tag == "input" and current is not None and a.get("name"):
@@ -75,6 +71,19 @@ class _Forms(HTMLParser):
                 current["open"] = False
 
 
+def parsed(html: str, check_all: bool = False) -> _Forms:
+    """A page's forms and buttons, each button with the form it belongs to (its own, or the
+    one its form= attribute names, wherever that form is on the page)."""
+    parser = _Forms(check_all)
+    parser.feed(html)
+    parser.close()
+    by_id = {form["id"]: form for form in parser.forms if form["id"]}
+    for button in parser.buttons:
+        if button.get("form"):
+            button["_form"] = by_id.get(button["form"])
+    return parser
+
+
 def _no_twin(form: dict[str, Any], name: str) -> None:
     """A browser sends a field and a pressed button of the same name both, field first: the
     view reads the field's value, not the button's, so a page doing it is broken."""
@@ -86,8 +95,7 @@ def _no_twin(form: dict[str, Any], name: str) -> None:
 
 def button_submission(html: str, formaction: str) -> tuple[str, dict[str, str]]:
     """The URL and fields a browser sends when the button with this formaction is pressed."""
-    parser = _Forms()
-    parser.feed(html)
+    parser = parsed(html)
     for button in parser.buttons:
         if button.get("formaction") == formaction:
             form = button["_form"]
@@ -105,8 +113,7 @@ def form_submission(
 ) -> tuple[str, dict[str, str]]:
     """The fields a browser sends for the form posting to ``action`` (the one with id
     ``form_id``, when the page has several), with ``typed`` filled in."""
-    parser = _Forms()
-    parser.feed(html)
+    parser = parsed(html)
     for form in parser.forms:
         if form["action"] == action and form_id in (None, form["id"]):
             data = dict(form["fields"])
@@ -122,8 +129,7 @@ def form_submission(
 def pressing(html: str, action: str, button: str, **typed: str) -> tuple[str, dict[str, str]]:
     """The fields a browser sends for the form posting to ``action`` when its button named
     ``button`` is pressed (not the first one), with ``typed`` filled in."""
-    parser = _Forms()
-    parser.feed(html)
+    parser = parsed(html)
     for form in parser.forms:
         if form["action"] == action:
             pressed = [b for b in form.get("buttons", []) if b.get("name") == button]
@@ -138,8 +144,7 @@ def pressing(html: str, action: str, button: str, **typed: str) -> tuple[str, di
 def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str, str]]]]:
     """Every POST a page offers, as (url, fields) a browser sends: a form once per button of
     its own, and each button with a formaction. Checkboxes count as ticked."""
-    parser = _Forms(check_all=True)
-    parser.feed(html)
+    parser = parsed(html, check_all=True)
     found = []
     for form in parser.forms:
         if form["method"] != "post":
@@ -168,8 +173,7 @@ def post_submissions(html: str, page_url: str) -> list[tuple[str, list[tuple[str
 
 def htmx_submission(html: str, hx_post: str, **typed: str) -> tuple[str, dict[str, str]]:
     """The URL and fields htmx sends when the button with this hx-post is pressed."""
-    parser = _Forms()
-    parser.feed(html)
+    parser = parsed(html)
     for button in parser.buttons:
         if button.get("hx-post") == hx_post:
             form = button["_form"]
